@@ -1,0 +1,212 @@
+"""The ``raresight`` command line.
+
+Every failure the user can cause prints one line (``raresight: error: ...``) and exits non-zero;
+``--debug`` adds the traceback. Long runs draw a progress bar on stderr when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import InputError, RareSightError
+from .progress import CancelToken, ConsoleProgressBar
+
+log = logging.getLogger("raresight")
+
+
+def _params(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--param takes KEY=VALUE, got {pair!r}.")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .scoring import ScoreJob, score_to_file
+
+    job = ScoreJob(
+        targets=tuple(args.targets),
+        references=tuple(args.reference or ()),
+        method=args.method,
+        params=_params(args.param),
+        tile_size_px=args.tile_size,
+        overlap_px=args.overlap,
+        device=args.device,
+    )
+    if not 16 <= job.tile_size_px <= 8192 or not 0 <= job.overlap_px <= job.tile_size_px // 2:
+        raise InputError(
+            f"--tile-size must be in [16, 8192] and --overlap in [0, tile/2]; got {job.tile_size_px}, {job.overlap_px}."
+        )
+    if job.device not in ("auto", "cpu"):
+        log.info("Method %s runs on the CPU; --device %s is ignored.", job.method, job.device)
+    bar = ConsoleProgressBar()
+    try:
+        side = score_to_file(job, args.output, progress=bar, cancel=CancelToken())
+    finally:
+        bar.close()
+    cal = side["calibration"]
+    stats = side["statistics"]
+    print(
+        f"{args.output}: {side['method']} scores, {stats['valid_px']} valid px, "
+        f"{stats['megapixels_per_second']:.2f} MP/s; threshold at false-alarm rate "
+        f"{cal['default_false_alarm_rate']:g} = {cal['default_threshold']:.6g} ({cal['source']})"
+    )
+    return 0
+
+
+def cmd_mask(args: argparse.Namespace) -> int:
+    from .masking import write_mask
+    from .scorefile import resolve_threshold
+
+    threshold, rate = resolve_threshold(args.score, args.false_alarm_rate, args.threshold)
+    counts = write_mask(args.score, args.output, threshold)
+    where = f" (false-alarm rate {rate:g})" if rate is not None else ""
+    print(f"{args.output}: threshold {threshold:.6g}{where}; {counts['anomalous_px']} anomalous px")
+    return 0
+
+
+def cmd_polygonize(args: argparse.Namespace) -> int:
+    from .scorefile import read_sidecar, resolve_threshold
+    from .vectorize import polygonize
+
+    threshold, rate = resolve_threshold(args.score, args.false_alarm_rate, args.threshold)
+    try:
+        method = read_sidecar(args.score).get("method", "")
+    except RareSightError:
+        method = ""
+    n = polygonize(
+        args.score,
+        args.output,
+        threshold,
+        min_area_m2=args.min_area_m2,
+        simplify_m=args.simplify_m,
+        method=method,
+    )
+    where = f" (false-alarm rate {rate:g})" if rate is not None else ""
+    print(f"{args.output}: {n} polygon(s) at threshold {threshold:.6g}{where}")
+    return 0
+
+
+def cmd_quicklook(args: argparse.Namespace) -> int:
+    from .quicklook import render_quicklook
+    from .scorefile import resolve_threshold
+
+    threshold, rate = resolve_threshold(args.score, args.false_alarm_rate, args.threshold)
+    bands = tuple(int(b) for b in args.bands.split(",")) if args.bands else (4, 3, 2)
+    title = args.title or f"{args.score} (threshold {threshold:.4g})"
+    render_quicklook(args.score, args.output, threshold, args.background, bands, title)
+    print(f"{args.output}: quick-look written")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_cases, format_table
+
+    results = evaluate_cases(
+        args.data_root, methods=args.method, cases=args.case, progress=ConsoleProgressBar()
+    )
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=1)
+    print(format_table(results))
+    return 0
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    from .detectors import describe_methods
+
+    methods = describe_methods()
+    if args.json:
+        print(json.dumps(methods, indent=1))
+        return 0
+    width = max(len(m["name"]) for m in methods)
+    for m in methods:
+        tag = " [needs --reference]" if m["needs_reference"] else ""
+        print(f"{m['name']:<{width}}  {m['summary']}{tag}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="raresight", description="Dense anomaly maps for satellite imagery.")
+    p.add_argument("--version", action="version", version=f"raresight {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("score", help="score target raster(s) into a float32 anomaly GeoTIFF")
+    s.add_argument("targets", nargs="+", metavar="TARGET", help="rasters of one date (e.g. optical, then SAR)")
+    s.add_argument("-o", "--output", required=True, help="score GeoTIFF to write")
+    s.add_argument("--reference", nargs="+", metavar="REF", help="normal reference rasters, same order")
+    s.add_argument("--method", default="rx", help="detector (see raresight methods); default rx")
+    s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
+    s.add_argument("--tile-size", type=int, default=512, help="tile side in px (default 512)")
+    s.add_argument("--overlap", type=int, default=32, help="tile overlap in px (default 32)")
+    s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    s.set_defaults(func=cmd_score)
+
+    for name, func, helptext in (
+        ("mask", cmd_mask, "threshold a score raster into a uint8 mask (1 anomaly, 0 normal, 255 no data)"),
+        ("polygonize", cmd_polygonize, "regions above threshold to a GeoPackage"),
+        ("quicklook", cmd_quicklook, "PNG of the imagery, the score and the mask"),
+    ):
+        m = sub.add_parser(name, help=helptext)
+        m.add_argument("score", help="score GeoTIFF written by raresight score")
+        m.add_argument("-o", "--output", required=True)
+        g = m.add_mutually_exclusive_group()
+        g.add_argument("--false-alarm-rate", type=float, help="e.g. 1e-3 (uses the sidecar)")
+        g.add_argument("--threshold", type=float, help="score threshold")
+        if name == "polygonize":
+            m.add_argument("--min-area-m2", type=float, default=0.0)
+            m.add_argument("--simplify-m", type=float, default=0.0)
+        if name == "quicklook":
+            m.add_argument("--background", help="raster drawn under the mask (e.g. the optical target)")
+            m.add_argument("--bands", help="background bands as R,G,B (1-based; default 4,3,2)")
+            m.add_argument("--title", default="")
+        m.set_defaults(func=func)
+
+    e = sub.add_parser("evaluate", help="score every case of a data manifest against its ground truth")
+    e.add_argument("data_root", nargs="?", default="../shared/data")
+    e.add_argument("--method", action="append", help="method(s); default: each case's baseline")
+    e.add_argument("--case", action="append", help="only cases whose id contains this text")
+    e.add_argument("--json", help="also write the results as JSON")
+    e.set_defaults(func=cmd_evaluate)
+
+    m = sub.add_parser("methods", help="list the methods")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_methods)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="raresight: %(levelname)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except RareSightError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"raresight: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("raresight: interrupted; no output was written.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"raresight: internal error: {type(exc).__name__}: {exc} (re-run with --debug and report it)",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,43 @@
+"""Registry of detectors: one name, one class, one line of description each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import MethodError
+from .base import Detector, DetectorConfig, FitBlock
+from .cva import CVADetector
+from .gauss_ref import GaussRefDetector
+from .logratio import LogRatioDetector
+from .lrx import LRXDetector
+from .rx import RXDetector
+
+METHODS: dict[str, type[Detector]] = {
+    cls.name: cls for cls in (RXDetector, LRXDetector, CVADetector, LogRatioDetector, GaussRefDetector)
+}
+
+__all__ = ["METHODS", "Detector", "DetectorConfig", "FitBlock", "create_detector", "describe_methods"]
+
+
+def create_detector(name: str, params: dict[str, Any] | None = None) -> Detector:
+    """Instantiate method ``name`` with its config built from ``params``."""
+    try:
+        cls = METHODS[name]
+    except KeyError:
+        raise MethodError(
+            f"Unknown method {name!r}: choose one of {', '.join(METHODS)} (see raresight methods)."
+        ) from None
+    return cls(cls.Config.from_dict(params or {}))
+
+
+def describe_methods() -> list[dict[str, Any]]:
+    """One entry per method: name, summary, whether it needs a reference, and its parameters."""
+    return [
+        {
+            "name": cls.name,
+            "summary": cls.summary,
+            "needs_reference": cls.needs_reference,
+            "parameters": cls.Config().to_dict(),
+        }
+        for cls in METHODS.values()
+    ]

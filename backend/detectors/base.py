@@ -1,0 +1,124 @@
+"""The one fit/score interface every detector implements (classical, generative, prompted).
+
+Life of a detector, driven by :mod:`backend.scoring`:
+
+1. ``partial_fit(block)`` is called once per block of the fit data (streamed, never the whole
+   raster), then ``finish_fit()``. Single-input detectors fit on the reference when there is one,
+   otherwise on the target; pair detectors (``needs_reference``) see both.
+2. ``score(target, reference)`` maps a block to float32 scores ``(rows, cols)``, higher = more
+   anomalous, NaN where any input channel is NaN. Blocks arrive padded by ``context_px`` of real
+   neighbours so local methods give the same result tiled or untiled.
+
+Configuration is a frozen dataclass per detector (``Config``), built by ``from_dict`` that rejects
+unknown keys and checks ranges.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class FitBlock:
+    """One block of fit data.
+
+    Attributes:
+        target: float32 ``(bands, rows, cols)``, NaN = no data.
+        reference: float32 ``(ref bands, rows, cols)`` or None.
+        use: bool ``(rows, cols)``: pixels the fit may use (False for held-out calibration pixels).
+    """
+
+    target: np.ndarray
+    reference: np.ndarray | None
+    use: np.ndarray
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Base of detector configs: ``from_dict`` rejects unknown keys and converts types."""
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DetectorConfig:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            known = ", ".join(sorted(fields)) or "none"
+            raise InputError(f"Unknown parameter(s) {', '.join(unknown)}: this method takes {known}.")
+        converted = {}
+        for name, value in values.items():
+            default = getattr(cls(), name)
+            try:
+                converted[name] = type(default)(value) if not isinstance(value, type(default)) else value
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"Parameter {name}={value!r} is not a {type(default).__name__}."
+                ) from None
+        config = cls(**converted)
+        config.check()
+        return config
+
+    def check(self) -> None:
+        """Raise :class:`InputError` for out-of-range values (override per config)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Detector(ABC):
+    """Base class of all detectors; see the module docstring for the protocol."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    Config: ClassVar[type[DetectorConfig]] = DetectorConfig
+    needs_reference: ClassVar[bool] = False
+    #: True when the detector scores a single raster and can therefore be calibrated on held-out
+    #: reference pixels (a pair detector has nothing to score on the reference alone).
+    scores_single_input: ClassVar[bool] = True
+
+    def __init__(self, config: DetectorConfig | None = None) -> None:
+        self.config = config if config is not None else self.Config()
+        self.fit_source = "none"
+
+    @property
+    def context_px(self) -> int:
+        """Neighbours on each side a pixel's score depends on (0 for pixel-wise methods)."""
+        return 0
+
+    @property
+    def needs_fit(self) -> bool:
+        return True
+
+    def partial_fit(self, block: FitBlock) -> None:
+        """Accumulate statistics from one block."""
+
+    def finish_fit(self) -> None:
+        """Finalise the model once every block has been seen."""
+
+    @abstractmethod
+    def score(self, target: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
+        """Score one block; see the module docstring."""
+
+    def summary_dict(self) -> dict[str, Any]:
+        """What the sidecar records about the fitted model (small, JSON-able)."""
+        return {}
+
+
+def valid_pixels(*arrays: np.ndarray | None) -> np.ndarray:
+    """bool ``(rows, cols)``: True where every channel of every given array is finite."""
+    present = [a for a in arrays if a is not None]
+    ok = np.ones(present[0].shape[1:], dtype=bool)
+    for a in present:
+        ok &= np.isfinite(a).all(axis=0)
+    return ok
+
+
+def as_pixels(block: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Pixels of ``block`` (bands, rows, cols) where ``mask`` is True, as float64 ``(n, bands)``."""
+    return block[:, mask].T.astype(np.float64)

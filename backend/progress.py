@@ -1,0 +1,86 @@
+"""Progress reporting and cancellation, passed down as plain callbacks.
+
+Long work never prints: it calls a :data:`ProgressCallback` with a fraction in [0, 1] and a short
+stage name, and polls a :class:`CancelToken`. The CLI plugs in :class:`ConsoleProgressBar`; the
+QGIS worker plugs in a callback that writes JSON lines.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from .errors import CancelledError
+
+ProgressCallback = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, stage: str) -> None:
+    """A progress callback that does nothing."""
+
+
+class CancelToken:
+    """A thread-safe flag that long-running work polls between tiles."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise :class:`CancelledError` once :meth:`cancel` has been called."""
+        if self._event.is_set():
+            raise CancelledError("Cancelled by the user; no output was written.")
+
+
+def scaled(callback: ProgressCallback, start: float, stop: float) -> ProgressCallback:
+    """Map a sub-task's [0, 1] progress onto [start, stop] of ``callback``."""
+
+    def report(fraction: float, stage: str) -> None:
+        callback(start + (stop - start) * min(max(fraction, 0.0), 1.0), stage)
+
+    return report
+
+
+class ConsoleProgressBar:
+    """A one-line progress bar on stderr, redrawn at most 10 times a second.
+
+    Draws only when ``stream`` is a terminal (or ``force`` is set), so logs and pipes stay clean.
+    """
+
+    def __init__(self, stream: TextIO | None = None, force: bool = False, width: int = 30) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = force or bool(getattr(self.stream, "isatty", lambda: False)())
+        self.width = width
+        self._last_draw = 0.0
+        self._start = time.monotonic()
+        self._drawn = False
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_draw < 0.1:
+            return
+        self._last_draw = now
+        fraction = min(max(fraction, 0.0), 1.0)
+        filled = int(round(fraction * self.width))
+        elapsed = now - self._start
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r{stage[:24]:<24} [{bar}] {fraction * 100:5.1f}% {elapsed:6.1f}s")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False

@@ -1,0 +1,228 @@
+"""Raster inputs: inspect files, put them on one grid, read aligned windows.
+
+Array convention (stated once for the whole backend): rasters are ``(bands, rows, cols)``; after
+reading they are float32 with NaN wherever the source had nodata, NaN, infinity, or no coverage.
+Nodata never becomes a value.
+
+Every raster is aligned onto the grid of the first target (CRS, transform, size). Sources on that grid
+already are read directly; the others go through a GDAL warped VRT (bilinear), so reads stay windowed
+and memory does not grow with the raster's size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import rasterio
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.transform import Affine
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds
+from rasterio.windows import Window
+
+from .errors import AlignmentError, BandMismatchError, MissingFileError, NotARasterError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A pixel grid: CRS (None when not georeferenced), affine transform and size in pixels."""
+
+    crs: CRS | None
+    transform: Affine
+    width: int
+    height: int
+
+    @property
+    def georeferenced(self) -> bool:
+        return self.crs is not None
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in CRS units."""
+        left, top = self.transform * (0, 0)
+        right, bottom = self.transform * (self.width, self.height)
+        return min(left, right), min(bottom, top), max(left, right), max(bottom, top)
+
+    def same_as(self, other: Grid, tol_px: float = 1e-3) -> bool:
+        """True when both grids have the same CRS and size and pixel corners agree within ``tol_px``."""
+        if (self.width, self.height) != (other.width, other.height):
+            return False
+        if self.crs != other.crs:
+            return False
+        size = max(abs(self.transform.a), abs(self.transform.e), 1e-12)
+        return all(
+            abs(a - b) <= tol_px * size for a, b in zip(self.transform[:6], other.transform[:6])
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "crs": self.crs.to_wkt() if self.crs else None,
+            "transform": list(self.transform[:6]),
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What the backend needs to know about one input file."""
+
+    path: str
+    count: int
+    dtype: str
+    nodata: float | None
+    grid: Grid
+    descriptions: tuple[str | None, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "bands": self.count,
+            "dtype": self.dtype,
+            "nodata": None if self.nodata is None or math.isnan(self.nodata) else self.nodata,
+            "band_names": list(self.descriptions) if any(self.descriptions) else None,
+            "crs": self.grid.crs.to_string() if self.grid.crs else None,
+        }
+
+
+@contextlib.contextmanager
+def open_raster(path: str | os.PathLike[str]) -> Iterator[rasterio.io.DatasetReader]:
+    """Open ``path`` with rasterio, turning failures into one-line :mod:`errors`."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise MissingFileError(f"Input {path} does not exist: check the path.")
+    if os.path.isdir(path):
+        raise NotARasterError(f"Input {path} is a folder: give a raster file (e.g. a GeoTIFF).")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            ds = rasterio.open(path)
+    except RasterioIOError as exc:
+        raise NotARasterError(
+            f"Input {path} is not a raster GDAL can read ({str(exc).splitlines()[0][:120]}): "
+            "give a GeoTIFF or another GDAL raster."
+        ) from None
+    with ds:
+        yield ds
+
+
+def inspect_raster(path: str | os.PathLike[str]) -> RasterInfo:
+    """Read the header of one raster file."""
+    with open_raster(path) as ds:
+        if ds.count == 0:
+            raise NotARasterError(f"Input {path} has no raster band: give a raster file.")
+        crs = ds.crs if ds.crs and (ds.crs.is_valid if hasattr(ds.crs, "is_valid") else True) else None
+        if crs is not None and ds.transform.is_identity:
+            crs = None
+        return RasterInfo(
+            path=os.fspath(path),
+            count=ds.count,
+            dtype=ds.dtypes[0],
+            nodata=ds.nodata,
+            grid=Grid(crs, ds.transform, ds.width, ds.height),
+            descriptions=tuple(ds.descriptions),
+        )
+
+
+def check_alignment(grid: Grid, infos: Sequence[RasterInfo]) -> None:
+    """Raise :class:`AlignmentError` when a raster cannot be put on ``grid``.
+
+    Non-georeferenced rasters are accepted (with a warning) only when every input has the grid's
+    size; georeferenced ones must overlap the grid's footprint.
+    """
+    for info in infos:
+        if not grid.georeferenced or not info.grid.georeferenced:
+            if (info.grid.width, info.grid.height) != (grid.width, grid.height):
+                raise AlignmentError(
+                    f"{info.path} is {info.grid.width}x{info.grid.height} px and the inputs are not all "
+                    f"georeferenced, so it cannot be aligned to the {grid.width}x{grid.height} px "
+                    "first target: georeference the rasters or give rasters of one size."
+                )
+            continue
+        b = transform_bounds(info.grid.crs, grid.crs, *info.grid.bounds, densify_pts=21)
+        g = grid.bounds
+        if b[0] >= g[2] or b[2] <= g[0] or b[1] >= g[3] or b[3] <= g[1]:
+            raise AlignmentError(
+                f"{info.path} does not overlap the first target {infos[0].path}: "
+                "choose rasters that cover the same area."
+            )
+
+
+def check_band_counts(targets: Sequence[RasterInfo], references: Sequence[RasterInfo]) -> None:
+    """Raise :class:`BandMismatchError` unless the references mirror the targets file by file."""
+    if not references:
+        return
+    if len(references) != len(targets):
+        raise BandMismatchError(
+            f"{len(targets)} target raster(s) but {len(references)} reference raster(s): give one "
+            "reference per target, in the same order (e.g. optical then SAR)."
+        )
+    for t, r in zip(targets, references):
+        if t.count != r.count:
+            raise BandMismatchError(
+                f"Reference {r.path} has {r.count} band(s) but target {t.path} has {t.count}: "
+                "give references of the same sensor and band set, in the same order as the targets."
+            )
+
+
+class AlignedStack:
+    """Several rasters read as one ``(bands, rows, cols)`` float32 stack on a common grid.
+
+    Use as a context manager; :meth:`read` returns NaN for nodata, NaN/inf values and areas outside
+    a source's footprint.
+    """
+
+    def __init__(self, infos: Sequence[RasterInfo], grid: Grid) -> None:
+        self.infos = list(infos)
+        self.grid = grid
+        self.count = sum(i.count for i in self.infos)
+        self._stack = contextlib.ExitStack()
+        self._sources: list[rasterio.io.DatasetReaderBase] = []
+
+    def __enter__(self) -> AlignedStack:
+        for info in self.infos:
+            ds = self._stack.enter_context(open_raster(info.path))
+            if info.grid.same_as(self.grid) or not (info.grid.georeferenced and self.grid.georeferenced):
+                self._sources.append(ds)
+            else:
+                vrt = WarpedVRT(
+                    ds,
+                    crs=self.grid.crs,
+                    transform=self.grid.transform,
+                    width=self.grid.width,
+                    height=self.grid.height,
+                    resampling=Resampling.bilinear,
+                    src_nodata=info.nodata,
+                    nodata=float("nan"),
+                    dtype="float32",
+                )
+                self._sources.append(self._stack.enter_context(vrt))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+        self._sources.clear()
+
+    def read(self, window: Window) -> np.ndarray:
+        """Read ``window`` of every source, stacked: float32 ``(count, window rows, window cols)``."""
+        parts = [_read_masked(src, window) for src in self._sources]
+        return np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+
+
+def _read_masked(src: rasterio.io.DatasetReaderBase, window: Window) -> np.ndarray:
+    """Read one source's window as float32 with NaN where the source has no valid data."""
+    data = src.read(window=window, masked=True)
+    out = data.astype(np.float32).filled(np.nan)
+    out[~np.isfinite(out)] = np.nan
+    return out

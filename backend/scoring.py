@@ -1,0 +1,271 @@
+"""One detection, end to end: align, fit, score in tiles, calibrate, write.
+
+``score_to_file`` is what the CLI, the QGIS worker and the benchmarks call. Passes over the data:
+
+1. fit: non-overlapping blocks of the fit data (reference for single-input methods when given,
+   else the target; both for pair methods) stream into ``Detector.partial_fit``;
+2. score: overlapping tiles padded by the method's context, blended by :class:`StripStitcher`, and
+   streamed into a temporary GeoTIFF; a sample of target scores is kept for calibration;
+3. calibrate (only with a reference and a single-input method): held-out reference pixels are
+   scored and their distribution becomes the calibration table.
+
+Outputs appear atomically: the score raster and its sidecar are renamed into place only at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .atomic import atomic_output
+from .calibration import Calibration
+from .detectors import Detector, FitBlock, create_detector
+from .errors import EmptyDataError, MethodError
+from .progress import CancelToken, ProgressCallback, no_progress, scaled
+from .raster import AlignedStack, RasterInfo, check_alignment, check_band_counts, inspect_raster
+from .scorefile import ScoreRasterWriter, sidecar_path, write_sidecar
+from .tiling import StripStitcher, make_block_grid, make_tile_grid
+
+log = logging.getLogger(__name__)
+
+#: At most this many target scores are kept to build the calibration table.
+CALIBRATION_SAMPLE_SIZE = 2_000_000
+#: Held-out calibration pixels: 16 x 16 px cells, one in five.
+HOLDOUT_CELL_PX = 16
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """What to score and how (all plain values, so a job can cross a process boundary)."""
+
+    targets: tuple[str, ...]
+    references: tuple[str, ...] = ()
+    method: str = "rx"
+    params: dict[str, Any] = field(default_factory=dict)
+    tile_size_px: int = 512
+    overlap_px: int = 32
+    device: str = "auto"
+
+
+@dataclass
+class _Inputs:
+    targets: list[RasterInfo]
+    references: list[RasterInfo]
+
+    @property
+    def grid(self):
+        return self.targets[0].grid
+
+
+def prepare_inputs(job: ScoreJob) -> _Inputs:
+    """Inspect and check every input raster before any pixel is read."""
+    if not job.targets:
+        raise MethodError("No target raster given: name at least one.")
+    targets = [inspect_raster(p) for p in job.targets]
+    references = [inspect_raster(p) for p in job.references]
+    grid = targets[0].grid
+    check_alignment(grid, targets + references)
+    check_band_counts(targets, references)
+    if not all(i.grid.georeferenced for i in targets + references):
+        log.warning(
+            "Some inputs are not georeferenced: they are assumed to share the first target's pixel grid."
+        )
+    return _Inputs(targets, references)
+
+
+def holdout_mask(row_off: int, col_off: int, rows: int, cols: int) -> np.ndarray:
+    """bool ``(rows, cols)``: True on held-out calibration pixels (a fixed pattern of 16-px cells)."""
+    r = (np.arange(row_off, row_off + rows) // HOLDOUT_CELL_PX)[:, None]
+    c = (np.arange(col_off, col_off + cols) // HOLDOUT_CELL_PX)[None, :]
+    return (r * 7 + c * 3) % 5 == 0
+
+
+def score_to_file(
+    job: ScoreJob,
+    output: str | os.PathLike[str],
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Run ``job`` and write the score raster ``output`` plus its sidecar; return the sidecar."""
+    cancel = cancel or CancelToken()
+    started = time.monotonic()
+    inputs = prepare_inputs(job)
+    detector = create_detector(job.method, job.params)
+    if detector.needs_reference and not inputs.references:
+        raise MethodError(
+            f"Method {job.method} compares two dates: give the pre-event raster(s) with --reference."
+        )
+    holdout = bool(inputs.references) and detector.scores_single_input
+    with AlignedStack(inputs.targets, inputs.grid) as target, _maybe_stack(inputs) as reference:
+        _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.3), cancel)
+        with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
+            sample, stats = _score(detector, target, reference, job, tmp_score, scaled(progress, 0.3, 0.9), cancel)
+            if holdout:
+                sample = _holdout_scores(detector, reference, job, scaled(progress, 0.9, 1.0), cancel)
+            calibration = Calibration.from_samples(
+                sample, "reference-holdout" if holdout else "target-bulk"
+            )
+            seconds = time.monotonic() - started
+            sidecar = _sidecar(job, inputs, detector, calibration, stats, seconds)
+            write_sidecar(tmp_side, sidecar)
+    progress(1.0, "done")
+    return sidecar
+
+
+class _NoStack:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _maybe_stack(inputs: _Inputs):
+    return AlignedStack(inputs.references, inputs.grid) if inputs.references else _NoStack()
+
+
+def _fit(detector, target, reference, holdout, job, progress, cancel) -> None:
+    """Stream the fit data through ``detector.partial_fit``."""
+    grid = target.grid
+    tiles = make_block_grid(grid.height, grid.width, job.tile_size_px)
+    valid_per_input = np.zeros(len(target.infos) + (len(reference.infos) if reference else 0), bool)
+    for i, tile in enumerate(tiles):
+        cancel.raise_if_cancelled()
+        t = target.read(tile.window)
+        r = reference.read(tile.window) if reference is not None else None
+        valid_per_input |= _any_valid_per_input(t, target.infos, r, reference)
+        use = np.ones(t.shape[1:], bool)
+        if holdout:
+            use = ~holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width)
+        if detector.scores_single_input:
+            data = r if r is not None else t
+            detector.partial_fit(FitBlock(data, None, use))
+        else:
+            detector.partial_fit(FitBlock(t, r, use))
+        progress((i + 1) / len(tiles), "fitting")
+    _check_valid(valid_per_input, target.infos + (reference.infos if reference else []))
+    detector.finish_fit()
+
+
+def _any_valid_per_input(t, t_infos, r, reference) -> np.ndarray:
+    out = []
+    for block, infos in ((t, t_infos), (r, reference.infos if reference else [])):
+        start = 0
+        for info in infos:
+            part = block[start : start + info.count]
+            out.append(bool(np.isfinite(part).all(axis=0).any()))
+            start += info.count
+    return np.array(out)
+
+
+def _check_valid(valid: np.ndarray, infos: Sequence[RasterInfo]) -> None:
+    for ok, info in zip(valid, infos):
+        if not ok:
+            raise EmptyDataError(
+                f"{info.path} holds no valid pixel where it overlaps the first target (all no data): "
+                "check its nodata value and its footprint."
+            )
+
+
+class _ScoreSampler:
+    """Keeps a uniform random sample (fixed seed) of the finite scores written, for calibration."""
+
+    def __init__(self, n_pixels: int) -> None:
+        self.keep_p = min(1.0, CALIBRATION_SAMPLE_SIZE / max(n_pixels, 1))
+        self.rng = np.random.default_rng(0)
+        self.parts: list[np.ndarray] = []
+        self.n_valid = 0
+
+    def add(self, block: np.ndarray) -> None:
+        vals = block[np.isfinite(block)]
+        self.n_valid += vals.size
+        self.parts.append(vals[self.rng.random(vals.size) < self.keep_p] if self.keep_p < 1 else vals)
+
+    def sample(self) -> np.ndarray:
+        return np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
+
+
+def _score(detector, target, reference, job, path, progress, cancel):
+    """Score every tile into ``path``; return (calibration sample of target scores, statistics)."""
+    grid = target.grid
+    tiles = make_tile_grid(grid.height, grid.width, job.tile_size_px, job.overlap_px)
+    sampler = _ScoreSampler(grid.width * grid.height)
+    with ScoreRasterWriter(path, grid, f"{detector.name} anomaly score") as writer:
+
+        def write_rows(row_off: int, block: np.ndarray) -> None:
+            writer.write_rows(row_off, block)
+            sampler.add(block)
+
+        stitcher = StripStitcher(grid.height, grid.width, job.overlap_px, write_rows)
+        for i, tile in enumerate(tiles):
+            cancel.raise_if_cancelled()
+            stitcher.add(tile, _score_tile(detector, target, reference, tile, grid))
+            progress((i + 1) / len(tiles), "scoring")
+        stitcher.close()
+    if sampler.n_valid == 0:
+        raise EmptyDataError("No pixel could be scored: the inputs share no valid pixel.")
+    return sampler.sample(), {"valid_px": int(sampler.n_valid), "tiles": len(tiles)}
+
+
+def _score_tile(detector: Detector, target, reference, tile, grid) -> np.ndarray:
+    window, crop = tile.padded(detector.context_px, grid.height, grid.width)
+    t = target.read(window)
+    r = reference.read(window) if reference is not None else None
+    return detector.score(t, r)[crop]
+
+
+def _holdout_scores(detector, reference, job, progress, cancel) -> np.ndarray:
+    """Scores of held-out reference pixels (normal data the fit never saw)."""
+    grid = reference.grid
+    tiles = make_block_grid(grid.height, grid.width, job.tile_size_px)
+    parts = []
+    for i, tile in enumerate(tiles):
+        cancel.raise_if_cancelled()
+        window, crop = tile.padded(detector.context_px, grid.height, grid.width)
+        s = detector.score(reference.read(window), None)[crop]
+        held = holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width) & np.isfinite(s)
+        parts.append(s[held])
+        progress((i + 1) / len(tiles), "calibrating")
+    return np.concatenate(parts)
+
+
+def _sidecar(job, inputs, detector, calibration, stats, seconds) -> dict[str, Any]:
+    megapixels = inputs.grid.width * inputs.grid.height / 1e6
+    return {
+        "format": "raresight-score/1",
+        "software": {"name": "raresight", "version": __version__},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "method": detector.name,
+        "parameters": detector.config.to_dict(),
+        "score_meaning": detector.summary + " Higher = more anomalous; NaN = no data.",
+        "inputs": {
+            "targets": [i.to_dict() for i in inputs.targets],
+            "references": [i.to_dict() for i in inputs.references],
+        },
+        "grid": inputs.grid.to_dict(),
+        "tiling": {"tile_size_px": job.tile_size_px, "overlap_px": job.overlap_px},
+        "device": "cpu",
+        "fit": {"data": _fit_data_name(detector, inputs), **detector.summary_dict()},
+        "calibration": calibration.to_dict(),
+        "default_false_alarm_rate": calibration.default_false_alarm_rate,
+        "default_threshold": calibration.default_threshold,
+        "statistics": {
+            **stats,
+            "seconds": round(seconds, 3),
+            "megapixels_per_second": round(megapixels / max(seconds, 1e-9), 3),
+        },
+    }
+
+
+def _fit_data_name(detector, inputs) -> str:
+    if not detector.scores_single_input:
+        return "target and reference pairs"
+    return "reference (held-out cells excluded)" if inputs.references else "target"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Set up RareSight on Debian/Ubuntu, idempotently:
+#   1. system packages: QGIS 3.22 LTR (python3-qgis, qgis-providers), GDAL, rasterio, scipy, Xvfb;
+#   2. the project venv at .venv (Debian's /usr/bin/python3, --system-site-packages, so it sees QGIS
+#      and the geospatial stack) with the pinned tools of requirements-dev.txt;
+#   3. the `raresight` command at .venv/bin/raresight.
+# Re-running it does nothing that is already done.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+APT_PACKAGES=(qgis python3-qgis qgis-providers python3-gdal python3-rasterio python3-scipy
+              python3-matplotlib python3-venv python3-pip xvfb xauth)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+
+stamp=.venv/.raresight-setup
+want="$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing Python packages"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
+
+cat > .venv/bin/raresight <<LAUNCHER
+#!/usr/bin/env bash
+# The raresight command (written by scripts/setup.sh).
+export PYTHONPATH="$ROOT\${PYTHONPATH:+:\$PYTHONPATH}"
+exec "$ROOT/.venv/bin/python" -m backend "\$@"
+LAUNCHER
+chmod +x .venv/bin/raresight
+.venv/bin/raresight --version >/dev/null
+echo "setup: ready ($(.venv/bin/raresight --version), QGIS $(.venv/bin/python -c 'from qgis.core import Qgis; print(Qgis.QGIS_VERSION)' 2>/dev/null || echo 'bindings not importable'))"

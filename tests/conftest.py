@@ -1,0 +1,36 @@
+"""Shared fixtures: tiny generated rasters and the optional evaluation data in ../shared/data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import rasters  # noqa: E402  (tests/rasters.py, the generator)
+
+DATA_ROOT = Path(os.environ.get("RARESIGHT_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """../shared/data, or skip when it is absent (a user's fresh clone)."""
+    if not (DATA_ROOT / "manifest.json").is_file():
+        pytest.skip(f"evaluation data not found at {DATA_ROOT} (set RARESIGHT_DATA)")
+    return DATA_ROOT
+
+
+@pytest.fixture()
+def scene(tmp_path: Path) -> dict[str, Path]:
+    """post.tif (4-band uint16 with a planted anomaly and nodata border), pre.tif (same grid, no
+    anomaly), sar.tif (2-band dB float32, NaN border, dark patch), all in EPSG:32631, 10 m."""
+    return {
+        "post": rasters.write(tmp_path / "post.tif", rasters.optical(0), nodata=rasters.NODATA),
+        "pre": rasters.write(tmp_path / "pre.tif", rasters.optical(5, anomaly=False), nodata=rasters.NODATA),
+        "sar": rasters.write(tmp_path / "sar.tif", rasters.sar(), nodata=float("nan")),
+    }

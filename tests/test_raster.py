@@ -1,0 +1,135 @@
+"""Raster I/O and alignment: nodata becomes NaN, grids are matched, bad inputs are named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.crs import CRS
+from rasterio.warp import calculate_default_transform, reproject
+from rasterio.windows import Window
+
+import rasters
+from backend.errors import AlignmentError, BandMismatchError, MissingFileError, NotARasterError
+from backend.raster import AlignedStack, check_alignment, check_band_counts, inspect_raster
+
+
+def _full(stack: AlignedStack) -> np.ndarray:
+    return stack.read(Window(0, 0, stack.grid.width, stack.grid.height))
+
+
+def test_nodata_becomes_nan_never_a_value(scene):
+    info = inspect_raster(scene["post"])
+    with AlignedStack([info], info.grid) as stack:
+        data = _full(stack)
+    assert data.dtype == np.float32 and data.shape == (4, *rasters.SHAPE)
+    b = rasters.BORDER_PX
+    assert np.isnan(data[:, :b]).all() and np.isnan(data[:, :, -b:]).all()
+    assert np.isfinite(data[:, b:-b, b:-b]).all()
+    assert not (data == 0).any()
+
+
+def test_nan_in_float_raster_is_no_data(scene):
+    info = inspect_raster(scene["sar"])
+    with AlignedStack([info], info.grid) as stack:
+        data = _full(stack)
+    assert np.isnan(data[:, : rasters.BORDER_PX]).all()
+    assert np.isfinite(data[:, rasters.BORDER_PX :]).all()
+
+
+def test_stack_concatenates_bands_in_order(scene):
+    infos = [inspect_raster(scene["post"]), inspect_raster(scene["sar"])]
+    with AlignedStack(infos, infos[0].grid) as stack:
+        data = _full(stack)
+    assert data.shape[0] == 6
+    with rasterio.open(scene["sar"]) as ds:
+        sar = ds.read()
+    np.testing.assert_array_equal(data[4:, 10:20, 10:20], sar[:, 10:20, 10:20])
+
+
+def _reprojected(src_path, dst_path, crs: str, resolution: float | None = None):
+    with rasterio.open(src_path) as src:
+        kw = {"resolution": resolution} if resolution else {}
+        transform, w, h = calculate_default_transform(src.crs, crs, src.width, src.height, *src.bounds, **kw)
+        out = np.zeros((src.count, h, w), dtype=np.float32)
+        reproject(rasterio.band(src, list(range(1, src.count + 1))), out, dst_transform=transform,
+                  dst_crs=crs, src_nodata=src.nodata, dst_nodata=np.nan)
+        profile = dict(src.profile, crs=crs, transform=transform, width=w, height=h, dtype="float32", nodata=np.nan)
+    with rasterio.open(dst_path, "w", **profile) as dst:
+        dst.write(out)
+    return dst_path
+
+
+def test_other_crs_and_resolution_is_warped_onto_first_grid(scene, tmp_path):
+    warped = _reprojected(scene["pre"], tmp_path / "pre_4326.tif", "EPSG:4326")
+    coarse = _reprojected(scene["pre"], tmp_path / "pre_20m.tif", "EPSG:32631", resolution=20.0)
+    target = inspect_raster(scene["post"])
+    with rasterio.open(scene["pre"]) as ds:
+        original = ds.read().astype(np.float32)
+    for path, tol in ((warped, 60.0), (coarse, 150.0)):
+        info = inspect_raster(path)
+        assert not info.grid.same_as(target.grid)
+        check_alignment(target.grid, [target, info])
+        with AlignedStack([info], target.grid) as stack:
+            data = _full(stack)
+        assert data.shape == (4, *rasters.SHAPE)
+        inner = np.s_[:, 10:-10, 10:-10]
+        assert np.isfinite(data[inner]).all()
+        # Smooth background: a warp and back stays close to the original values.
+        assert np.nanmedian(np.abs(data[inner] - original[inner])) < tol
+
+
+def test_partial_overlap_outside_footprint_is_nan(scene, tmp_path):
+    data = rasters.optical(2)
+    shifted = rasters.write(
+        tmp_path / "shifted.tif", data, transform=rasterio.transform.from_origin(
+            rasters.ORIGIN[0] + 640.0, rasters.ORIGIN[1], rasters.PIXEL_M, rasters.PIXEL_M),
+        nodata=rasters.NODATA,
+    )
+    target, info = inspect_raster(scene["post"]), inspect_raster(shifted)
+    check_alignment(target.grid, [target, info])
+    with AlignedStack([info], target.grid) as stack:
+        out = _full(stack)
+    assert np.isnan(out[:, :, :64]).all()  # west of the shifted raster: outside its footprint
+    assert np.isfinite(out[:, 10:-10, 70:-10]).all()
+
+
+def test_no_overlap_is_a_clear_error(scene, tmp_path):
+    far = rasters.write(tmp_path / "far.tif", rasters.optical(1), transform=rasterio.transform.from_origin(
+        rasters.ORIGIN[0] + 100_000, rasters.ORIGIN[1], 10, 10))
+    target = inspect_raster(scene["post"])
+    with pytest.raises(AlignmentError, match="does not overlap"):
+        check_alignment(target.grid, [target, inspect_raster(far)])
+
+
+def test_non_georeferenced_same_size_accepted_other_size_rejected(tmp_path):
+    a = inspect_raster(rasters.write(tmp_path / "a.tif", rasters.optical(0), crs=None))
+    b = inspect_raster(rasters.write(tmp_path / "b.tif", rasters.optical(1), crs=None))
+    c = inspect_raster(rasters.write(tmp_path / "c.tif", rasters.optical(1)[:, :50], crs=None))
+    assert not a.grid.georeferenced
+    check_alignment(a.grid, [a, b])
+    with pytest.raises(AlignmentError, match="not all georeferenced"):
+        check_alignment(a.grid, [a, c])
+
+
+def test_band_count_mismatch(scene, tmp_path):
+    three = inspect_raster(rasters.write(tmp_path / "three.tif", rasters.optical(0, bands=3)))
+    with pytest.raises(BandMismatchError, match="3 band"):
+        check_band_counts([inspect_raster(scene["post"])], [three])
+    with pytest.raises(BandMismatchError, match="one reference per target"):
+        check_band_counts([inspect_raster(scene["post"]), inspect_raster(scene["sar"])], [three])
+
+
+def test_missing_and_non_raster_files(tmp_path):
+    with pytest.raises(MissingFileError):
+        inspect_raster(tmp_path / "nope.tif")
+    text = tmp_path / "notes.tif"
+    text.write_text("not a raster")
+    with pytest.raises(NotARasterError, match="not a raster"):
+        inspect_raster(text)
+    with pytest.raises(NotARasterError, match="folder"):
+        inspect_raster(tmp_path)
+
+
+def test_crs_kept(scene):
+    assert inspect_raster(scene["post"]).grid.crs == CRS.from_epsg(32631)
