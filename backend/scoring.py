@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
+import rasterio
 
 from . import __version__
 from .atomic import atomic_output
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 #: At most this many target scores are kept to build the calibration table.
 CALIBRATION_SAMPLE_SIZE = 2_000_000
+#: GDAL's block cache (MB). Its default, 5 % of RAM, would let memory grow with the raster.
+GDAL_CACHE_MB = 128
 #: Held-out calibration pixels: 16 x 16 px cells, one in five.
 HOLDOUT_CELL_PX = 16
 
@@ -104,7 +107,9 @@ def score_to_file(
             f"Method {job.method} compares two dates: give the pre-event raster(s) with --reference."
         )
     holdout = bool(inputs.references) and detector.scores_single_input
-    with AlignedStack(inputs.targets, inputs.grid) as target, _maybe_stack(inputs) as reference:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), AlignedStack(
+        inputs.targets, inputs.grid
+    ) as target, _maybe_stack(inputs) as reference:
         _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.3), cancel)
         with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
             sample, stats = _score(detector, target, reference, job, tmp_score, scaled(progress, 0.3, 0.9), cancel)

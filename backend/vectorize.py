@@ -204,9 +204,10 @@ def _region_scores(
         block = labels[row_start : row_start + n_rows]
         inside = block > 0
         if inside.any():
+            ids = block[inside]
             scores = read_score_rows(src, row_start, n_rows)[inside].astype(np.float64)
-            order = np.argsort(block[inside], kind="stable")
-            ids, scores = block[inside][order], scores[order]
+            order = np.argsort(ids, kind="stable")  # group each region's pixels
+            ids, scores = ids[order], scores[order]
             starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
             first = ids[starts]
             maxima[first] = np.maximum(maxima[first], np.maximum.reduceat(scores, starts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -191,3 +192,17 @@ def test_cancel_leaves_no_file(score_path: Path, tmp_path: Path) -> None:
     with pytest.raises(CancelledError):
         write_mask(score_path, tmp_path / "m.tif", THRESHOLD, cancel=token)
     assert sorted(os.listdir(tmp_path)) == ["score.tif"]
+
+
+def test_memory_does_not_grow_with_raster_height(tmp_path: Path) -> None:
+    rows, cols = 2000, 1000  # 8 MB of float32 scores
+    scores = np.tile(np.linspace(0.0, 1.0, cols, dtype=np.float32), (rows, 1))
+    path = write_raster(tmp_path / "tall.tif", scores)
+    tracemalloc.start()
+    try:
+        counts = write_mask(path, tmp_path / "m.tif", 0.5, block_rows=64)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert counts["anomalous_px"] + counts["normal_px"] == rows * cols
+    assert peak_bytes < 2_000_000  # a few 64-row blocks, far below the 8 MB raster

@@ -278,3 +278,15 @@ def test_progress_is_monotonic_and_ends_at_one(utm_path: Path, tmp_path: Path) -
     seen: list[float] = []
     polygonize(utm_path, tmp_path / "a.gpkg", THRESHOLD, progress=lambda f, s: seen.append(f))
     assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_corner_joined_region_is_one_valid_multipolygon(tmp_path: Path) -> None:
+    rows, cols = np.mgrid[0:20, 0:20]
+    ring = np.abs(rows - 10) + np.abs(cols - 10) == 3  # 12 pixels touching only at corners
+    path = write_raster(tmp_path / "diamond.tif", np.where(ring, 1.0, 0.0).astype(np.float32))
+    assert polygonize(path, tmp_path / "d.gpkg", 0.5, connectivity=8, simplify_m=PIXEL_M) == 1
+    row = read_features(tmp_path / "d.gpkg")[0][0]
+    assert row["geom"].IsValid()
+    assert polygonize(path, tmp_path / "d.gpkg", 0.5, connectivity=8) == 1
+    row = read_features(tmp_path / "d.gpkg")[0][0]
+    assert row["geom"].IsValid() and row["area_m2"] == 12 * PIXEL_M**2

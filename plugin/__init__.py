@@ -1,0 +1,1 @@
+"""QGIS side of RareSight: UI and adapters only (no science, never torch/onnxruntime/open_clip)."""
