@@ -101,7 +101,12 @@ def cmd_quicklook(args: argparse.Namespace) -> int:
     from .scorefile import resolve_threshold
 
     threshold, rate = resolve_threshold(args.score, args.false_alarm_rate, args.threshold)
-    bands = tuple(int(b) for b in args.bands.split(",")) if args.bands else (4, 3, 2)
+    try:
+        bands = tuple(int(b) for b in args.bands.split(",")) if args.bands else (4, 3, 2)
+    except ValueError:
+        raise InputError(f"--bands takes 1-based band numbers such as 4,3,2; got {args.bands!r}.") from None
+    if not all(b >= 1 for b in bands):
+        raise InputError(f"--bands takes 1-based band numbers such as 4,3,2; got {args.bands!r}.")
     title = args.title or f"{args.score} (threshold {threshold:.4g})"
     render_quicklook(args.score, args.output, threshold, args.background, bands, title)
     print(f"{args.output}: quick-look written")

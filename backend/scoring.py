@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -29,7 +29,7 @@ from . import __version__
 from .atomic import atomic_output
 from .calibration import Calibration
 from .detectors import Detector, FitBlock, create_detector
-from .errors import EmptyDataError, MethodError
+from .errors import EmptyDataError, MethodError, OutputError
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 from .raster import AlignedStack, RasterInfo, check_alignment, check_band_counts, inspect_raster
 from .scorefile import ScoreRasterWriter, sidecar_path, write_sidecar
@@ -84,6 +84,13 @@ def prepare_inputs(job: ScoreJob) -> _Inputs:
     return _Inputs(targets, references)
 
 
+def _check_not_an_input(output: str | os.PathLike[str], job: ScoreJob) -> None:
+    out = os.path.realpath(output)
+    for path in (*job.targets, *job.references):
+        if os.path.realpath(path) in (out, os.path.realpath(sidecar_path(output))):
+            raise OutputError(f"Output {output} is one of the inputs: choose another output path.")
+
+
 def holdout_mask(row_off: int, col_off: int, rows: int, cols: int) -> np.ndarray:
     """bool ``(rows, cols)``: True on held-out calibration pixels (a fixed pattern of 16-px cells)."""
     r = (np.arange(row_off, row_off + rows) // HOLDOUT_CELL_PX)[:, None]
@@ -101,6 +108,7 @@ def score_to_file(
     cancel = cancel or CancelToken()
     started = time.monotonic()
     inputs = prepare_inputs(job)
+    _check_not_an_input(output, job)
     detector = create_detector(job.method, job.params)
     if detector.needs_reference and not inputs.references:
         raise MethodError(

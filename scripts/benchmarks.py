@@ -5,7 +5,8 @@
 1. ``raresight evaluate`` for each method on every case it applies to (baselines first);
 2. a synthetic ``size x size x 4`` uint16 GeoTIFF (written once, in strips, to a cache folder) is
    scored with ``raresight score --method rx`` in a child process; wall time gives megapixels per
-   second and the child's peak resident memory (``ru_maxrss``) the memory figure.
+   second, and the child's peak resident memory is its ``VmHWM`` read from /proc while it runs
+   (``ru_maxrss`` would also count the parent's pages the child inherited before exec).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -57,6 +57,24 @@ def write_synthetic(path: Path, size: int, bands: int = 4, strip: int = 512) -> 
     os.replace(tmp, path)
 
 
+def run_measuring_peak(cmd: list[str]) -> float:
+    """Run ``cmd``; return its peak resident memory in MiB (VmHWM, polled every 0.1 s)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    peak_kib = 0
+    while proc.poll() is None:
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            hwm = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+            if hwm:
+                peak_kib = max(peak_kib, int(hwm[0].split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    if proc.returncode:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}")
+    return peak_kib / 1024
+
+
 def throughput(size: int, cache: Path) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     src = cache / f"synthetic_{size}x{size}x4_uint16.tif"
@@ -67,9 +85,8 @@ def throughput(size: int, cache: Path) -> dict:
         out = Path(tmp) / "score.tif"
         cmd = [sys.executable, "-m", "backend", "score", str(src), "-o", str(out), "--method", "rx"]
         start = time.monotonic()
-        subprocess.run(cmd, check=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        peak_mib = run_measuring_peak(cmd)
         seconds = time.monotonic() - start
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         side = json.loads((Path(str(out) + ".json")).read_text())
     return {
         "size": size,

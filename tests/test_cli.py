@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+import rasters
 from rasterio.crs import CRS
 from rasterio.transform import array_bounds, from_origin
 from rasterio.warp import Resampling, calculate_default_transform, reproject
-
-import rasters
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -285,9 +284,7 @@ def test_polygonize(scored, tmp_path):
     r, c = rasters.ANOMALY
     x0, y0 = POST_TRANSFORM * (c.start, r.start)
     x1, y1 = POST_TRANSFORM * (c.stop, r.stop)
-    box = ogr.CreateGeometryFromWkt(
-        f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"
-    )
+    box = ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
     hits = 0
     for feat in layer:
         geom = feat.GetGeometryRef()
@@ -441,6 +438,12 @@ def _bare_score(d: Path) -> Path:
     return d / "bare.tif"
 
 
+def _scored_here(d: Path) -> Path:
+    """A real score raster (with its sidecar) beside the scene."""
+    ok(run_cli("score", d / "post.tif", "-o", d / "scored.tif"))
+    return d / "scored.tif"
+
+
 def _three_band(d: Path) -> Path:
     return rasters.write(d / "pre3.tif", rasters.optical(5, anomaly=False, bands=3), nodata=rasters.NODATA)
 
@@ -486,15 +489,27 @@ BAD_INPUTS = {
     "missing-reference": (
         ("nope.tif", "not exist"),
         lambda s, o: [
-            "score", s["post"], "--reference", s["post"].parent / "nope.tif", "--method", "cva",
-            "-o", o / "score.tif",
+            "score",
+            s["post"],
+            "--reference",
+            s["post"].parent / "nope.tif",
+            "--method",
+            "cva",
+            "-o",
+            o / "score.tif",
         ],
     ),
     "no-overlap-reference": (
         ("far.tif", "overlap"),
         lambda s, o: [
-            "score", s["post"], "--reference", _far(s["post"].parent), "--method", "cva",
-            "-o", o / "score.tif",
+            "score",
+            s["post"],
+            "--reference",
+            _far(s["post"].parent),
+            "--method",
+            "cva",
+            "-o",
+            o / "score.tif",
         ],
     ),
     "no-overlap-second-target": (
@@ -504,8 +519,14 @@ BAD_INPUTS = {
     "band-mismatch": (
         ("pre3.tif", "band"),
         lambda s, o: [
-            "score", s["post"], "--reference", _three_band(s["post"].parent), "--method", "cva",
-            "-o", o / "score.tif",
+            "score",
+            s["post"],
+            "--reference",
+            _three_band(s["post"].parent),
+            "--method",
+            "cva",
+            "-o",
+            o / "score.tif",
         ],
     ),
     "all-nodata": (
@@ -551,7 +572,12 @@ BAD_INPUTS = {
     "mask-no-sidecar-rate": (
         ("sidecar",),
         lambda s, o: [
-            "mask", _bare_score(s["post"].parent), "--false-alarm-rate", "1e-3", "-o", o / "mask.tif",
+            "mask",
+            _bare_score(s["post"].parent),
+            "--false-alarm-rate",
+            "1e-3",
+            "-o",
+            o / "mask.tif",
         ],
     ),
     "polygonize-no-sidecar": (
@@ -570,6 +596,48 @@ BAD_INPUTS = {
         ("nope.tif", "not exist"),
         lambda s, o: ["mask", s["post"].parent / "nope.tif", "--threshold", "1", "-o", o / "mask.tif"],
     ),
+    "mask-rate-out-of-range": (
+        ("0.9", "range"),
+        lambda s, o: ["mask", _scored_here(s["post"].parent), "--false-alarm-rate", "0.9", "-o", o / "m.tif"],
+    ),
+    "mask-threshold-nan": (
+        ("nan",),
+        lambda s, o: ["mask", _scored_here(s["post"].parent), "--threshold", "nan", "-o", o / "m.tif"],
+    ),
+    "mask-of-a-4-band-raster": (
+        ("post.tif", "band"),
+        lambda s, o: ["mask", s["post"], "--threshold", "1", "-o", o / "m.tif"],
+    ),
+    "polygonize-negative-min-area": (
+        ("min_area",),
+        lambda s, o: [
+            "polygonize",
+            _scored_here(s["post"].parent),
+            "--min-area-m2",
+            "-5",
+            "-o",
+            o / "p.gpkg",
+        ],
+    ),
+    "quicklook-missing-background": (
+        ("nope.tif", "not exist"),
+        lambda s, o: [
+            "quicklook",
+            _scored_here(s["post"].parent),
+            "--background",
+            s["post"].parent / "nope.tif",
+            "-o",
+            o / "q.png",
+        ],
+    ),
+    "bad-param-value": (
+        ("rcond", "abc"),
+        lambda s, o: ["score", s["post"], "--param", "rcond=abc", "-o", o / "score.tif"],
+    ),
+    "unknown-param": (
+        ("bogus",),
+        lambda s, o: ["score", s["post"], "--param", "bogus=1", "-o", o / "score.tif"],
+    ),
 }
 
 
@@ -587,6 +655,29 @@ def test_bad_input_one_line_error_and_no_output(scene, tmp_path, case):
     assert listing(out) == [], f"{case}: left {listing(out)}"
     # ...and nothing new beside the inputs either.
     assert listing(tmp_path) == before
+
+
+@pytest.mark.parametrize("bands", ["a,b,c", "0,1,2"])
+def test_quicklook_bad_bands_is_a_user_error(scene, tmp_path, bands):
+    score = _scored_here(scene["post"].parent)
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_cli("quicklook", score, "--background", scene["post"], "--bands", bands, "-o", out / "q.png")
+    line = assert_one_line_error(res)
+    assert "--bands" in line or "band" in line.lower()
+    assert listing(out) == []
+
+
+def test_score_refuses_to_overwrite_its_own_input(scene, tmp_path):
+    victim = tmp_path / "victim.tif"
+    victim.write_bytes(scene["post"].read_bytes())
+    before = victim.read_bytes()
+    res = run_cli("score", victim, "-o", victim)
+    try:
+        assert_one_line_error(res)
+    finally:
+        # Whatever the verdict, the analyst's input must be intact.
+        assert victim.read_bytes() == before, "the input raster was overwritten"
 
 
 def test_failed_run_leaves_a_previous_output_untouched(scene, tmp_path):

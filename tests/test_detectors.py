@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import rasters
+
 from backend.detectors import METHODS, FitBlock, create_detector, describe_methods
 from backend.errors import EmptyDataError, InputError, MethodError
 

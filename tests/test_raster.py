@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
+import rasters
 from rasterio.crs import CRS
 from rasterio.warp import calculate_default_transform, reproject
 from rasterio.windows import Window
 
-import rasters
 from backend.errors import AlignmentError, BandMismatchError, MissingFileError, NotARasterError
 from backend.raster import AlignedStack, check_alignment, check_band_counts, inspect_raster
 

@@ -91,14 +91,10 @@ class Detector(ABC):
         """Neighbours on each side a pixel's score depends on (0 for pixel-wise methods)."""
         return 0
 
-    @property
-    def needs_fit(self) -> bool:
-        return True
-
-    def partial_fit(self, block: FitBlock) -> None:
+    def partial_fit(self, block: FitBlock) -> None:  # noqa: B027 - optional hook
         """Accumulate statistics from one block."""
 
-    def finish_fit(self) -> None:
+    def finish_fit(self) -> None:  # noqa: B027 - optional hook
         """Finalise the model once every block has been seen."""
 
     @abstractmethod
