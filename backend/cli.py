@@ -140,6 +140,12 @@ def cmd_methods(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .worker import main as worker_main
+
+    return worker_main()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="raresight", description="Dense anomaly maps for satellite imagery.")
     p.add_argument("--version", action="version", version=f"raresight {__version__}")
@@ -183,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--case", action="append", help="only cases whose id contains this text")
     e.add_argument("--json", help="also write the results as JSON")
     e.set_defaults(func=cmd_evaluate)
+
+    w = sub.add_parser("worker", help="serve JSON-line requests on stdin/stdout (used by the QGIS plugin)")
+    w.set_defaults(func=cmd_worker)
 
     m = sub.add_parser("methods", help="list the methods")
     m.add_argument("--json", action="store_true")

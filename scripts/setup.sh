@@ -10,7 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 APT_PACKAGES=(qgis python3-qgis qgis-providers python3-gdal python3-rasterio python3-scipy
-              python3-matplotlib python3-venv python3-pip xvfb xauth)
+              python3-matplotlib python3-venv python3-pip xvfb xauth qttools5-dev-tools)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -30,10 +30,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=.venv/.raresight-setup
-want="$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)"
+# A development checkout installs the test tools too; the installed plugin ships requirements.txt only.
+REQS=requirements-dev.txt
+[ -f "$REQS" ] || REQS=requirements.txt
+want="$(cat requirements.txt "$REQS" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing Python packages"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "setup: installing Python packages ($REQS)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$REQS"
   echo "$want" > "$stamp"
 fi
 
@@ -45,4 +48,6 @@ exec "$ROOT/.venv/bin/python" -m backend "\$@"
 LAUNCHER
 chmod +x .venv/bin/raresight
 .venv/bin/raresight --version >/dev/null
+# compiled translations (i18n/*.qm); silent when up to date, absent from an installed plugin's copy
+[ ! -f scripts/i18n.py ] || .venv/bin/python scripts/i18n.py compile
 echo "setup: ready ($(.venv/bin/raresight --version), QGIS $(.venv/bin/python -c 'from qgis.core import Qgis; print(Qgis.QGIS_VERSION)' 2>/dev/null || echo 'bindings not importable'))"

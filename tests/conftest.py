@@ -34,3 +34,16 @@ def scene(tmp_path: Path) -> dict[str, Path]:
         "pre": rasters.write(tmp_path / "pre.tif", rasters.optical(5, anomaly=False), nodata=rasters.NODATA),
         "sar": rasters.write(tmp_path / "sar.tif", rasters.sar(), nodata=float("nan")),
     }
+
+
+@pytest.fixture(scope="session")
+def plugin_package(tmp_path_factory):
+    """The repository imported as the QGIS plugin package ``raresight`` (as QGIS names it after its
+    folder), through a symlink, so that the plugin's relative imports work as in QGIS."""
+    import importlib
+
+    pytest.importorskip("qgis.core", reason="QGIS Python bindings not available")
+    holder = tmp_path_factory.mktemp("plugins")
+    (holder / "raresight").symlink_to(ROOT, target_is_directory=True)
+    sys.path.insert(0, str(holder))
+    return importlib.import_module("raresight")

@@ -37,6 +37,7 @@ def describe_methods() -> list[dict[str, Any]]:
             "name": cls.name,
             "summary": cls.summary,
             "needs_reference": cls.needs_reference,
+            "uses_prompt": cls.uses_prompt,
             "parameters": cls.Config().to_dict(),
         }
         for cls in METHODS.values()

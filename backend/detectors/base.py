@@ -81,6 +81,8 @@ class Detector(ABC):
     #: True when the detector scores a single raster and can therefore be calibrated on held-out
     #: reference pixels (a pair detector has nothing to score on the reference alone).
     scores_single_input: ClassVar[bool] = True
+    #: True for prompt-driven methods: the job's prompt arrives as the ``prompt`` parameter.
+    uses_prompt: ClassVar[bool] = False
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else self.Config()

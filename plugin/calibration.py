@@ -1,0 +1,66 @@
+"""False-alarm rate <-> score threshold from a score raster's sidecar, in plain Python.
+
+The backend writes the calibration table (score quantiles on normal data) into the sidecar
+``<score>.tif.json``; the threshold slider maps rates to scores here, without starting the backend
+and without numpy, exactly as ``backend.calibration.Calibration.threshold_for`` does (linear
+interpolation in log-rate between table rows).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def sidecar_path(score_path: str | Path) -> Path:
+    p = Path(score_path)
+    return p.with_name(p.name + ".json")
+
+
+@dataclass(frozen=True)
+class CalibrationTable:
+    false_alarm_rates: tuple[float, ...]  # ascending
+    thresholds: tuple[float, ...]  # descending with ascending rates
+    default_false_alarm_rate: float
+    source: str
+
+    @classmethod
+    def from_sidecar(cls, sidecar: dict) -> CalibrationTable:
+        cal = sidecar["calibration"]
+        pairs = sorted(zip((float(a) for a in cal["false_alarm_rates"]), (float(t) for t in cal["thresholds"])))
+        if len(pairs) < 2:
+            raise ValueError("calibration table too short")
+        return cls(
+            tuple(a for a, _ in pairs),
+            tuple(t for _, t in pairs),
+            float(cal.get("default_false_alarm_rate", 1e-2)),
+            str(cal.get("source", "")),
+        )
+
+    @classmethod
+    def load(cls, score_path: str | Path) -> CalibrationTable:
+        """Read the table of ``score_path``'s sidecar (OSError/ValueError/KeyError when unusable)."""
+        with open(sidecar_path(score_path), encoding="utf-8") as f:
+            return cls.from_sidecar(json.load(f))
+
+    @property
+    def min_rate(self) -> float:
+        return self.false_alarm_rates[0]
+
+    @property
+    def max_rate(self) -> float:
+        return self.false_alarm_rates[-1]
+
+    def threshold_for(self, rate: float) -> float:
+        """Score threshold of false-alarm rate ``rate`` (clamped to the table's range)."""
+        rate = min(max(float(rate), self.min_rate), self.max_rate)
+        x = math.log(rate)
+        logs = [math.log(a) for a in self.false_alarm_rates]
+        for i in range(len(logs) - 1):
+            if logs[i] <= x <= logs[i + 1]:
+                span = logs[i + 1] - logs[i]
+                w = 0.0 if span == 0 else (x - logs[i]) / span
+                return self.thresholds[i] + w * (self.thresholds[i + 1] - self.thresholds[i])
+        return self.thresholds[-1]

@@ -1,0 +1,1 @@
+"""RareSight in QGIS Processing: the Toolbox, the Model Designer, batch mode and qgis_process."""

@@ -1,0 +1,333 @@
+"""The QGIS plugin, headless (pytest-qgis): the dock's widgets, a detection that adds a styled
+layer, the threshold slider restyling without a new run, polygons, failures, French."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.qgis
+
+qgis_core = pytest.importorskip("qgis.core", reason="QGIS Python bindings not available")
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+
+
+class Iface:
+    """pytest-qgis's interface plus the few calls the plugin makes that it lacks."""
+
+    def __init__(self, base) -> None:
+        self._base = base
+        self.menus: list = []
+        self.docks: list = []
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
+
+    def addPluginToRasterMenu(self, name, action):  # noqa: N802
+        self.menus.append((name, action))
+
+    def removePluginRasterMenu(self, name, action):  # noqa: N802
+        self.menus.remove((name, action))
+
+    def addDockWidget(self, area, dock):  # noqa: N802
+        self.docks.append(dock)
+
+    def removeDockWidget(self, dock):  # noqa: N802
+        self.docks.remove(dock)
+
+
+def wait_for(condition, timeout_s: float = 120.0) -> None:
+    start = time.monotonic()
+    while not condition():
+        QgsApplication.processEvents()
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError("timed out waiting for the dock")
+        time.sleep(0.01)
+
+
+@pytest.fixture()
+def plugin(plugin_package, qgis_iface, qgis_new_project, tmp_path, monkeypatch):
+    from qgis.core import QgsSettings
+
+    QgsSettings().setValue("raresight/interpreter", PYTHON)
+    QgsSettings().setValue("raresight/output_dir", str(tmp_path / "results"))
+    iface = Iface(qgis_iface)
+    p = plugin_package.classFactory(iface)
+    p.initGui()
+    p.show_dock(True)
+    yield p
+    p.unload()
+    QgsProject.instance().removeAllMapLayers()
+    for key in ("interpreter", "output_dir", "method"):
+        QgsSettings().remove(f"raresight/{key}")
+
+
+@pytest.fixture()
+def dock(plugin):
+    return plugin.dock
+
+
+class Recorder:
+    def __init__(self, dock) -> None:
+        self.layers, self.failures, self.polygons = [], [], []
+        dock.detectionFinished.connect(self.layers.append)
+        dock.runFailed.connect(self.failures.append)
+        dock.polygonsFinished.connect(self.polygons.append)
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.layers or self.failures)
+
+
+def add_raster(path, name) -> QgsRasterLayer:
+    layer = QgsRasterLayer(str(path), name)
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def detect(dock, timeout_s: float = 120.0) -> Recorder:
+    rec = Recorder(dock)
+    dock.run_detection()
+    wait_for(lambda: rec.ended and dock.task is None, timeout_s)
+    return rec
+
+
+def test_dock_has_the_widgets_an_analyst_needs(plugin, dock):
+    assert plugin.action is not None and plugin.action.isChecked()
+    for name in (
+        "target_combo", "target2_combo", "reference_combo", "reference2_combo", "method_combo", "prompt_edit",
+        "output_widget", "tile_spin", "device_combo", "interpreter_widget", "check_button", "run_button",
+        "cancel_button", "progress", "slider", "threshold_label", "export_button", "status_label",
+    ):
+        assert getattr(dock, name) is not None, name
+    methods = [dock.method_combo.itemData(i) for i in range(dock.method_combo.count())]
+    assert {"rx", "lrx", "cva", "logratio", "gauss-ref"} <= set(methods)
+    assert dock.method_help.text()  # the method's one-line description
+    assert dock.advanced.isCollapsed()
+    assert not dock.prompt_edit.isEnabled()  # no classical method takes a prompt
+    assert not dock.cancel_button.isEnabled()
+    assert not dock.slider.isEnabled()  # no score layer yet
+    assert [dock.device_combo.itemData(i) for i in range(dock.device_combo.count())] == ["auto", "cpu", "cuda"]
+
+
+def test_prompt_box_follows_the_method(dock):
+    dock.set_methods(
+        [
+            {"name": "rx", "summary": "a", "needs_reference": False, "uses_prompt": False},
+            {"name": "clip", "summary": "b", "needs_reference": False, "uses_prompt": True},
+        ]
+    )
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("clip"))
+    assert dock.prompt_edit.isEnabled()
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    assert not dock.prompt_edit.isEnabled()
+
+
+def test_check_backend_fills_the_status_line(dock):
+    dock.check_backend()
+    wait_for(lambda: dock.task is None and dock.backend_info is not None, 60)
+    assert "RareSight" in dock.status_label.text()
+    assert "CPU" in dock.status_label.text() or "GPU" in dock.status_label.text()
+    assert dock.backend_info["version"]
+
+
+def test_detection_adds_a_styled_layer_and_the_slider_only_restyles(dock, scene, tmp_path, qgis_iface):
+    post = add_raster(scene["post"], "post")
+    pre = add_raster(scene["pre"], "pre")
+    dock.target_combo.setLayer(post)
+    dock.reference_combo.setLayer(pre)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("cva"))
+    rec = detect(dock)
+    assert not rec.failures, rec.failures
+    layer = rec.layers[0]
+    assert layer.id() in QgsProject.instance().mapLayers()
+    assert layer.renderer().type() == "singlebandpseudocolor"
+    assert Path(layer.source()).parent == tmp_path / "results"
+    assert Path(layer.source() + ".json").is_file()
+    abstract = layer.metadata().abstract()
+    assert "cva" in abstract and "post.tif" in abstract and "pre.tif" in abstract
+    assert dock.current_score_layer() is layer
+    assert dock.slider.isEnabled()
+
+    def hidden_below(lyr) -> float:
+        return lyr.renderer().rasterTransparency().transparentSingleValuePixelList()[0].max
+
+    first = hidden_below(layer)
+    files_before = sorted(os.listdir(tmp_path / "results"))
+    pid_before = dock.client_factory().pid
+    dock.slider.setValue(dock.rate_to_position(1e-4))
+    second = hidden_below(layer)
+    assert second > first  # a stricter rate hides more
+    assert "1.0e-04" in dock.threshold_label.text()
+    assert float(layer.customProperty("raresight/false_alarm_rate")) == pytest.approx(1e-4)
+    dock.slider.setValue(dock.rate_to_position(1e-1))
+    assert hidden_below(layer) < first
+    # restyling ran nothing: no new file, no new request, no task
+    assert sorted(os.listdir(tmp_path / "results")) == files_before
+    assert dock.task is None and dock.client_factory().pid == pid_before
+
+
+def test_slider_thresholds_are_the_sidecar_calibration(dock, scene):
+    import json
+
+    from raresight.plugin.calibration import CalibrationTable
+
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    layer = detect(dock).layers[0]
+    side = json.loads(Path(layer.source() + ".json").read_text())
+    dock.slider.setValue(dock.rate_to_position(1e-2))
+    expected = CalibrationTable.from_sidecar(side).threshold_for(1e-2)
+    assert expected == pytest.approx(side["calibration"]["default_threshold"])
+    hidden = layer.renderer().rasterTransparency().transparentSingleValuePixelList()[0]
+    assert hidden.max == pytest.approx(expected, rel=1e-6) and hidden.max < expected
+    assert f"{expected:.4g}" in dock.threshold_label.text()
+
+
+def test_export_polygons_adds_a_styled_vector_layer(dock, scene):
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    layer = detect(dock).layers[0]
+    dock.slider.setValue(dock.rate_to_position(1e-3))
+    rec = Recorder(dock)
+    dock.export_polygons()
+    wait_for(lambda: (rec.polygons or rec.failures) and dock.task is None, 60)
+    assert not rec.failures, rec.failures
+    polygons = rec.polygons[0]
+    assert isinstance(polygons, QgsVectorLayer) and polygons.isValid()
+    assert polygons.featureCount() >= 1
+    names = polygons.fields().names()
+    assert {"area_m2", "max_score", "mean_score", "method", "threshold"} <= set(names)
+    assert polygons.crs() == layer.crs()
+    assert Path(polygons.source().split("|")[0]).parent == Path(layer.source()).parent
+    feature = next(polygons.getFeatures())
+    assert feature["method"] == "rx"
+    from raresight.plugin.styling import load_table
+
+    assert feature["threshold"] == pytest.approx(load_table(layer).threshold_for(1e-3), rel=1e-6)
+
+
+def test_no_image_chosen_is_a_clear_message(dock, qgis_iface):
+    dock.target_combo.setLayer(None)
+    rec = Recorder(dock)
+    dock.run_detection()
+    assert rec.failures and "Choose the image" in rec.failures[0]
+    assert dock.task is None
+
+
+def test_bad_input_is_a_message_and_nothing_is_added(dock, scene, tmp_path):
+    post = add_raster(scene["post"], "post")
+    sar = add_raster(scene["sar"], "sar")
+    dock.target_combo.setLayer(post)
+    dock.reference_combo.setLayer(sar)  # 4 target bands vs 2 reference bands
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("cva"))
+    before = set(QgsProject.instance().mapLayers())
+    rec = detect(dock)
+    assert rec.failures and not rec.layers
+    assert "BandMismatchError" in rec.failures[0]
+    assert set(QgsProject.instance().mapLayers()) == before
+    assert not list((tmp_path / "results").glob("*.tif"))
+
+
+def big_raster(tmp_path) -> Path:
+    import rasters
+
+    data = np.random.default_rng(1).normal(size=(6, 900, 900)).astype("float32")
+    return rasters.write(tmp_path / "big.tif", data)
+
+
+def test_cancel_stops_the_run_within_seconds(dock, tmp_path):
+    layer = add_raster(big_raster(tmp_path), "big")
+    dock.target_combo.setLayer(layer)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("lrx"))
+    dock.tile_spin.setValue(128)
+    rec = Recorder(dock)
+    dock.run_detection()
+    wait_for(lambda: dock.progress.value() > 3, 60)
+    assert dock.cancel_button.isEnabled()
+    start = time.monotonic()
+    dock.cancel()
+    wait_for(lambda: rec.ended and dock.task is None, 30)
+    assert time.monotonic() - start < 6.0
+    assert rec.failures and not rec.layers
+    assert "cancelled" in rec.failures[0].lower()
+    assert not list((tmp_path / "results").glob("*.tif"))
+    assert dock.run_button.isEnabled() and not dock.cancel_button.isEnabled()
+
+
+def test_killed_worker_leaves_qgis_working_and_the_next_run_succeeds(dock, scene, tmp_path):
+    layer = add_raster(big_raster(tmp_path), "big")
+    dock.target_combo.setLayer(layer)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("lrx"))
+    dock.tile_spin.setValue(128)
+    rec = Recorder(dock)
+    dock.run_detection()
+    wait_for(lambda: dock.progress.value() > 3, 60)
+    pid = dock.client_factory().pid
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: rec.ended and dock.task is None, 30)
+    assert rec.failures and "stopped unexpectedly" in rec.failures[0]
+    assert not any(isinstance(x, QgsRasterLayer) for x in rec.layers)
+    assert not list((tmp_path / "results").glob("*.tif")), "no output, not even a hidden partial file"
+    assert not list((tmp_path / "results").glob(".*"))
+    # QGIS is fine and the next run starts a fresh worker
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    again = detect(dock)
+    assert again.layers and not again.failures
+    assert dock.client_factory().pid != pid
+
+
+def test_non_file_layer_is_written_to_a_temporary_geotiff(dock, scene, tmp_path):
+    from raresight.plugin.layers import file_path, layer_to_path
+
+    post = add_raster(scene["post"], "post")
+    assert file_path(post) == str(scene["post"])
+    uri = (
+        f"?crs={post.crs().authid()}&extent={post.extent().toString().replace(' : ', ',').replace(',', ',')}"
+        f"&width={post.width()}&height={post.height()}&formula=%22p@1%22%20*%202&p:uri={scene['post']}&p:provider=gdal"
+    )
+    virtual = QgsRasterLayer(uri, "virtual", "virtualraster")
+    if not virtual.isValid():
+        pytest.skip("the virtual raster provider is not available")
+    assert file_path(virtual) is None
+    out = layer_to_path(virtual, tmp_path / "tmp")
+    assert Path(out).is_file() and Path(out).parent == tmp_path / "tmp"
+    import rasterio
+
+    with rasterio.open(out) as dst, rasterio.open(scene["post"]) as src:
+        assert dst.crs == src.crs and dst.width == src.width and dst.height == src.height
+
+
+def test_unload_removes_everything(plugin_package, qgis_iface):
+    iface = Iface(qgis_iface)
+    p = plugin_package.classFactory(iface)
+    p.initGui()
+    p.show_dock(True)
+    assert QgsApplication.processingRegistry().providerById("raresight") is not None
+    p.client().hello()
+    assert p._client.running
+    p.unload()
+    assert QgsApplication.processingRegistry().providerById("raresight") is None
+    assert not iface.menus and not iface.docks
+    assert p._client is None
+
+
+def test_messages_are_pushed_to_the_message_bar(dock, qgis_iface):
+    dock.target_combo.setLayer(None)
+    before = len(qgis_iface.messageBar().get_messages(Qgis.Warning))
+    dock.run_detection()
+    assert len(qgis_iface.messageBar().get_messages(Qgis.Warning)) == before + 1
+

@@ -1,0 +1,281 @@
+"""The backend worker's JSON-line protocol and the plugin's client to it (no QGIS needed)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from backend.worker import Worker
+from plugin.backend_client import (
+    BackendClient,
+    BackendError,
+    RequestCancelledError,
+    WorkerCrashedError,
+    WorkerStartError,
+)
+from plugin.calibration import CalibrationTable
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").is_file() else sys.executable
+
+
+class _Replies(io.StringIO):
+    """Collects replies; ``done`` is set once every expected request has its final reply."""
+
+    def __init__(self, expected: set) -> None:
+        super().__init__()
+        self.expected, self.done = set(expected), threading.Event()
+
+    def write(self, text: str) -> int:
+        n = super().write(text)
+        for line in text.splitlines():
+            reply = json.loads(line)
+            if reply["type"] in ("result", "error"):
+                self.expected.discard(reply["id"])
+        if not self.expected:
+            self.done.set()
+        return n
+
+
+def serve(lines: list[dict | str], wait_for: set | None = None) -> list[dict]:
+    """Run a Worker in-process on ``lines``; keep its input open until every request in
+    ``wait_for`` (default: all ids but cancels) has its final reply, then end the input."""
+    if wait_for is None:
+        wait_for = {x["id"] for x in lines if isinstance(x, dict) and x.get("op") != "cancel"}
+    out = _Replies(wait_for)
+
+    def requests():
+        for x in lines:
+            yield (json.dumps(x) if isinstance(x, dict) else x) + "\n"
+        out.done.wait(timeout=120)
+
+    Worker(requests(), out).serve()
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def replies_of(replies: list[dict], request_id) -> list[dict]:
+    return [r for r in replies if r.get("id") == request_id]
+
+
+@pytest.fixture()
+def client():
+    c = BackendClient(PYTHON, ROOT)
+    yield c
+    c.close()
+
+
+def test_worker_scores_then_polygonizes_in_order(scene, tmp_path):
+    score = str(tmp_path / "s.tif")
+    replies = serve(
+        [
+            {"id": 1, "op": "score", "args": {"targets": [str(scene["post"])], "output": score, "method": "rx"}},
+            {"id": 2, "op": "polygonize", "args": {"score": score, "output": str(tmp_path / "p.gpkg"), "false_alarm_rate": 1e-3}},
+        ]
+    )
+    first = replies_of(replies, 1)
+    assert any(r["type"] == "progress" for r in first)
+    assert first[-1]["type"] == "result"
+    assert first[-1]["result"]["sidecar"]["method"] == "rx"
+    second = replies_of(replies, 2)[-1]
+    assert second["type"] == "result" and second["result"]["features"] >= 1
+    assert (tmp_path / "p.gpkg").is_file()
+    fractions = [r["fraction"] for r in first if r["type"] == "progress"]
+    assert fractions == sorted(fractions) and all(0.0 <= f <= 1.0 for f in fractions)
+
+
+def test_worker_typed_errors(scene, tmp_path):
+    replies = serve(
+        [
+            {"id": 1, "op": "score", "args": {"targets": [str(tmp_path / "missing.tif")], "output": str(tmp_path / "o.tif")}},
+            {"id": 2, "op": "score", "args": {"targets": [str(scene["post"])], "output": str(tmp_path / "o.tif"), "method": "nope"}},
+            {"id": 3, "op": "frobnicate"},
+            {"id": 4, "op": "score", "args": {"output": "x.tif"}},
+            "this is not json",
+        ]
+    )
+    kinds = {r["id"]: r["error"] for r in replies if r["type"] == "error"}
+    assert kinds[1] == "MissingFileError"
+    assert kinds[2] == "MethodError"
+    assert kinds[3] == "ProtocolError"
+    assert kinds[4] == "InputError"
+    assert kinds[None] == "ProtocolError"
+    assert not (tmp_path / "o.tif").exists()
+    assert all("\n" not in r["message"] for r in replies if r["type"] == "error")
+
+
+def test_worker_prompt_for_a_method_without_prompts_is_a_warning(scene, tmp_path):
+    replies = serve(
+        [{"id": 1, "op": "score", "args": {"targets": [str(scene["post"])], "output": str(tmp_path / "o.tif"), "prompt": "flood"}}]
+    )
+    logs = [r for r in replies if r["type"] == "log"]
+    assert logs and "ignored" in logs[0]["message"]
+    assert replies[-1]["type"] == "result"
+
+
+def test_worker_cancels_a_queued_request_before_it_starts():
+    replies = serve(
+        [
+            {"id": 1, "op": "sleep", "args": {"seconds": 0.3}},
+            {"id": 2, "op": "sleep", "args": {"seconds": 30}},
+            {"id": 3, "op": "cancel", "args": {"target": 2}},
+        ]
+    )
+    assert replies_of(replies, 1)[-1]["type"] == "result"
+    assert replies_of(replies, 2)[-1]["error"] == "CancelledError"
+
+
+def test_worker_keeps_stdout_for_the_protocol(tmp_path):
+    """A print inside the worker process must not reach the protocol stream."""
+    import subprocess
+
+    code = (
+        "import sys; sys.argv=['raresight','worker'];"
+        "import backend.worker as w; w.OPERATIONS['hello']=lambda a,p,c: (print('noise'), {'ok': 1})[1];"
+        "from backend.cli import main; sys.exit(main())"
+    )
+    proc = subprocess.Popen(
+        [PYTHON, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        proc.stdin.write(json.dumps({"id": 1, "op": "hello"}) + "\n")
+        proc.stdin.flush()
+        first = proc.stdout.readline()
+        rest, err = proc.communicate(timeout=60)  # closes stdin: the worker exits
+    finally:
+        proc.kill()
+    assert json.loads(first)["result"] == {"ok": 1}
+    assert rest == ""
+    assert "noise" in err
+
+
+# -- the client, with a real worker process -----------------------------------------------------
+
+
+def test_client_hello_reports_versions_devices_and_methods(client):
+    info = client.hello()
+    assert info["version"]
+    assert "cpu" in info["devices"]
+    names = [m["name"] for m in info["methods"]]
+    assert {"rx", "lrx", "cva", "logratio", "gauss-ref"} <= set(names)
+    bundled = json.loads((ROOT / "resources" / "methods.json").read_text(encoding="utf-8"))
+    assert bundled == info["methods"], "resources/methods.json is stale: regenerate it with raresight methods --json"
+
+
+def test_client_score_matches_cli_output_and_reports_progress(client, scene, tmp_path):
+    import subprocess
+
+    seen = []
+    out = tmp_path / "w.tif"
+    result = client.request(
+        "score",
+        {"targets": [str(scene["post"]), str(scene["sar"])], "output": str(out), "method": "rx"},
+        progress=lambda f, s: seen.append((f, s)),
+    )
+    assert seen and seen[-1][0] == 1.0
+    assert result["output"] == str(out)
+    ref = tmp_path / "cli.tif"
+    subprocess.run(
+        [PYTHON, "-m", "backend", "score", str(scene["post"]), str(scene["sar"]), "-o", str(ref), "--method", "rx"],
+        cwd=ROOT, check=True, timeout=120, capture_output=True,
+    )
+    with rasterio.open(out) as a, rasterio.open(ref) as b:
+        np.testing.assert_array_equal(a.read(1), b.read(1))
+
+
+def test_client_bad_input_is_a_typed_error_and_the_worker_lives_on(client, tmp_path):
+    with pytest.raises(BackendError) as info:
+        client.request("score", {"targets": [str(tmp_path / "none.tif")], "output": str(tmp_path / "o.tif")})
+    assert info.value.kind == "MissingFileError"
+    pid = client.pid
+    assert client.hello()["pid"] == pid
+
+
+def test_client_cancel_stops_within_seconds(client):
+    client.hello()
+    flag = threading.Event()
+    threading.Timer(0.5, flag.set).start()
+    start = time.monotonic()
+    with pytest.raises(RequestCancelledError):
+        client.request("sleep", {"seconds": 60}, is_cancelled=flag.is_set)
+    assert time.monotonic() - start < 0.5 + 5.0
+    assert client.running  # a cooperative cancel keeps the worker
+
+
+def test_client_cancel_of_a_real_score_leaves_no_output(client, tmp_path):
+    import rasters
+
+    big = rasters.write(tmp_path / "big.tif", np.random.default_rng(0).normal(size=(6, 900, 900)).astype("float32"))
+    out = tmp_path / "o.tif"
+    flag = threading.Event()
+    stages = []
+
+    def progress(fraction, stage):
+        stages.append(stage)
+        if fraction > 0.05:
+            flag.set()
+
+    with pytest.raises(RequestCancelledError):
+        client.request(
+            "score", {"targets": [str(big)], "output": str(out), "method": "lrx", "tile_size": 128}, progress=progress, is_cancelled=flag.is_set
+        )
+    assert not out.exists() and not Path(str(out) + ".json").exists()
+    assert not list(tmp_path.glob("o.tif*"))
+
+
+def test_killed_worker_is_a_clear_error_and_the_next_request_gets_a_fresh_one(client):
+    first = client.hello()["pid"]
+    threading.Timer(0.5, lambda: os.kill(first, signal.SIGKILL)).start()
+    with pytest.raises(WorkerCrashedError) as info:
+        client.request("sleep", {"seconds": 30})
+    assert "stopped unexpectedly" in info.value.message
+    assert "signal 9" in info.value.message
+    second = client.hello()["pid"]
+    assert second != first
+
+
+def test_worker_that_exits_mid_request_is_reported(client):
+    client.hello()
+    client._send({"id": 99, "op": "shutdown"})
+    with pytest.raises(WorkerCrashedError):
+        client.request("sleep", {"seconds": 5})
+    assert client.hello()["version"]
+
+
+def test_missing_interpreter_is_a_start_error(tmp_path):
+    c = BackendClient(str(tmp_path / "no-python"), ROOT)
+    with pytest.raises(WorkerStartError) as info:
+        c.hello()
+    assert "interpreter" in info.value.message
+
+
+def test_interpreter_without_the_backend_is_a_crash_not_a_hang(tmp_path):
+    c = BackendClient(PYTHON, tmp_path)  # a folder with no backend package
+    with pytest.raises(WorkerCrashedError) as info:
+        c.hello(timeout_s=60)
+    assert "No module named backend" in info.value.message
+    c.close()
+
+
+# -- the plugin's calibration lookup equals the backend's ----------------------------------------
+
+
+def test_plugin_threshold_lookup_equals_backend(scene, tmp_path):
+    from backend.scorefile import read_sidecar, resolve_threshold
+    from backend.scoring import ScoreJob, score_to_file
+
+    out = tmp_path / "s.tif"
+    score_to_file(ScoreJob(targets=(str(scene["post"]),)), out)
+    table = CalibrationTable.from_sidecar(read_sidecar(out))
+    for rate in (1e-4, 3e-4, 1e-3, 0.0123, 0.1, 0.5):
+        assert table.threshold_for(rate) == pytest.approx(resolve_threshold(out, rate)[0], rel=1e-9, abs=1e-9)
+    assert table.threshold_for(1e-9) == table.threshold_for(table.min_rate)  # clamped
