@@ -50,7 +50,7 @@ from .backend_client import (
 )
 from .calibration import CalibrationTable
 from .i18n import tr
-from .layers import LayerError, layer_to_path, output_name, remove_partial_outputs, unique_path
+from .layers import LayerError, layer_to_path, output_name, parse_params, remove_partial_outputs, unique_path
 from .tasks import BackendTask
 
 METHODS_FILE = Path(__file__).resolve().parents[1] / "resources" / "methods.json"
@@ -158,6 +158,10 @@ class RareSightDock(QgsDockWidget):
         mform.addRow(tr("Method"), self.method_combo)
         mform.addRow(self.method_help)
         mform.addRow(tr("Prompt"), self.prompt_edit)
+        self.params_edit = QLineEdit()
+        self.params_edit.setPlaceholderText(tr("e.g. fit_fraction=0.5"))
+        self.params_edit.setToolTip(tr("Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters)."))
+        mform.addRow(tr("Parameters"), self.params_edit)
         self.output_widget = QgsFileWidget()
         self.output_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.output_widget.setFilePath(settings.output_dir())
@@ -288,6 +292,12 @@ class RareSightDock(QgsDockWidget):
             text += " " + tr("(needs a reference)")
         self.method_help.setText(text)
         self.prompt_edit.setEnabled(bool(method.get("uses_prompt")))
+        names = ", ".join(f"{k}={v}" for k, v in (method.get("parameters") or {}).items())
+        self.params_edit.setToolTip(
+            tr("Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}").format(
+                defaults=names or tr("none")
+            )
+        )
         settings.set_value("method", method["name"])
 
     # -- backend status -------------------------------------------------------------------------
@@ -345,10 +355,12 @@ class RareSightDock(QgsDockWidget):
         if not os.access(folder, os.W_OK):
             raise LayerError(tr("The output folder {folder} is not writable: choose another one.").format(folder=folder))
         method = self.current_method()["name"]
+        params = parse_params(self.params_edit.text())
         return {
             "targets": [layer_to_path(layer, self.temp_dir) for layer in targets],
             "references": [layer_to_path(layer, self.temp_dir) for layer in references],
             "method": method,
+            "params": params,
             "prompt": self.prompt_edit.text().strip() if self.prompt_edit.isEnabled() else "",
             "tile_size": int(self.tile_spin.value()),
             "device": self.device_combo.currentData() or "auto",
@@ -528,10 +540,11 @@ class RareSightDock(QgsDockWidget):
         self.check_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.export_button.setEnabled(not running and self.current_score_layer() is not None)
-        if not running:
+        if running:
             self.progress.setValue(0)
 
     def _report_failure(self, error: BackendError) -> None:
+        self.progress.setValue(0)
         title, text = error_text(error)
         level = Qgis.MessageLevel.Info if isinstance(error, RequestCancelledError) else Qgis.MessageLevel.Critical
         self._push(title, text, level)

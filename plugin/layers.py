@@ -30,7 +30,22 @@ def file_path(layer: QgsRasterLayer) -> str | None:
     path = parts.get("path") or ""
     if not path or parts.get("layerName") or path.startswith("/vsi") or not os.path.isfile(path):
         return None
-    return path
+    return os.path.abspath(path)  # the backend runs in another working directory
+
+
+def parse_params(text: str) -> dict[str, str]:
+    """``"a=1, b=2"`` or ``"a=1 b=2"`` -> ``{"a": "1", "b": "2"}`` (the backend converts types).
+
+    Raises:
+        LayerError: an item is not ``KEY=VALUE``.
+    """
+    params = {}
+    for item in text.replace(",", " ").split():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise LayerError(tr("Parameters take KEY=VALUE pairs, e.g. fit_fraction=0.5; got {item}.").format(item=item))
+        params[key.strip()] = value.strip()
+    return params
 
 
 def layer_to_path(layer: QgsRasterLayer, temp_dir: str | Path, feedback=None) -> str:

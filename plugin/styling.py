@@ -27,8 +27,9 @@ from .i18n import tr
 #: Custom layer properties.
 PROP_SCORE = "raresight/score"
 PROP_RATE = "raresight/false_alarm_rate"
-#: Plasma, a perceptually uniform ramp whose every colour stands out over imagery.
-RAMP_STOPS = ("#0d0887", "#6a00a8", "#b12a90", "#e16462", "#fca636", "#f0f921")
+#: The upper part of plasma (perceptually uniform): no near-black start, so that scores just above
+#: the threshold stay visible over dark imagery such as water.
+RAMP_STOPS = ("#b12a90", "#e16462", "#fca636", "#f0f921")
 #: The ramp spans the scores between these false-alarm rates.
 RAMP_RATES = (1e-1, 1e-5)
 LAYER_OPACITY = 0.85

@@ -46,11 +46,10 @@ def french_qgis(plugin_package):
 
 
 def test_french_locale_gives_a_french_dock_and_messages(french_qgis, plugin_package, qgis_iface, qgis_new_project):
-    from test_plugin_dock import Iface
-
     from raresight.plugin.backend_client import WorkerCrashedError
     from raresight.plugin.dock import error_text
     from raresight.plugin.i18n import qgis_locale
+    from test_plugin_dock import Iface
 
     assert qgis_locale() == "fr"
     plugin = plugin_package.classFactory(Iface(qgis_iface))

@@ -331,3 +331,29 @@ def test_messages_are_pushed_to_the_message_bar(dock, qgis_iface):
     dock.run_detection()
     assert len(qgis_iface.messageBar().get_messages(Qgis.Warning)) == before + 1
 
+
+
+def test_method_parameters_reach_the_backend(dock, scene):
+    import json
+
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    assert "fit_fraction" in dock.params_edit.toolTip()
+    dock.params_edit.setText("fit_fraction=0.5, robust_steps=2")
+    layer = detect(dock).layers[0]
+    side = json.loads(Path(layer.source() + ".json").read_text())
+    assert side["parameters"]["fit_fraction"] == 0.5 and side["parameters"]["robust_steps"] == 2
+
+
+def test_bad_method_parameters_are_clear_messages(dock, scene):
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    dock.params_edit.setText("fit_fraction")
+    rec = Recorder(dock)
+    dock.run_detection()
+    assert rec.failures and "KEY=VALUE" in rec.failures[0] and dock.task is None
+    dock.params_edit.setText("nonsense=1")
+    rec = detect(dock)
+    assert rec.failures and "Unknown parameter" in rec.failures[0]

@@ -258,7 +258,8 @@ def test_missing_interpreter_is_a_start_error(tmp_path):
     assert "interpreter" in info.value.message
 
 
-def test_interpreter_without_the_backend_is_a_crash_not_a_hang(tmp_path):
+def test_interpreter_without_the_backend_is_a_crash_not_a_hang(tmp_path, monkeypatch):
+    monkeypatch.delenv("PYTHONPATH", raising=False)
     c = BackendClient(PYTHON, tmp_path)  # a folder with no backend package
     with pytest.raises(WorkerCrashedError) as info:
         c.hello(timeout_s=60)

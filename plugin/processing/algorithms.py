@@ -4,6 +4,7 @@ algorithms (same worker requests, same outputs), with progress and cancel throug
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from qgis.core import (
@@ -28,7 +29,7 @@ from .. import settings, styling
 from ..backend_client import BackendClient, BackendError
 from ..calibration import CalibrationTable, sidecar_path
 from ..i18n import tr
-from ..layers import LayerError, layer_to_path
+from ..layers import LayerError, layer_to_path, parse_params
 
 ROOT = Path(__file__).resolve().parents[2]
 ICON = ROOT / "resources" / "icon.svg"
@@ -105,6 +106,7 @@ class _Base(QgsProcessingAlgorithm):
 class DetectAlgorithm(_Base):
     TARGET, REFERENCE, METHOD, PROMPT = "TARGET", "REFERENCE", "METHOD", "PROMPT"
     TILE_SIZE, DEVICE, OUTPUT, THRESHOLD = "TILE_SIZE", "DEVICE", "OUTPUT", "THRESHOLD"
+    PARAMETERS = "PARAMETERS"
 
     def name(self) -> str:
         return "detect"
@@ -143,7 +145,10 @@ class DetectAlgorithm(_Base):
         device = QgsProcessingParameterEnum(
             self.DEVICE, tr("Device"), options=list(DEVICES), defaultValue="auto", usesStaticStrings=True
         )
-        for p in (tile, device):
+        method_params = QgsProcessingParameterString(
+            self.PARAMETERS, tr("Method parameters (KEY=VALUE, e.g. fit_fraction=0.5)"), optional=True
+        )
+        for p in (method_params, tile, device):
             p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
             self.addParameter(p)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Anomaly score")))
@@ -160,11 +165,19 @@ class DetectAlgorithm(_Base):
             raise QgsProcessingException(str(exc)) from None
         if not targets:
             raise QgsProcessingException(tr("Give at least one target raster."))
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        given = parameters.get(self.TARGET) or []
+        if isinstance(given, (list, tuple)) and len(given) != len(targets):
+            raise QgsProcessingException(tr("Some target rasters could not be loaded: check TARGET."))
+        output = os.path.abspath(self.parameterAsOutputLayer(parameters, self.OUTPUT, context))
+        try:
+            method_params = parse_params(self.parameterAsString(parameters, self.PARAMETERS, context) or "")
+        except LayerError as exc:
+            raise QgsProcessingException(str(exc)) from None
         args = {
             "targets": targets,
             "references": references,
             "method": self.parameterAsString(parameters, self.METHOD, context) or "rx",
+            "params": method_params,
             "prompt": self.parameterAsString(parameters, self.PROMPT, context) or "",
             "tile_size": self.parameterAsInt(parameters, self.TILE_SIZE, context),
             "device": self.parameterAsString(parameters, self.DEVICE, context) or "auto",
@@ -221,11 +234,11 @@ class PolygonizeAlgorithm(_Base):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         if layer is None:
             raise QgsProcessingException(tr("The score raster is not a valid raster layer."))
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        output = os.path.abspath(self.parameterAsOutputLayer(parameters, self.OUTPUT, context))
         if not output.lower().endswith(".gpkg"):
             raise QgsProcessingException(tr("The polygons are written as a GeoPackage: give an output ending in .gpkg."))
         args = {
-            "score": layer.source(),
+            "score": os.path.abspath(layer.source()),
             "output": output,
             "false_alarm_rate": self.parameterAsDouble(parameters, self.FALSE_ALARM_RATE, context),
             "min_area_m2": self.parameterAsDouble(parameters, self.MIN_AREA_M2, context),

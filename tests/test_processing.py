@@ -1,0 +1,443 @@
+"""The Processing algorithms ``raresight:detect`` and ``raresight:polygonize``, headless.
+
+In-process through ``processing.run`` (pytest-qgis initializes the Processing framework) and out of
+process through ``qgis_process.bin`` with the plugin enabled in a throw-away QGIS profile. The score
+written through Processing must equal, bit for bit (NaN-aware), the one the ``raresight`` command
+line writes for the same inputs: both go through the same backend. All rasters are tiny and generated
+(tests/rasters.py); the cancel test writes one larger raster to keep the backend busy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+pytestmark = pytest.mark.qgis
+
+qgis_core = pytest.importorskip("qgis.core", reason="QGIS Python bindings not available")
+from qgis.core import (  # noqa: E402
+    QgsApplication,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsVectorLayer,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+RARESIGHT = ROOT / ".venv" / "bin" / "raresight"
+QGIS_PROCESS = shutil.which("qgis_process.bin")
+POLYGON_FIELDS = {"area_m2", "max_score", "mean_score", "method", "threshold"}
+SUBPROCESS_TIMEOUT_S = 180
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+def cli_score(*args: object) -> None:
+    """``raresight score ARGS`` as a subprocess (the venv's launcher, else ``python -m backend``)."""
+    command = [str(RARESIGHT)] if RARESIGHT.is_file() else [sys.executable, "-m", "backend"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    res = subprocess.run(
+        [*command, "score", *(str(a) for a in args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+    )
+    assert res.returncode == 0, f"raresight score failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
+
+
+def read_band(path: Path) -> np.ndarray:
+    with rasterio.open(path) as ds:
+        return ds.read(1)
+
+
+def assert_same_scores(got: Path, expected: Path) -> None:
+    a, b = read_band(got), read_band(expected)
+    assert a.dtype == b.dtype == np.float32
+    assert a.shape == b.shape
+    assert np.isfinite(a).any(), "the score has no valid pixel"
+    assert np.array_equal(a, b, equal_nan=True), (
+        f"scores differ at {int(np.sum(~((a == b) | (np.isnan(a) & np.isnan(b)))))} px"
+    )
+
+
+def assert_one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    assert text, "empty error message"
+    assert "\n" not in text, f"not one line: {text!r}"
+    assert "Traceback" not in text
+    return text
+
+
+def assert_no_output(path: Path) -> None:
+    leftovers = sorted(p.name for p in path.parent.glob(path.name + "*"))
+    assert not leftovers, f"output left behind: {leftovers}"
+
+
+def run_processing(algorithm: str, params: dict, feedback: QgsProcessingFeedback | None = None) -> dict:
+    import processing
+
+    return processing.run(algorithm, params, feedback=feedback or QgsProcessingFeedback())
+
+
+def run_unchecked(algorithm: str, params: dict) -> dict:
+    """Run the algorithm as Processing's executor does, but without the framework's parameter check
+    first, so that the plugin's own validation (and the backend's) is what answers."""
+    alg = QgsApplication.processingRegistry().createAlgorithmById(algorithm)
+    assert alg is not None
+    feedback = QgsProcessingFeedback()
+    context = QgsProcessingContext()
+    context.setFeedback(feedback)
+    results, ok = alg.run(params, context, feedback, {}, False)
+    assert ok
+    return results
+
+
+def polygon_layer(path: Path) -> QgsVectorLayer:
+    layer = QgsVectorLayer(str(path), "polygons", "ogr")
+    assert layer.isValid(), f"{path} is not a readable vector layer"
+    return layer
+
+
+# --------------------------------------------------------------------------------------------------
+# fixtures
+
+
+@pytest.fixture()
+def provider(plugin_package, qgis_processing):
+    """The RareSight provider, registered for one test and removed afterwards."""
+    from raresight.plugin.processing.provider import RareSightProvider
+
+    registry = QgsApplication.processingRegistry()
+    assert registry.providerById("raresight") is None, "a raresight provider is still registered"
+    instance = RareSightProvider()
+    assert registry.addProvider(instance)
+    assert registry.providerById("raresight") is not None
+    yield registry.providerById("raresight")
+    assert registry.removeProvider("raresight")
+    assert registry.providerById("raresight") is None
+    assert registry.algorithmById("raresight:detect") is None
+
+
+@pytest.fixture()
+def cva_score(provider, scene, tmp_path) -> Path:
+    """A cva score of post.tif against pre.tif, written through Processing."""
+    out = tmp_path / "cva.tif"
+    results = run_processing(
+        "raresight:detect",
+        {"TARGET": [str(scene["post"])], "REFERENCE": [str(scene["pre"])], "METHOD": "cva", "OUTPUT": str(out)},
+    )
+    assert Path(results["OUTPUT"]) == out
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# registration and parameters
+
+
+def test_provider_registers_both_algorithms(provider):
+    assert provider.id() == "raresight"
+    ids = sorted(alg.id() for alg in provider.algorithms())
+    assert ids == ["raresight:detect", "raresight:polygonize"]
+    registry = QgsApplication.processingRegistry()
+    assert registry.algorithmById("raresight:detect") is not None
+    assert registry.algorithmById("raresight:polygonize") is not None
+
+
+def _flags_optional(param: QgsProcessingParameterDefinition) -> bool:
+    return bool(param.flags() & QgsProcessingParameterDefinition.FlagOptional)
+
+
+def test_detect_parameters(provider):
+    alg = QgsApplication.processingRegistry().algorithmById("raresight:detect")
+    target = alg.parameterDefinition("TARGET")
+    assert isinstance(target, QgsProcessingParameterMultipleLayers)
+    assert target.layerType() == QgsProcessing.TypeRaster
+    assert not _flags_optional(target)
+
+    reference = alg.parameterDefinition("REFERENCE")
+    assert isinstance(reference, QgsProcessingParameterMultipleLayers)
+    assert reference.layerType() == QgsProcessing.TypeRaster
+    assert _flags_optional(reference)
+
+    method = alg.parameterDefinition("METHOD")
+    assert isinstance(method, QgsProcessingParameterEnum)
+    assert method.usesStaticStrings()
+    assert {"rx", "cva", "logratio", "gauss-ref"} <= set(method.options())
+    assert not method.allowMultiple()
+
+    prompt = alg.parameterDefinition("PROMPT")
+    assert isinstance(prompt, QgsProcessingParameterString)
+    assert _flags_optional(prompt)
+
+    assert isinstance(alg.parameterDefinition("OUTPUT"), QgsProcessingParameterRasterDestination)
+    assert "OUTPUT" in [o.name() for o in alg.outputDefinitions()]
+
+
+def test_polygonize_parameters(provider):
+    alg = QgsApplication.processingRegistry().algorithmById("raresight:polygonize")
+    assert isinstance(alg.parameterDefinition("INPUT"), QgsProcessingParameterRasterLayer)
+    for name in ("FALSE_ALARM_RATE", "MIN_AREA_M2"):
+        assert isinstance(alg.parameterDefinition(name), QgsProcessingParameterNumber), name
+    assert 0.0 < alg.parameterDefinition("FALSE_ALARM_RATE").defaultValue() < 1.0
+    assert isinstance(alg.parameterDefinition("OUTPUT"), QgsProcessingParameterVectorDestination)
+    assert {"OUTPUT", "FEATURES"} <= {o.name() for o in alg.outputDefinitions()}
+
+
+# --------------------------------------------------------------------------------------------------
+# in-process runs
+
+
+def test_detect_matches_command_line(cva_score, scene, tmp_path):
+    with rasterio.open(cva_score) as out, rasterio.open(scene["post"]) as post:
+        assert out.driver == "GTiff"
+        assert out.count == 1
+        assert out.dtypes[0] == "float32"
+        assert (out.width, out.height) == (post.width, post.height)
+        assert out.crs == post.crs
+        assert out.transform.almost_equals(post.transform)
+
+    sidecar = cva_score.with_name(cva_score.name + ".json")
+    assert sidecar.is_file(), "no sidecar beside the score"
+    side = json.loads(sidecar.read_text(encoding="utf-8"))
+    assert side["method"] == "cva"
+    assert "calibration" in side
+
+    reference = tmp_path / "cli_cva.tif"
+    cli_score(scene["post"], "--reference", scene["pre"], "--method", "cva", "-o", reference)
+    assert_same_scores(cva_score, reference)
+
+
+def test_polygonize_writes_a_geopackage(cva_score, tmp_path):
+    out = tmp_path / "polygons.gpkg"
+    results = run_processing(
+        "raresight:polygonize",
+        {"INPUT": str(cva_score), "FALSE_ALARM_RATE": 0.01, "MIN_AREA_M2": 0.0, "OUTPUT": str(out)},
+    )
+    assert out.is_file()
+    layer = polygon_layer(out)
+    assert POLYGON_FIELDS <= set(layer.fields().names())
+    assert int(results["FEATURES"]) == layer.featureCount()
+    assert layer.featureCount() >= 1, "the planted anomaly gave no polygon"
+    assert {f["method"] for f in layer.getFeatures()} == {"cva"}
+    areas = [f["area_m2"] for f in layer.getFeatures()]
+
+    # A minimum area above the smallest polygon keeps fewer (or as many) features.
+    bigger = tmp_path / "polygons_big.gpkg"
+    min_area = min(areas) + 1.0
+    big = run_processing(
+        "raresight:polygonize",
+        {"INPUT": str(cva_score), "FALSE_ALARM_RATE": 0.01, "MIN_AREA_M2": min_area, "OUTPUT": str(bigger)},
+    )
+    assert int(big["FEATURES"]) == polygon_layer(bigger).featureCount()
+    assert int(big["FEATURES"]) <= int(results["FEATURES"])
+    assert int(big["FEATURES"]) == sum(a >= min_area for a in areas)
+
+
+# --------------------------------------------------------------------------------------------------
+# failures
+
+
+def test_text_file_as_target_is_refused(provider, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a raster\n", encoding="utf-8")
+    out = tmp_path / "score.tif"
+    params = {"TARGET": [str(text)], "METHOD": "rx", "OUTPUT": str(out)}
+
+    # Processing's own check refuses it first: its fixed header, then one line naming the parameter.
+    with pytest.raises(QgsProcessingException) as info:
+        run_processing("raresight:detect", params)
+    lines = [line for line in str(info.value).splitlines() if line.strip()]
+    assert len(lines) <= 2 and "TARGET" in lines[-1], str(info.value)
+    assert_no_output(out)
+
+    # Past that check, the algorithm refuses it itself, in one line.
+    with pytest.raises(QgsProcessingException) as info:
+        run_unchecked("raresight:detect", params)
+    assert_one_line(info.value)
+    assert_no_output(out)
+
+
+def test_unknown_method_is_refused(provider, scene, tmp_path):
+    out = tmp_path / "score.tif"
+    params = {"TARGET": [str(scene["post"])], "METHOD": "nope", "OUTPUT": str(out)}
+    with pytest.raises(QgsProcessingException) as info:
+        run_processing("raresight:detect", params)
+    lines = [line for line in str(info.value).splitlines() if line.strip()]
+    assert len(lines) <= 2 and "METHOD" in lines[-1], str(info.value)
+    assert_no_output(out)
+
+    # The backend validates the name too (e.g. a method list that is out of date).
+    with pytest.raises(QgsProcessingException) as info:
+        run_unchecked("raresight:detect", params)
+    assert "nope" in assert_one_line(info.value)
+    assert_no_output(out)
+
+
+def test_missing_reference_is_one_line(provider, scene, tmp_path):
+    out = tmp_path / "score.tif"
+    with pytest.raises(QgsProcessingException) as info:
+        run_processing("raresight:detect", {"TARGET": [str(scene["post"])], "METHOD": "cva", "OUTPUT": str(out)})
+    assert "reference" in assert_one_line(info.value).lower()
+    assert_no_output(out)
+
+
+def test_cancel_stops_the_backend(provider, tmp_path):
+    rng = np.random.default_rng(3)
+    big = tmp_path / "big.tif"
+    data = rng.normal(100.0, 10.0, (6, 1500, 1500)).astype(np.float32)
+    profile = {
+        "driver": "GTiff", "count": 6, "height": 1500, "width": 1500, "dtype": "float32",
+        "crs": "EPSG:32631", "transform": from_origin(600_000.0, 4_800_000.0, 10.0, 10.0),
+    }
+    with rasterio.open(big, "w", **profile) as ds:
+        ds.write(data)
+    del data
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "lrx.tif"
+
+    feedback = QgsProcessingFeedback()
+    cancelled_at: list[float] = []
+
+    def cancel() -> None:
+        cancelled_at.append(time.monotonic())
+        feedback.cancel()
+
+    timer = threading.Timer(1.0, cancel)
+    timer.start()
+    try:
+        with pytest.raises(QgsProcessingException) as info:
+            run_processing("raresight:detect", {"TARGET": [str(big)], "METHOD": "lrx", "OUTPUT": str(out)}, feedback)
+    finally:
+        timer.cancel()
+    assert cancelled_at, "the run ended before it was cancelled"
+    delay = time.monotonic() - cancelled_at[0]
+    assert feedback.isCanceled()
+    assert "cancel" in assert_one_line(info.value).lower()
+    # The client kills a worker that has not stopped within its grace period (5 s).
+    assert delay < 10.0, f"stopping took {delay:.1f} s after the cancel"
+    assert not any(out_dir.iterdir()), f"left behind: {sorted(p.name for p in out_dir.iterdir())}"
+
+
+# --------------------------------------------------------------------------------------------------
+# qgis_process
+
+
+@pytest.fixture(scope="module")
+def qgis_process_env(tmp_path_factory) -> dict[str, str]:
+    """Environment of a throw-away QGIS profile with the plugin linked in and enabled."""
+    if QGIS_PROCESS is None:
+        pytest.skip("qgis_process.bin is not on PATH")
+    config = tmp_path_factory.mktemp("qgis_config")
+    plugins = config / "profiles" / "default" / "python" / "plugins"
+    plugins.mkdir(parents=True)
+    (plugins / "raresight").symlink_to(ROOT, target_is_directory=True)
+    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(config), QT_QPA_PLATFORM="offscreen")
+    res = qgis_process("plugins", "enable", "raresight", env=env)
+    assert res.returncode == 0, f"cannot enable the plugin:\n{res.stdout}\n{res.stderr}"
+    return env
+
+
+def qgis_process(*args: object, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [QGIS_PROCESS, *(str(a) for a in args)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+    )
+
+
+def qgis_process_json(*args: object, env: dict[str, str]) -> dict:
+    res = qgis_process(*args, env=env)
+    assert res.returncode == 0, f"qgis_process failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
+    return json.loads(res.stdout[res.stdout.index("{"):])
+
+
+def test_qgis_process_lists_the_algorithms(qgis_process_env):
+    res = qgis_process("list", env=qgis_process_env)
+    assert res.returncode == 0, res.stderr
+    assert "raresight:detect" in res.stdout
+    assert "raresight:polygonize" in res.stdout
+
+
+def test_qgis_process_detect_and_polygonize(qgis_process_env, scene, tmp_path):
+    out = tmp_path / "qp_rx.tif"
+    res = qgis_process(
+        "run", "raresight:detect", "--",
+        f"TARGET={scene['post']}", f"TARGET={scene['sar']}", "METHOD=rx", f"OUTPUT={out}",
+        env=qgis_process_env,
+    )
+    assert res.returncode == 0, f"qgis_process failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
+    assert out.is_file()
+    assert out.with_name(out.name + ".json").is_file()
+
+    reference = tmp_path / "cli_rx.tif"
+    cli_score(scene["post"], scene["sar"], "--method", "rx", "-o", reference)
+    assert_same_scores(out, reference)
+
+    gpkg = tmp_path / "qp_polygons.gpkg"
+    doc = qgis_process_json(
+        "run", "raresight:polygonize", "--json", "--",
+        f"INPUT={out}", "FALSE_ALARM_RATE=0.01", "MIN_AREA_M2=0", f"OUTPUT={gpkg}",
+        env=qgis_process_env,
+    )
+    assert gpkg.is_file()
+    assert Path(doc["results"]["OUTPUT"]) == gpkg
+    layer = polygon_layer(gpkg)
+    assert POLYGON_FIELDS <= set(layer.fields().names())
+    assert int(doc["results"]["FEATURES"]) == layer.featureCount() >= 1
+
+
+def test_qgis_process_failure_leaves_nothing(qgis_process_env, scene, tmp_path):
+    out = tmp_path / "qp_cva.tif"
+    res = qgis_process(
+        "run", "raresight:detect", "--", f"TARGET={scene['post']}", "METHOD=cva", f"OUTPUT={out}",
+        env=qgis_process_env,
+    )
+    assert res.returncode != 0
+    assert "reference" in res.stderr.lower()
+    assert "Traceback" not in res.stderr
+    assert_no_output(out)
+
+
+def test_qgis_process_relative_paths_are_relative_to_the_caller(qgis_process_env, scene, tmp_path):
+    """The worker runs in the plugin folder: relative paths must still mean the caller's folder."""
+    assert scene["post"] == tmp_path / "post.tif"
+    res = qgis_process("run", "raresight:detect", "--", "TARGET=post.tif", "METHOD=rx", "OUTPUT=rel.tif",
+                       env=qgis_process_env, cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (tmp_path / "rel.tif").is_file() and (tmp_path / "rel.tif.json").is_file()
+    assert not (ROOT / "rel.tif").exists()
+
+
+def test_detect_passes_method_parameters(provider, scene, tmp_path):
+    out = tmp_path / "robust.tif"
+    run_processing("raresight:detect", {"TARGET": [str(scene["post"])], "METHOD": "rx", "PARAMETERS": "fit_fraction=0.5", "OUTPUT": str(out)})
+    side = json.loads(Path(str(out) + ".json").read_text())
+    assert side["parameters"]["fit_fraction"] == 0.5
