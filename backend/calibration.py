@@ -26,13 +26,14 @@ import numpy as np
 from .errors import CalibrationError
 
 #: False-alarm rates tabulated in every sidecar (log-spaced, 1e-6 .. 0.5).
-FALSE_ALARM_RATES: tuple[float, ...] = tuple(
-    float(f"{m}e{e}") for e in range(-6, 0) for m in (1, 2, 5)
-) + (0.2, 0.3, 0.5)
+FALSE_ALARM_RATES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-6, 0) for m in (1, 2, 5)) + (
+    0.2,
+    0.3,
+    0.5,
+)
 
 #: Default false-alarm rate of a score raster when no threshold is given.
 DEFAULT_FALSE_ALARM_RATE = 1e-2
-
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,25 @@ def _params(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def cmd_score(args: argparse.Namespace) -> int:
-    from .scoring import ScoreJob, score_to_file
+def _job(args: argparse.Namespace):
+    from .detectors import METHODS
+    from .scoring import ScoreJob
 
+    params = _params(args.param)
+    method = args.method
+    if getattr(args, "model", None):
+        params["model"] = args.model
+        method = method or _model_method(args.model)  # a saved model names its own method
+    method = method or "rx"
+    if getattr(args, "runtime", None):
+        params["runtime"] = args.runtime
+    if getattr(args, "time_budget", None) is not None:
+        params["time_budget_s"] = str(args.time_budget)
     job = ScoreJob(
         targets=tuple(args.targets),
         references=tuple(args.reference or ()),
-        method=args.method,
-        params=_params(args.param),
+        method=method,
+        params=params,
         tile_size_px=args.tile_size,
         overlap_px=args.overlap,
         device=args.device,
@@ -46,8 +57,33 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise InputError(
             f"--tile-size must be in [16, 8192] and --overlap in [0, tile/2]; got {job.tile_size_px}, {job.overlap_px}."
         )
+    if job.method in METHODS and "runtime" in METHODS[job.method].Config().to_dict():
+        return job
+    if params.get("model") or params.get("runtime"):
+        raise InputError(
+            f"--model and --runtime apply to the generative methods (diffusion, flow), not {job.method}."
+        )
     if job.device not in ("auto", "cpu"):
         log.info("Method %s runs on the CPU; --device %s is ignored.", job.method, job.device)
+    return job
+
+
+def _model_method(path: str) -> str:
+    """The method a saved model was fit with (from its card)."""
+    import json as _json
+    from pathlib import Path
+
+    card = Path(f"{path}.json")
+    if path.endswith(".onnx") or not card.is_file():
+        return "diffusion" if "flow" not in Path(path).name else "flow"
+    with open(card, encoding="utf-8") as f:
+        return str(_json.load(f).get("method", "diffusion"))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .scoring import score_to_file
+
+    job = _job(args)
     bar = ConsoleProgressBar()
     try:
         side = score_to_file(job, args.output, progress=bar, cancel=CancelToken())
@@ -60,6 +96,36 @@ def cmd_score(args: argparse.Namespace) -> int:
         f"{stats['megapixels_per_second']:.2f} MP/s; threshold at false-alarm rate "
         f"{cal['default_false_alarm_rate']:g} = {cal['default_threshold']:.6g} ({cal['source']})"
     )
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .scoring import fit_model_to_file
+
+    if args.method not in ("diffusion", "flow"):
+        raise InputError(f"raresight fit trains the generative methods (diffusion, flow), not {args.method}.")
+    args.model = None
+    job = _job(args)
+    bar = ConsoleProgressBar()
+    try:
+        card = fit_model_to_file(job, args.output, progress=bar, cancel=CancelToken())
+    finally:
+        bar.close()
+    t = card["training"]
+    print(
+        f"{args.output}: {card['method']} model of {card['bands']} band(s)"
+        f"{' given ' + str(card['cond_bands']) if card['cond_bands'] else ''} ({card['condition']} conditioning), "
+        f"{t['steps']} steps in {t['seconds']:.1f} s; card {args.output}.json"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .generative.model_io import load_model
+    from .generative.onnx_export import export_onnx
+
+    export_onnx(load_model(args.model), args.output)
+    print(f"{args.output}: ONNX graph of {args.model} (card and normalisation in its metadata)")
     return 0
 
 
@@ -153,15 +219,45 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("score", help="score target raster(s) into a float32 anomaly GeoTIFF")
-    s.add_argument("targets", nargs="+", metavar="TARGET", help="rasters of one date (e.g. optical, then SAR)")
+    s.add_argument(
+        "targets", nargs="+", metavar="TARGET", help="rasters of one date (e.g. optical, then SAR)"
+    )
     s.add_argument("-o", "--output", required=True, help="score GeoTIFF to write")
     s.add_argument("--reference", nargs="+", metavar="REF", help="normal reference rasters, same order")
-    s.add_argument("--method", default="rx", help="detector (see raresight methods); default rx")
+    s.add_argument("--method", help="detector (see raresight methods); default rx, or the --model's method")
     s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
     s.add_argument("--tile-size", type=int, default=512, help="tile side in px (default 512)")
     s.add_argument("--overlap", type=int, default=32, help="tile overlap in px (default 32)")
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    s.add_argument(
+        "--model", help="a model saved by raresight fit (.safetensors) or raresight export (.onnx)"
+    )
+    s.add_argument("--runtime", choices=("torch", "onnx"), help="generative methods: run the network with")
+    s.add_argument(
+        "--time-budget", type=float, metavar="S", help="generative methods: stop training after S s"
+    )
     s.set_defaults(func=cmd_score)
+
+    f = sub.add_parser("fit", help="train a generative model (diffusion, flow) and save it for reuse")
+    f.add_argument(
+        "targets", nargs="+", metavar="RASTER", help="normal imagery to learn (stacked as channels)"
+    )
+    f.add_argument("-o", "--output", required=True, help="model file to write (.safetensors; card in .json)")
+    f.add_argument(
+        "--reference", nargs="+", metavar="REF", help="learn the rasters given these (post given pre)"
+    )
+    f.add_argument("--method", default="diffusion", choices=("diffusion", "flow"))
+    f.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
+    f.add_argument("--tile-size", type=int, default=512)
+    f.add_argument("--overlap", type=int, default=32)
+    f.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    f.add_argument("--time-budget", type=float, metavar="S", help="stop training after S seconds")
+    f.set_defaults(func=cmd_fit, runtime=None)
+
+    x = sub.add_parser("export", help="export a saved generative model to ONNX")
+    x.add_argument("model", help="model written by raresight fit")
+    x.add_argument("-o", "--output", required=True, help=".onnx file to write")
+    x.set_defaults(func=cmd_export)
 
     for name, func, helptext in (
         ("mask", cmd_mask, "threshold a score raster into a uint8 mask (1 anomaly, 0 normal, 255 no data)"),

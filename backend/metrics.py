@@ -13,16 +13,17 @@ import numpy as np
 
 from backend.errors import InputError
 
-_RESERVED = ("auroc", "auprc", "best_f1", "best_f1_threshold",
-             "n_labelled", "n_positive", "n_nan_score")
+_RESERVED = ("auroc", "auprc", "best_f1", "best_f1_threshold", "n_labelled", "n_positive", "n_nan_score")
 
 
 def _select(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Like :func:`select_labelled`, also returning the number of labelled non-finite scores."""
     s, lab = np.asarray(scores, dtype=np.float64), np.asarray(labels)
     if s.shape != lab.shape:
-        raise InputError(f"scores have shape {s.shape} but labels have shape {lab.shape}; "
-                         "pass a label raster on the same grid as the scores.")
+        raise InputError(
+            f"scores have shape {s.shape} but labels have shape {lab.shape}; "
+            "pass a label raster on the same grid as the scores."
+        )
     s, lab = s.ravel(), lab.ravel()
     labelled = (lab == 0) | (lab == 1)
     keep = labelled & np.isfinite(s)
@@ -178,9 +179,15 @@ def evaluate_scores(scores: np.ndarray, labels: np.ndarray, thresholds: dict[str
     s, pos, n_nan = _select(scores, labels)
     t, tp, fp = _curve(s, pos)
     f1, f1_t = _best_f1(t, tp, fp)
-    out: dict = {"auroc": _auroc(tp, fp), "auprc": _ap(tp, fp),
-                 "best_f1": f1, "best_f1_threshold": f1_t, "n_labelled": int(s.size),
-                 "n_positive": int(np.count_nonzero(pos)), "n_nan_score": n_nan}
+    out: dict = {
+        "auroc": _auroc(tp, fp),
+        "auprc": _ap(tp, fp),
+        "best_f1": f1,
+        "best_f1_threshold": f1_t,
+        "n_labelled": int(s.size),
+        "n_positive": int(np.count_nonzero(pos)),
+        "n_nan_score": n_nan,
+    }
     for name, thr in thresholds.items():
         out[name] = _threshold_metrics(s, pos, thr)
     return out

@@ -17,7 +17,7 @@ import math
 import os
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import rasterio
@@ -61,9 +61,7 @@ class Grid:
         if self.crs != other.crs:
             return False
         size = max(abs(self.transform.a), abs(self.transform.e), 1e-12)
-        return all(
-            abs(a - b) <= tol_px * size for a, b in zip(self.transform[:6], other.transform[:6])
-        )
+        return all(abs(a - b) <= tol_px * size for a, b in zip(self.transform[:6], other.transform[:6]))
 
     def to_dict(self) -> dict:
         return {
@@ -84,6 +82,7 @@ class RasterInfo:
     nodata: float | None
     grid: Grid
     descriptions: tuple[str | None, ...]
+    tags: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -132,6 +131,7 @@ def inspect_raster(path: str | os.PathLike[str]) -> RasterInfo:
             nodata=ds.nodata,
             grid=Grid(crs, ds.transform, ds.width, ds.height),
             descriptions=tuple(ds.descriptions),
+            tags=dict(ds.tags()),
         )
 
 

@@ -28,7 +28,7 @@ import rasterio
 from . import __version__
 from .atomic import atomic_output
 from .calibration import Calibration
-from .detectors import Detector, FitBlock, create_detector
+from .detectors import Detector, FitBlock, InputLayout, create_detector
 from .errors import EmptyDataError, MethodError, OutputError
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 from .raster import AlignedStack, RasterInfo, check_alignment, check_band_counts, inspect_raster
@@ -68,15 +68,20 @@ class _Inputs:
         return self.targets[0].grid
 
 
-def prepare_inputs(job: ScoreJob) -> _Inputs:
-    """Inspect and check every input raster before any pixel is read."""
+def prepare_inputs(job: ScoreJob, any_reference_bands: bool = False) -> _Inputs:
+    """Inspect and check every input raster before any pixel is read.
+
+    ``any_reference_bands``: the method learns a mapping from the reference to the target, so the
+    references need not mirror the targets band for band (SAR before, optical after).
+    """
     if not job.targets:
         raise MethodError("No target raster given: name at least one.")
     targets = [inspect_raster(p) for p in job.targets]
     references = [inspect_raster(p) for p in job.references]
     grid = targets[0].grid
     check_alignment(grid, targets + references)
-    check_band_counts(targets, references)
+    if not any_reference_bands:
+        check_band_counts(targets, references)
     if not all(i.grid.georeferenced for i in targets + references):
         log.warning(
             "Some inputs are not georeferenced: they are assumed to share the first target's pixel grid."
@@ -107,30 +112,92 @@ def score_to_file(
     """Run ``job`` and write the score raster ``output`` plus its sidecar; return the sidecar."""
     cancel = cancel or CancelToken()
     started = time.monotonic()
-    inputs = prepare_inputs(job)
     _check_not_an_input(output, job)
     detector = create_detector(job.method, job.params)
+    inputs = _prepare_for(detector, job)
     if detector.needs_reference and not inputs.references:
         raise MethodError(
             f"Method {job.method} compares two dates: give the pre-event raster(s) with --reference."
         )
     holdout = bool(inputs.references) and detector.scores_single_input
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), AlignedStack(
-        inputs.targets, inputs.grid
-    ) as target, _maybe_stack(inputs) as reference:
-        _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.3), cancel)
+    with (
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        AlignedStack(inputs.targets, inputs.grid) as target,
+        _maybe_stack(inputs) as reference,
+    ):
+        _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.5), cancel)
         with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
-            sample, stats = _score(detector, target, reference, job, tmp_score, scaled(progress, 0.3, 0.9), cancel)
+            sample, stats = _score(
+                detector, target, reference, job, tmp_score, scaled(progress, 0.5, 0.9), cancel
+            )
             if holdout:
                 sample = _holdout_scores(detector, reference, job, scaled(progress, 0.9, 1.0), cancel)
-            calibration = Calibration.from_samples(
-                sample, "reference-holdout" if holdout else "target-bulk"
-            )
+            calibration = Calibration.from_samples(sample, "reference-holdout" if holdout else "target-bulk")
             seconds = time.monotonic() - started
             sidecar = _sidecar(job, inputs, detector, calibration, stats, seconds)
             write_sidecar(tmp_side, sidecar)
     progress(1.0, "done")
     return sidecar
+
+
+def fit_model_to_file(
+    job: ScoreJob,
+    output: str | os.PathLike[str],
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Fit a generative method on ``job``'s inputs (every valid pixel) and save the model to
+    ``output`` (safetensors plus ``<output>.json`` card); return the card."""
+    from .generative.model_io import save_model
+
+    cancel = cancel or CancelToken()
+    _check_not_an_input(output, job)
+    detector = create_detector(job.method, job.params)
+    inputs = _prepare_for(detector, job)
+    with (
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        AlignedStack(inputs.targets, inputs.grid) as target,
+        _maybe_stack(inputs) as reference,
+    ):
+        if detector.scores_single_input and reference is not None:
+            raise MethodError(
+                "With condition=none the model learns the targets alone: leave out --reference."
+            )
+        _fit(detector, target, reference, False, job, scaled(progress, 0.0, 0.99), cancel)
+    card = save_model(detector.model, output)
+    progress(1.0, "done")
+    return card
+
+
+def _prepare_for(detector: Detector, job: ScoreJob) -> _Inputs:
+    """Inspect the inputs, then tell the detector their layout (which may make it a pair method)."""
+    inputs = prepare_inputs(job, any_reference_bands=True)
+    layout = input_layout(inputs, job.device)
+    detector.prepare(layout)
+    if not detector.accepts_any_reference_bands:
+        check_band_counts(inputs.targets, inputs.references)
+    return inputs
+
+
+def input_layout(inputs: _Inputs, device: str) -> InputLayout:
+    """The :class:`InputLayout` of checked inputs."""
+    from .generative.context import date_from_tags, grid_lonlat
+
+    def first_date(infos):
+        for info in infos:
+            d = date_from_tags(info.tags)
+            if d is not None:
+                return d.isoformat()
+        return None
+
+    return InputLayout(
+        target_bands=tuple(i.count for i in inputs.targets),
+        reference_bands=tuple(i.count for i in inputs.references),
+        lonlat=grid_lonlat(inputs.grid),
+        target_date=first_date(inputs.targets),
+        reference_date=first_date(inputs.references),
+        device=device,
+    )
 
 
 class _NoStack:
@@ -163,8 +230,9 @@ def _fit(detector, target, reference, holdout, job, progress, cancel) -> None:
             detector.partial_fit(FitBlock(data, None, use))
         else:
             detector.partial_fit(FitBlock(t, r, use))
-        progress((i + 1) / len(tiles), "fitting")
+        progress((i + 1) / len(tiles) * 0.1, "reading fit data")
     _check_valid(valid_per_input, target.infos + (reference.infos if reference else []))
+    detector.bind(scaled(progress, 0.1, 1.0), cancel)
     detector.finish_fit()
 
 
@@ -232,7 +300,7 @@ def _score_tile(detector: Detector, target, reference, tile, grid) -> np.ndarray
     window, crop = tile.padded(detector.context_px, grid.height, grid.width)
     t = target.read(window)
     r = reference.read(window) if reference is not None else None
-    return detector.score(t, r)[crop]
+    return detector.score_block(t, r, (int(window.row_off), int(window.col_off)))[crop]
 
 
 def _holdout_scores(detector, reference, job, progress, cancel) -> np.ndarray:
@@ -243,7 +311,8 @@ def _holdout_scores(detector, reference, job, progress, cancel) -> np.ndarray:
     for i, tile in enumerate(tiles):
         cancel.raise_if_cancelled()
         window, crop = tile.padded(detector.context_px, grid.height, grid.width)
-        s = detector.score(reference.read(window), None)[crop]
+        origin = (int(window.row_off), int(window.col_off))
+        s = detector.score_block(reference.read(window), None, origin)[crop]
         held = holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width) & np.isfinite(s)
         parts.append(s[held])
         progress((i + 1) / len(tiles), "calibrating")
@@ -265,7 +334,7 @@ def _sidecar(job, inputs, detector, calibration, stats, seconds) -> dict[str, An
         },
         "grid": inputs.grid.to_dict(),
         "tiling": {"tile_size_px": job.tile_size_px, "overlap_px": job.overlap_px},
-        "device": "cpu",
+        "device": detector.device_used,
         "fit": {"data": _fit_data_name(detector, inputs), **detector.summary_dict()},
         "calibration": calibration.to_dict(),
         "default_false_alarm_rate": calibration.default_false_alarm_rate,

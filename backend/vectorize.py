@@ -131,9 +131,7 @@ def polygonize(
     with open_score_raster(score_path) as src, atomic_output(out_path) as tmp:
         srs, metric = _metric_space(src)
         reading = scaled(report, 0.0, 0.3)
-        mask = read_anomaly_mask(
-            src, threshold, block_rows=BLOCK_ROWS, progress=reading, cancel=cancel
-        )
+        mask = read_anomaly_mask(src, threshold, block_rows=BLOCK_ROWS, progress=reading, cancel=cancel)
         neighbours = ndimage.generate_binary_structure(2, 1 if connectivity == 4 else 2)
         labels, n_regions = ndimage.label(mask, structure=neighbours)  # int32 (rows, cols)
         del mask

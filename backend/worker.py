@@ -19,7 +19,10 @@ Operations (``args`` keys in brackets are optional):
 
 - ``hello``: versions, the device, and the method list (as ``raresight methods --json``).
 - ``score``: ``targets``, [``references``, ``method``, ``params``, ``prompt``, ``tile_size``,
-  ``overlap``, ``device``], ``output`` -> the sidecar plus ``output``.
+  ``overlap``, ``device``], ``output`` -> the sidecar plus ``output``. A generative method reuses a
+  saved model with ``params["model"]``; without ``method``, that model's card names the method.
+- ``fit``: the fields of ``score`` (``method`` ``diffusion`` by default), ``output`` the model file
+  (``.safetensors``) -> ``output`` and ``card`` (also written beside it as ``<output>.json``).
 - ``polygonize``: ``score``, ``output``, [``false_alarm_rate`` | ``threshold``, ``min_area_m2``,
   ``simplify_m``] -> ``features``, ``threshold``, ``false_alarm_rate``, ``output``.
 - ``mask``: ``score``, ``output``, [``false_alarm_rate`` | ``threshold``] -> pixel counts.
@@ -121,14 +124,21 @@ class _LogForwarder(logging.Handler):
         if self.request_id is None:
             return
         self._channel.send(
-            {"id": self.request_id, "type": "log", "level": record.levelname.lower(), "message": record.getMessage()}
+            {
+                "id": self.request_id,
+                "type": "log",
+                "level": record.levelname.lower(),
+                "message": record.getMessage(),
+            }
         )
 
 
 # -- operations -------------------------------------------------------------------------------------
 
 
-def _args_get(args: dict, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False):
+def _args_get(
+    args: dict, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False
+):
     if key not in args or args[key] is None:
         if required:
             raise InputError(f"Request is missing {key!r}.")
@@ -176,13 +186,17 @@ def _devices() -> list[str]:
     return devices
 
 
-def op_score(args: dict, progress, cancel) -> dict:
+def _score_job(args: dict, default_method: str):
+    """The :class:`ScoreJob` of a ``score`` or ``fit`` request."""
     from .detectors import METHODS
-    from .scoring import ScoreJob, score_to_file
+    from .scoring import ScoreJob
 
     targets = _args_get(args, "targets", list, required=True)
     params = dict(_args_get(args, "params", dict, {}))
-    method = _args_get(args, "method", str, "rx")
+    model = params.get("model")
+    if model is not None and not isinstance(model, str):
+        raise InputError(f"Parameter 'model' must be a file path, got {type(model).__name__}.")
+    method = _args_get(args, "method", str, "") or (_model_method(model) if model else default_method)
     prompt = _args_get(args, "prompt", str, "").strip()
     if prompt:
         if method in METHODS and METHODS[method].uses_prompt:
@@ -202,9 +216,50 @@ def op_score(args: dict, progress, cancel) -> dict:
         raise InputError(
             f"Tile size must be in [16, 8192] and overlap in [0, tile/2]; got {job.tile_size_px}, {job.overlap_px}."
         )
+    return job
+
+
+def _model_method(model: str) -> str:
+    """The method a saved model was fit with: its card's, else guessed from the file name."""
+    card = f"{model}.json"
+    if not model.lower().endswith(".onnx") and os.path.isfile(card):
+        try:
+            with open(card, encoding="utf-8") as f:
+                method = json.load(f).get("method")
+            if isinstance(method, str) and method:
+                return method
+        except (OSError, ValueError, AttributeError):
+            pass
+    return "flow" if "flow" in os.path.basename(model).lower() else "diffusion"
+
+
+def op_score(args: dict, progress, cancel) -> dict:
+    from .scoring import score_to_file
+
+    job = _score_job(args, "rx")
     output = _args_get(args, "output", str, required=True)
     sidecar = score_to_file(job, output, progress=progress, cancel=cancel)
     return {"output": output, "sidecar": sidecar}
+
+
+def fit_methods() -> list[str]:
+    """The methods ``fit`` trains: those that take a saved ``model`` (diffusion, flow)."""
+    from .detectors import METHODS
+
+    return [name for name, cls in METHODS.items() if "model" in cls.Config().to_dict()]
+
+
+def op_fit(args: dict, progress, cancel) -> dict:
+    from .scoring import fit_model_to_file
+
+    job = _score_job(args, "diffusion")
+    if job.method not in (trainable := fit_methods()):
+        raise InputError(f"fit trains the generative methods ({', '.join(trainable)}), not {job.method}.")
+    if job.params.get("model"):
+        raise InputError("fit trains a new model: leave out the 'model' parameter.")
+    output = _args_get(args, "output", str, required=True)
+    card = fit_model_to_file(job, output, progress=progress, cancel=cancel)
+    return {"output": output, "card": card}
 
 
 def _threshold(args: dict, score: str) -> tuple[float, float | None]:
@@ -212,7 +267,9 @@ def _threshold(args: dict, score: str) -> tuple[float, float | None]:
 
     rate = _args_get(args, "false_alarm_rate", (int, float))
     threshold = _args_get(args, "threshold", (int, float))
-    return resolve_threshold(score, None if rate is None else float(rate), None if threshold is None else float(threshold))
+    return resolve_threshold(
+        score, None if rate is None else float(rate), None if threshold is None else float(threshold)
+    )
 
 
 def op_polygonize(args: dict, progress, cancel) -> dict:
@@ -262,6 +319,7 @@ def op_sleep(args: dict, progress, cancel) -> dict:
 OPERATIONS: dict[str, Callable[[dict, Any, CancelToken], dict]] = {
     "hello": op_hello,
     "score": op_score,
+    "fit": op_fit,
     "polygonize": op_polygonize,
     "mask": op_mask,
     "sleep": op_sleep,
@@ -379,7 +437,9 @@ def protocol_stdout() -> TextIO:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     replies = protocol_stdout()
     requests = open(sys.stdin.fileno(), encoding="utf-8", closefd=False)  # noqa: SIM115
     try:

@@ -4,12 +4,12 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock.py" line="226"/>
+        <location filename="../plugin/dock.py" line="266"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="178"/>
+        <location filename="../plugin/dock.py" line="218"/>
         <source> px</source>
         <translation> px</translation>
     </message>
@@ -20,7 +20,7 @@
         <translation>&amp;RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="292"/>
+        <location filename="../plugin/dock.py" line="335"/>
         <source>(needs a reference)</source>
         <translation>(nécessite une image de référence)</translation>
     </message>
@@ -30,94 +30,99 @@
         <translation>Une couche choisie n'est pas valide : vérifiez que sa source existe toujours.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="142"/>
+        <location filename="../plugin/dock.py" line="152"/>
         <source>A co-registered image of the same date, e.g. SAR; it is aligned onto the first image's grid.</source>
         <translation>Une image coregistrée de la même date, par ex. SAR ; elle est alignée sur la grille de la première image.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="145"/>
+        <location filename="../plugin/dock.py" line="189"/>
+        <source>A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly.</source>
+        <translation>Un modèle enregistré par « Entraîner le modèle » (.safetensors) ou exporté en ONNX (.onnx). Vide : chaque détection entraîne un modèle à la volée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="155"/>
         <source>A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself.</source>
         <translation>Une image de référence normale (avant l'événement ou d'archive), dans le même ordre que les images ; sans référence, la méthode apprend la normalité à partir de l'image elle-même.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="172"/>
+        <location filename="../plugin/dock.py" line="212"/>
         <source>Advanced settings</source>
         <translation>Paramètres avancés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="501"/>
+        <location filename="../plugin/dock.py" line="670"/>
         <source>Anomalies</source>
         <translation>Anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="501"/>
+        <location filename="../plugin/dock.py" line="670"/>
         <source>Anomalies (false-alarm rate {rate:.1e})</source>
         <translation>Anomalies (taux de fausses alarmes {rate:.1e})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="200"/>
-        <location filename="../plugin/processing/algorithms.py" line="228"/>
+        <location filename="../plugin/processing/algorithms.py" line="387"/>
+        <location filename="../plugin/processing/algorithms.py" line="432"/>
         <source>Anomaly polygons</source>
         <translation>Polygones d'anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="154"/>
+        <location filename="../plugin/processing/algorithms.py" line="233"/>
         <source>Anomaly score</source>
         <translation>Score d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="411"/>
+        <location filename="../plugin/dock.py" line="565"/>
         <source>Anomaly score ({method})</source>
         <translation>Score d'anomalie ({method})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="180"/>
+        <location filename="../plugin/dock.py" line="220"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="193"/>
+        <location filename="../plugin/dock.py" line="233"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="78"/>
+        <location filename="../plugin/dock.py" line="86"/>
         <source>Backend stopped</source>
         <translation>Moteur arrêté</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="82"/>
+        <location filename="../plugin/dock.py" line="90"/>
         <source>Backend unavailable</source>
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="326"/>
+        <location filename="../plugin/dock.py" line="374"/>
         <source>Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}</source>
         <translation>Moteur : RareSight {version}, Python {python}, GDAL {gdal} ; {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="235"/>
-        <location filename="../plugin/dock.py" line="308"/>
+        <location filename="../plugin/dock.py" line="275"/>
+        <location filename="../plugin/dock.py" line="356"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="312"/>
+        <location filename="../plugin/dock.py" line="360"/>
         <source>Backend: starting...</source>
         <translation>Moteur : démarrage...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="318"/>
+        <location filename="../plugin/dock.py" line="366"/>
         <source>Backend: unavailable ({title})</source>
         <translation>Moteur : indisponible ({title})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="180"/>
+        <location filename="../plugin/dock.py" line="220"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="324"/>
+        <location filename="../plugin/dock.py" line="372"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
     </message>
@@ -127,127 +132,134 @@
         <translation>Étalonnage : {source}, {n} échantillons normaux ; les pixels au niveau ou au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="201"/>
+        <location filename="../plugin/dock.py" line="241"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="76"/>
+        <location filename="../plugin/dock.py" line="84"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="552"/>
+        <location filename="../plugin/dock.py" line="730"/>
         <source>Cancelled; nothing was added.</source>
         <translation>Annulé ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="536"/>
+        <location filename="../plugin/dock.py" line="711"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="409"/>
-        <location filename="../plugin/dock.py" line="414"/>
-        <location filename="../plugin/dock.py" line="504"/>
+        <location filename="../plugin/dock.py" line="560"/>
+        <location filename="../plugin/dock.py" line="569"/>
+        <location filename="../plugin/dock.py" line="674"/>
         <source>Cannot add the result</source>
         <translation>Impossible d'ajouter le résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="354"/>
+        <location filename="../plugin/dock.py" line="407"/>
         <source>Cannot create the output folder {folder}: {reason}</source>
         <translation>Impossible de créer le dossier de sortie {folder} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="376"/>
+        <location filename="../plugin/dock.py" line="485"/>
+        <location filename="../plugin/dock.py" line="503"/>
         <source>Cannot start</source>
         <translation>Impossible de démarrer</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="190"/>
+        <location filename="../plugin/dock.py" line="230"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="345"/>
+        <location filename="../plugin/dock.py" line="187"/>
+        <source>Choose a saved model</source>
+        <translation>Choisir un modèle enregistré</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="395"/>
         <source>Choose the image to analyse first.</source>
         <translation>Choisissez d'abord l'image à analyser.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="199"/>
-        <location filename="../plugin/processing/algorithms.py" line="115"/>
+        <location filename="../plugin/dock.py" line="239"/>
+        <location filename="../plugin/processing/algorithms.py" line="170"/>
         <source>Detect anomalies</source>
         <translation>Détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="85"/>
+        <location filename="../plugin/dock.py" line="93"/>
         <source>Detection failed</source>
         <translation>Échec de la détection</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="395"/>
+        <location filename="../plugin/dock.py" line="543"/>
         <source>Detection finished</source>
         <translation>Détection terminée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="192"/>
-        <location filename="../plugin/processing/algorithms.py" line="146"/>
+        <location filename="../plugin/dock.py" line="232"/>
+        <location filename="../plugin/processing/algorithms.py" line="225"/>
+        <location filename="../plugin/processing/algorithms.py" line="323"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="219"/>
+        <location filename="../plugin/dock.py" line="259"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="227"/>
+        <location filename="../plugin/dock.py" line="267"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="229"/>
-        <location filename="../plugin/processing/algorithms.py" line="214"/>
+        <location filename="../plugin/dock.py" line="269"/>
+        <location filename="../plugin/processing/algorithms.py" line="402"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="465"/>
+        <location filename="../plugin/dock.py" line="626"/>
         <source>False-alarm rate {rate:.1e} (no score layer selected)</source>
         <translation>Taux de fausses alarmes {rate:.1e} (aucune couche de score sélectionnée)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="473"/>
+        <location filename="../plugin/dock.py" line="635"/>
         <source>False-alarm rate {rate:.1e}: showing scores &gt;= {threshold:.4g}</source>
         <translation>Taux de fausses alarmes {rate:.1e} : affichage des scores &gt;= {threshold:.4g}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="168"/>
+        <location filename="../plugin/dock.py" line="207"/>
         <source>Folder where score rasters and polygons are written (kept after QGIS closes).</source>
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="180"/>
+        <location filename="../plugin/dock.py" line="220"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="324"/>
+        <location filename="../plugin/dock.py" line="372"/>
         <source>GPU (CUDA) available</source>
         <translation>GPU (CUDA) disponible</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="167"/>
+        <location filename="../plugin/processing/algorithms.py" line="97"/>
         <source>Give at least one target raster.</source>
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="136"/>
+        <location filename="../plugin/dock.py" line="146"/>
         <source>Image (e.g. optical)</source>
         <translation>Image (par ex. optique)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="130"/>
+        <location filename="../plugin/dock.py" line="140"/>
         <source>Inputs</source>
         <translation>Entrées</translation>
     </message>
@@ -262,26 +274,42 @@
         <translation>La couche {name} n'a pas pu être écrite dans un GeoTIFF temporaire (erreur {code}).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="149"/>
-        <location filename="../plugin/dock.py" line="158"/>
-        <location filename="../plugin/processing/algorithms.py" line="138"/>
+        <location filename="../plugin/processing/algorithms.py" line="253"/>
+        <source>MODEL applies to the generative methods ({methods}), not {method}.</source>
+        <translation>MODEL s’applique aux méthodes génératives ({methods}), pas à {method}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="161"/>
+        <location filename="../plugin/dock.py" line="170"/>
+        <location filename="../plugin/processing/algorithms.py" line="200"/>
+        <location filename="../plugin/processing/algorithms.py" line="314"/>
         <source>Method</source>
         <translation>Méthode</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="149"/>
+        <location filename="../plugin/processing/algorithms.py" line="228"/>
         <source>Method parameters (KEY=VALUE, e.g. fit_fraction=0.5)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. fit_fraction=0.5)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="163"/>
+        <location filename="../plugin/processing/algorithms.py" line="319"/>
+        <source>Method parameters (KEY=VALUE, e.g. steps=600)</source>
+        <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. steps=600)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="176"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters).</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules (voir les paramètres de chaque méthode).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="297"/>
+        <location filename="../plugin/dock.py" line="340"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules. Valeurs par défaut : {defaults}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="470"/>
+        <source>Method {method} has no model to train: choose a generative method (diffusion, flow).</source>
+        <translation>La méthode {method} n’a pas de modèle à entraîner : choisissez une méthode générative (diffusion, flow).</translation>
     </message>
     <message>
         <location filename="../plugin/styling.py" line="114"/>
@@ -289,32 +317,57 @@
         <translation>Méthode : {method}. {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="231"/>
+        <location filename="../plugin/dock.py" line="271"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="219"/>
+        <location filename="../plugin/processing/algorithms.py" line="413"/>
         <source>Minimum area (m²)</source>
         <translation>Surface minimale (m²)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="470"/>
+        <location filename="../plugin/dock.py" line="201"/>
+        <source>Model</source>
+        <translation>Modèle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="332"/>
+        <source>Model card (JSON)</source>
+        <translation>Fiche du modèle (JSON)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="329"/>
+        <source>Model file</source>
+        <translation>Fichier du modèle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="531"/>
+        <source>Model trained</source>
+        <translation>Modèle entraîné</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="523"/>
+        <source>Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it.</source>
+        <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="632"/>
         <source>No calibration found beside this score layer.</source>
         <translation>Aucun étalonnage trouvé à côté de cette couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="230"/>
+        <location filename="../plugin/processing/algorithms.py" line="435"/>
         <source>Number of polygons</source>
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="169"/>
+        <location filename="../plugin/dock.py" line="209"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="164"/>
+        <location filename="../plugin/dock.py" line="180"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
@@ -324,33 +377,33 @@
         <translation>Les paramètres s’écrivent en paires CLÉ=VALEUR, par ex. fit_fraction=0.5 ; reçu : {item}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="509"/>
+        <location filename="../plugin/dock.py" line="682"/>
         <source>Polygons exported</source>
         <translation>Polygones exportés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="160"/>
+        <location filename="../plugin/dock.py" line="172"/>
         <source>Prompt</source>
         <translation>Invite textuelle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="141"/>
+        <location filename="../plugin/processing/algorithms.py" line="204"/>
         <source>Prompt (prompt methods only)</source>
         <translation>Invite textuelle (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="188"/>
+        <location filename="../plugin/dock.py" line="228"/>
         <source>Python interpreter of the backend environment (default: the .venv inside the plugin folder).</source>
         <translation>Interpréteur Python de l'environnement du moteur (par défaut : le .venv du dossier de l'extension).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="414"/>
-        <location filename="../plugin/dock.py" line="504"/>
+        <location filename="../plugin/dock.py" line="570"/>
+        <location filename="../plugin/dock.py" line="675"/>
         <source>QGIS cannot read {path}.</source>
         <translation>QGIS ne peut pas lire {path}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="102"/>
+        <location filename="../plugin/dock.py" line="112"/>
         <location filename="../plugin/processing/provider.py" line="21"/>
         <source>RareSight</source>
         <translation>RareSight</translation>
@@ -361,12 +414,23 @@
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="556"/>
+        <location filename="../plugin/dock.py" line="735"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="313"/>
+        <location filename="../plugin/dock.py" line="186"/>
+        <location filename="../plugin/processing/algorithms.py" line="212"/>
+        <source>RareSight models (*.safetensors *.onnx)</source>
+        <translation>Modèles RareSight (*.safetensors *.onnx)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="329"/>
+        <source>RareSight models (*.safetensors)</source>
+        <translation>Modèles RareSight (*.safetensors)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="361"/>
         <source>RareSight: checking the backend</source>
         <translation>RareSight : vérification du moteur</translation>
     </message>
@@ -381,22 +445,32 @@
         <translation>RareSight : détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="380"/>
+        <location filename="../plugin/dock.py" line="489"/>
         <source>RareSight: detecting anomalies</source>
         <translation>RareSight : détection des anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="488"/>
+        <location filename="../plugin/dock.py" line="657"/>
         <source>RareSight: exporting polygons</source>
         <translation>RareSight : export des polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="138"/>
+        <location filename="../plugin/dock.py" line="507"/>
+        <source>RareSight: training a model</source>
+        <translation>RareSight : entraînement d’un modèle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="148"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="132"/>
+        <location filename="../plugin/processing/algorithms.py" line="306"/>
+        <source>Reference rasters (learn the targets given these)</source>
+        <translation>Rasters de référence (apprendre les cibles sachant ceux-ci)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="192"/>
         <source>Reference rasters (normal, same order)</source>
         <translation>Rasters de référence (normaux, même ordre)</translation>
     </message>
@@ -406,42 +480,47 @@
         <translation>Référence : {refs}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="210"/>
+        <location filename="../plugin/dock.py" line="250"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="228"/>
+        <location filename="../plugin/processing/algorithms.py" line="209"/>
+        <source>Saved model (generative methods only)</source>
+        <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="268"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="396"/>
+        <location filename="../plugin/dock.py" line="544"/>
         <source>Score layer {name} added; move the false-alarm rate slider to restyle it.</source>
         <translation>Couche de score {name} ajoutée ; déplacez le curseur du taux de fausses alarmes pour modifier son style.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="211"/>
+        <location filename="../plugin/processing/algorithms.py" line="398"/>
         <source>Score raster</source>
         <translation>Raster de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="231"/>
+        <location filename="../plugin/processing/algorithms.py" line="436"/>
         <source>Score threshold</source>
         <translation>Seuil de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="118"/>
-        <source>Scores every pixel of the target raster(s) for how anomalous it is and writes a float32 score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in the same order. METHOD is a name such as rx, cva, logratio or gauss-ref.</source>
-        <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio ou gauss-ref.</translation>
+        <location filename="../plugin/processing/algorithms.py" line="173"/>
+        <source>Scores every pixel of the target raster(s) for how anomalous it is and writes a float32 score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. MODEL (generative methods only) reuses a model saved by Train a generative model (or its ONNX export) instead of training one on the fly; without METHOD, the model's card names it.</source>
+        <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio, gauss-ref, diffusion ou flow. Le modèle (MODEL, méthodes génératives uniquement) réutilise un modèle enregistré par « Entraîner un modèle génératif » (ou son export ONNX) au lieu d'en entraîner un à la volée ; sans METHOD, la fiche du modèle désigne la méthode.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="137"/>
+        <location filename="../plugin/dock.py" line="147"/>
         <source>Second image (e.g. SAR, optional)</source>
         <translation>Seconde image (par ex. SAR, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="139"/>
+        <location filename="../plugin/dock.py" line="149"/>
         <source>Second reference (optional)</source>
         <translation>Seconde référence (facultative)</translation>
     </message>
@@ -451,7 +530,7 @@
         <translation>Afficher le panneau RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="223"/>
+        <location filename="../plugin/processing/algorithms.py" line="422"/>
         <source>Simplification tolerance (m)</source>
         <translation>Tolérance de simplification (m)</translation>
     </message>
@@ -461,12 +540,17 @@
         <translation>Logiciel : RareSight {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="170"/>
+        <location filename="../plugin/processing/algorithms.py" line="100"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="128"/>
+        <location filename="../plugin/processing/algorithms.py" line="299"/>
+        <source>Target rasters (normal imagery to learn)</source>
+        <translation>Rasters cibles (imagerie normale à apprendre)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="186"/>
         <source>Target rasters (one date)</source>
         <translation>Rasters cibles (une seule date)</translation>
     </message>
@@ -476,87 +560,132 @@
         <translation>Cibles : {targets}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="82"/>
+        <location filename="../plugin/dock.py" line="90"/>
         <source>The backend could not be started. Set its Python interpreter under Advanced settings, or run scripts/setup.sh in the plugin folder. Details: {details}</source>
         <translation>Le moteur n'a pas pu être démarré. Définissez son interpréteur Python dans les Paramètres avancés, ou exécutez scripts/setup.sh dans le dossier de l'extension. Détails : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="78"/>
+        <location filename="../plugin/dock.py" line="86"/>
         <source>The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend. Details: {details}</source>
         <translation>Le processus du moteur s'est arrêté de manière inattendue ; rien n'a été ajouté. La prochaine exécution démarrera un nouveau moteur. Détails : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="85"/>
+        <location filename="../plugin/dock.py" line="93"/>
         <source>The backend refused the request ({kind}): {details}</source>
         <translation>Le moteur a refusé la requête ({kind}) : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="140"/>
+        <location filename="../plugin/dock.py" line="150"/>
         <source>The image to search for anomalies (the event date).</source>
         <translation>L'image dans laquelle rechercher les anomalies (date de l'événement).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="356"/>
+        <location filename="../plugin/processing/algorithms.py" line="247"/>
+        <source>The model file {path} does not exist.</source>
+        <translation>Le fichier de modèle {path} n’existe pas.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="439"/>
+        <source>The model file {path} does not exist: choose another one, or clear it to train on the fly.</source>
+        <translation>Le fichier de modèle {path} n’existe pas : choisissez-en un autre, ou videz le champ pour entraîner à la volée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="339"/>
+        <source>The model is written as safetensors: give an output ending in .safetensors.</source>
+        <translation>Le modèle est écrit au format safetensors : indiquez une sortie se terminant par .safetensors.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="413"/>
         <source>The output folder {folder} is not writable: choose another one.</source>
         <translation>Le dossier de sortie {folder} n'est pas accessible en écriture : choisissez-en un autre.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="239"/>
+        <location filename="../plugin/processing/algorithms.py" line="445"/>
         <source>The polygons are written as a GeoPackage: give an output ending in .gpkg.</source>
         <translation>Les polygones sont écrits au format GeoPackage : indiquez une sortie se terminant par .gpkg.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="76"/>
+        <location filename="../plugin/dock.py" line="84"/>
         <source>The run was cancelled; nothing was added.</source>
         <translation>L'exécution a été annulée ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="236"/>
+        <location filename="../plugin/processing/algorithms.py" line="441"/>
         <source>The score raster is not a valid raster layer.</source>
         <translation>Le raster de score n'est pas une couche raster valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="409"/>
+        <location filename="../plugin/dock.py" line="561"/>
         <source>The score's calibration is unreadable: {reason}</source>
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="155"/>
+        <location filename="../plugin/processing/algorithms.py" line="235"/>
         <source>Threshold at the default false-alarm rate</source>
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="191"/>
+        <location filename="../plugin/dock.py" line="231"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="143"/>
+        <location filename="../plugin/processing/algorithms.py" line="217"/>
         <source>Tile size (px)</source>
         <translation>Taille des tuiles (px)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="203"/>
+        <location filename="../plugin/processing/algorithms.py" line="284"/>
+        <source>Train a generative model</source>
+        <translation>Entraîner un modèle génératif</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="193"/>
+        <source>Train model…</source>
+        <translation>Entraîner le modèle…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="195"/>
+        <source>Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections.</source>
+        <translation>Entraîne le modèle de la méthode sur la ou les images choisies, sachant les références si elles sont indiquées, l’enregistre dans le dossier de sortie et l’utilise pour les détections suivantes.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="517"/>
+        <source>Training failed</source>
+        <translation>Échec de l’entraînement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="344"/>
+        <source>Training writes a new model: leave model= out of the parameters.</source>
+        <translation>L’entraînement écrit un nouveau modèle : retirez model= des paramètres.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="287"/>
+        <source>Trains the model of a generative method (diffusion or flow) on the target raster(s), without labels, and saves it as a .safetensors file with its model card beside it (&lt;file&gt;.json). With reference rasters, the model learns the targets given the references (post given pre). Give the file to Detect anomalies as MODEL to score without training again. PARAMETERS takes the method's KEY=VALUE pairs (e.g. steps=600, time_budget_s=60).</source>
+        <translation>Entraîne sans étiquettes le modèle d'une méthode générative (diffusion ou flow) sur le ou les rasters cibles et l'enregistre dans un fichier .safetensors, avec sa fiche à côté (&lt;fichier&gt;.json). Avec des rasters de référence, le modèle apprend les cibles sachant les références (après sachant avant). Donnez le fichier à « Détecter les anomalies » comme MODEL pour calculer le score sans nouvel entraînement. PARAMETERS accepte les paires CLÉ=VALEUR de la méthode (par ex. steps=600, time_budget_s=60).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="390"/>
         <source>Turns a RareSight score raster into polygons: one feature per connected region whose score reaches the threshold of the chosen false-alarm rate (from the score's sidecar calibration), with area_m2, max_score, mean_score, method and threshold. Written as a GeoPackage in the raster's CRS.</source>
         <translation>Convertit un raster de score RareSight en polygones : une entité par région connexe dont le score atteint le seuil du taux de fausses alarmes choisi (d'après l'étalonnage du fichier annexe du score), avec les champs area_m2, max_score, mean_score, method et threshold. Écrit au format GeoPackage dans le SCR du raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="157"/>
+        <location filename="../plugin/dock.py" line="169"/>
         <source>What you are looking for; used by prompt methods only.</source>
         <translation>Ce que vous recherchez ; utilisé uniquement par les méthodes à invite.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="162"/>
+        <location filename="../plugin/dock.py" line="174"/>
         <source>e.g. fit_fraction=0.5</source>
         <translation>par ex. fit_fraction=0.5</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="156"/>
+        <location filename="../plugin/dock.py" line="168"/>
         <source>e.g. flooded area</source>
         <translation>par ex. zone inondée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="298"/>
+        <location filename="../plugin/dock.py" line="342"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -566,7 +695,12 @@
         <translation>aucune (ajustement sur la cible elle-même)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="510"/>
+        <location filename="../plugin/processing/algorithms.py" line="360"/>
+        <source>{method} model of {bands} band(s), {condition} conditioning: {steps} steps in {seconds:.1f} s.</source>
+        <translation>Modèle {method} de {bands} bande(s), conditionnement {condition} : {steps} itérations en {seconds:.1f} s.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="683"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
     </message>

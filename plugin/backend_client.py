@@ -62,7 +62,10 @@ class RequestCancelledError(BackendError):
 
 def default_interpreter(plugin_dir: Path = PLUGIN_DIR) -> str:
     """The venv inside the plugin folder when it exists, else ``python3`` from PATH."""
-    for candidate in (plugin_dir / ".venv" / "bin" / "python", plugin_dir / ".venv" / "Scripts" / "python.exe"):
+    for candidate in (
+        plugin_dir / ".venv" / "bin" / "python",
+        plugin_dir / ".venv" / "Scripts" / "python.exe",
+    ):
         if candidate.is_file():
             return str(candidate)
     return "python3" if sys.platform != "win32" else "python"
@@ -100,7 +103,9 @@ class BackendClient:
                 return
             self._discard()
             env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(self.plugin_dir), env.get("PYTHONPATH", "")) if p)
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(self.plugin_dir), env.get("PYTHONPATH", "")) if p
+            )
             env["PYTHONUNBUFFERED"] = "1"
             fd, log_path = tempfile.mkstemp(prefix="raresight-worker-", suffix=".log")
             self._log_path = Path(log_path)
@@ -199,7 +204,7 @@ class BackendClient:
         """Send one request and wait for its result.
 
         Args:
-            op: the operation (``hello``, ``score``, ``polygonize``, ``mask``, ``sleep``).
+            op: the operation (``hello``, ``score``, ``fit``, ``polygonize``, ``mask``, ``sleep``).
             args: its plain-JSON arguments.
             progress: called with ``(fraction, stage)`` as the worker reports.
             is_cancelled: polled; once true, the request is cancelled.
@@ -222,6 +227,33 @@ class BackendClient:
         """Versions, devices and methods of the backend (starts it if needed)."""
         return self.request("hello", timeout_s=timeout_s)
 
+    def fit(
+        self,
+        targets: list[str],
+        output: str,
+        references: list[str] | None = None,
+        method: str = "diffusion",
+        params: dict[str, Any] | None = None,
+        tile_size: int = 512,
+        device: str = "auto",
+        progress: ProgressFn | None = None,
+        is_cancelled: CancelledFn | None = None,
+        on_log: LogFn | None = None,
+    ) -> dict[str, Any]:
+        """Train a generative model (``diffusion`` or ``flow``) on ``targets`` (given
+        ``references`` when any) and save it to ``output`` (``.safetensors``, card beside it as
+        ``<output>.json``); returns ``{"output": ..., "card": {...}}``. Raises as :meth:`request`."""
+        args = {
+            "targets": list(targets),
+            "references": list(references or []),
+            "method": method,
+            "params": dict(params or {}),
+            "tile_size": int(tile_size),
+            "device": device,
+            "output": str(output),
+        }
+        return self.request("fit", args, progress=progress, is_cancelled=is_cancelled, on_log=on_log)
+
     def _send(self, message: dict[str, Any]) -> None:
         try:
             self._proc.stdin.write(json.dumps(message) + "\n")
@@ -238,8 +270,10 @@ class BackendClient:
                 code = None
         tail = self.log_tail()
         self._discard()
-        how = f"exit code {code}" if code is not None and code >= 0 else (
-            f"killed by signal {-code}" if code is not None else "no reply"
+        how = (
+            f"exit code {code}"
+            if code is not None and code >= 0
+            else (f"killed by signal {-code}" if code is not None else "no reply")
         )
         detail = f"\n{tail}" if tail else ""
         return WorkerCrashedError(
@@ -257,7 +291,9 @@ class BackendClient:
                 try:
                     self._send({"id": 0, "op": "cancel", "args": {"target": request_id}})
                 except WorkerCrashedError:
-                    raise RequestCancelledError("CancelledError", "Cancelled; no output was written.") from None
+                    raise RequestCancelledError(
+                        "CancelledError", "Cancelled; no output was written."
+                    ) from None
             if cancel_sent_at is not None and time.monotonic() - cancel_sent_at > CANCEL_GRACE_S:
                 self.kill()
                 self._discard()

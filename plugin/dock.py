@@ -67,11 +67,19 @@ def bundled_methods() -> list[dict]:
         with open(METHODS_FILE, encoding="utf-8") as f:
             return json.load(f)
     except (OSError, ValueError):
-        return [{"name": "rx", "summary": "Global Reed-Xiaoli", "needs_reference": False, "uses_prompt": False}]
+        return [
+            {"name": "rx", "summary": "Global Reed-Xiaoli", "needs_reference": False, "uses_prompt": False}
+        ]
 
 
-def error_text(error: BackendError) -> tuple[str, str]:
-    """A title and a message fit for the analyst, in the user's language."""
+def is_generative(method: dict) -> bool:
+    """True for a method that can reuse a saved model (it takes a ``model`` parameter)."""
+    return "model" in (method.get("parameters") or {})
+
+
+def error_text(error: BackendError, failed_title: str | None = None) -> tuple[str, str]:
+    """A title and a message fit for the analyst, in the user's language (``failed_title``: the
+    title of a refused request, "Detection failed" by default)."""
     if isinstance(error, RequestCancelledError):
         return tr("Cancelled"), tr("The run was cancelled; nothing was added.")
     if isinstance(error, WorkerCrashedError):
@@ -82,9 +90,9 @@ def error_text(error: BackendError) -> tuple[str, str]:
         return tr("Backend unavailable"), tr(
             "The backend could not be started. Set its Python interpreter under Advanced settings, or run scripts/setup.sh in the plugin folder. Details: {details}"
         ).format(details=error.message)
-    return tr("Detection failed"), tr("The backend refused the request ({kind}): {details}").format(
-        kind=error.kind, details=error.message
-    )
+    return failed_title or tr("Detection failed"), tr(
+        "The backend refused the request ({kind}): {details}"
+    ).format(kind=error.kind, details=error.message)
 
 
 class RareSightDock(QgsDockWidget):
@@ -97,6 +105,8 @@ class RareSightDock(QgsDockWidget):
     polygonsFinished = pyqtSignal(object)  # noqa: N815
     #: Emitted with a message when a run failed or was cancelled.
     runFailed = pyqtSignal(str)  # noqa: N815
+    #: Emitted with the model file once "Train model" has saved it.
+    modelTrained = pyqtSignal(str)  # noqa: N815
 
     def __init__(self, iface, client_factory: Callable[[], BackendClient], parent=None) -> None:
         super().__init__(tr("RareSight"), parent)
@@ -142,7 +152,9 @@ class RareSightDock(QgsDockWidget):
             tr("A co-registered image of the same date, e.g. SAR; it is aligned onto the first image's grid.")
         )
         self.reference_combo.setToolTip(
-            tr("A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself.")
+            tr(
+                "A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself."
+            )
         )
         outer.addWidget(inputs)
 
@@ -160,12 +172,40 @@ class RareSightDock(QgsDockWidget):
         mform.addRow(tr("Prompt"), self.prompt_edit)
         self.params_edit = QLineEdit()
         self.params_edit.setPlaceholderText(tr("e.g. fit_fraction=0.5"))
-        self.params_edit.setToolTip(tr("Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters)."))
+        self.params_edit.setToolTip(
+            tr(
+                "Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters)."
+            )
+        )
         mform.addRow(tr("Parameters"), self.params_edit)
+        self.model_row = QWidget()
+        model_layout = QHBoxLayout(self.model_row)
+        model_layout.setContentsMargins(0, 0, 0, 0)
+        self.model_widget = QgsFileWidget()
+        self.model_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.model_widget.setFilter(tr("RareSight models (*.safetensors *.onnx)"))
+        self.model_widget.setDialogTitle(tr("Choose a saved model"))
+        self.model_widget.setToolTip(
+            tr(
+                "A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly."
+            )
+        )
+        self.train_button = QPushButton(tr("Train model…"))
+        self.train_button.setToolTip(
+            tr(
+                "Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections."
+            )
+        )
+        model_layout.addWidget(self.model_widget, 1)
+        model_layout.addWidget(self.train_button)
+        self.model_label = QLabel(tr("Model"))
+        mform.addRow(self.model_label, self.model_row)
         self.output_widget = QgsFileWidget()
         self.output_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.output_widget.setFilePath(settings.output_dir())
-        self.output_widget.setToolTip(tr("Folder where score rasters and polygons are written (kept after QGIS closes)."))
+        self.output_widget.setToolTip(
+            tr("Folder where score rasters and polygons are written (kept after QGIS closes).")
+        )
         mform.addRow(tr("Output folder"), self.output_widget)
         outer.addWidget(method_box)
 
@@ -241,6 +281,7 @@ class RareSightDock(QgsDockWidget):
     def _connect(self) -> None:
         self.method_combo.currentIndexChanged.connect(self._method_changed)
         self.run_button.clicked.connect(self.run_detection)
+        self.train_button.clicked.connect(self.train_model)
         self.cancel_button.clicked.connect(self.cancel)
         self.check_button.clicked.connect(self.check_backend)
         self.slider.valueChanged.connect(self._slider_moved)
@@ -275,7 +316,9 @@ class RareSightDock(QgsDockWidget):
         self.method_combo.clear()
         for m in self.methods:
             self.method_combo.addItem(m["name"], m["name"])
-            self.method_combo.setItemData(self.method_combo.count() - 1, m.get("summary", ""), Qt.ItemDataRole.ToolTipRole)
+            self.method_combo.setItemData(
+                self.method_combo.count() - 1, m.get("summary", ""), Qt.ItemDataRole.ToolTipRole
+            )
         index = self.method_combo.findData(current)
         self.method_combo.setCurrentIndex(max(index, 0))
         self.method_combo.blockSignals(False)
@@ -294,10 +337,15 @@ class RareSightDock(QgsDockWidget):
         self.prompt_edit.setEnabled(bool(method.get("uses_prompt")))
         names = ", ".join(f"{k}={v}" for k, v in (method.get("parameters") or {}).items())
         self.params_edit.setToolTip(
-            tr("Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}").format(
-                defaults=names or tr("none")
-            )
+            tr(
+                "Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}"
+            ).format(defaults=names or tr("none"))
         )
+        generative = is_generative(method)
+        self.model_label.setVisible(generative)
+        self.model_row.setVisible(generative)
+        self.model_widget.setEnabled(generative)
+        self.train_button.setEnabled(generative and self.task is None)
         settings.set_value("method", method["name"])
 
     # -- backend status -------------------------------------------------------------------------
@@ -334,38 +382,99 @@ class RareSightDock(QgsDockWidget):
 
     # -- detection ------------------------------------------------------------------------------
 
-    def request_args(self) -> dict:
-        """The ``score`` request for the current choices (exports non-file layers first).
+    def _input_args(self) -> tuple[dict, str]:
+        """The request fields shared by ``score`` and ``fit`` (exports non-file layers first), and
+        the output folder (created).
 
         Raises:
-            LayerError: no image chosen, or a layer cannot be read or exported.
+            LayerError: no image chosen, a layer cannot be read or exported, bad parameters, or an
+                unusable output folder.
         """
         target = self.target_combo.currentLayer()
         if not isinstance(target, QgsRasterLayer):
             raise LayerError(tr("Choose the image to analyse first."))
         targets = [layer for layer in (target, self.target2_combo.currentLayer()) if layer is not None]
         references = [
-            layer for layer in (self.reference_combo.currentLayer(), self.reference2_combo.currentLayer()) if layer is not None
+            layer
+            for layer in (self.reference_combo.currentLayer(), self.reference2_combo.currentLayer())
+            if layer is not None
         ]
         folder = self.output_widget.filePath() or settings.output_dir()
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
-            raise LayerError(tr("Cannot create the output folder {folder}: {reason}").format(folder=folder, reason=exc.strerror)) from None
+            raise LayerError(
+                tr("Cannot create the output folder {folder}: {reason}").format(
+                    folder=folder, reason=exc.strerror
+                )
+            ) from None
         if not os.access(folder, os.W_OK):
-            raise LayerError(tr("The output folder {folder} is not writable: choose another one.").format(folder=folder))
-        method = self.current_method()["name"]
+            raise LayerError(
+                tr("The output folder {folder} is not writable: choose another one.").format(folder=folder)
+            )
         params = parse_params(self.params_edit.text())
-        return {
+        args = {
             "targets": [layer_to_path(layer, self.temp_dir) for layer in targets],
             "references": [layer_to_path(layer, self.temp_dir) for layer in references],
-            "method": method,
+            "method": self.current_method()["name"],
             "params": params,
-            "prompt": self.prompt_edit.text().strip() if self.prompt_edit.isEnabled() else "",
             "tile_size": int(self.tile_spin.value()),
             "device": self.device_combo.currentData() or "auto",
-            "output": output_name(folder, method),
         }
+        return args, folder
+
+    def model_path(self) -> str:
+        """The saved model chosen for a generative method (absolute), or "" for none.
+
+        Raises:
+            LayerError: the chosen model file does not exist.
+        """
+        if not is_generative(self.current_method()):
+            return ""
+        path = self.model_widget.filePath().strip()
+        if not path:
+            return ""
+        if not os.path.isfile(path):
+            raise LayerError(
+                tr(
+                    "The model file {path} does not exist: choose another one, or clear it to train on the fly."
+                ).format(path=path)
+            )
+        return os.path.abspath(path)
+
+    def request_args(self) -> dict:
+        """The ``score`` request for the current choices (exports non-file layers first); a
+        generative method gets the chosen saved model as its ``model`` parameter.
+
+        Raises:
+            LayerError: no image chosen, a layer cannot be read or exported, or a missing model.
+        """
+        args, folder = self._input_args()
+        model = self.model_path()
+        if model:
+            args["params"]["model"] = model
+        args["prompt"] = self.prompt_edit.text().strip() if self.prompt_edit.isEnabled() else ""
+        args["output"] = output_name(folder, args["method"])
+        return args
+
+    def fit_args(self) -> dict:
+        """The ``fit`` request that trains the current generative method on the chosen layers and
+        saves ``<output folder>/raresight_<method>_<date-time>.safetensors``.
+
+        Raises:
+            LayerError: the method trains no model, or as :meth:`request_args`.
+        """
+        method = self.current_method()
+        if not is_generative(method):
+            raise LayerError(
+                tr(
+                    "Method {method} has no model to train: choose a generative method (diffusion, flow)."
+                ).format(method=method["name"])
+            )
+        args, folder = self._input_args()
+        args["params"].pop("model", None)  # fit trains a new model
+        args["output"] = output_name(folder, args["method"], ".safetensors")
+        return args
 
     def run_detection(self) -> None:
         if self.task is not None:
@@ -383,6 +492,45 @@ class RareSightDock(QgsDockWidget):
             lambda result, error: self._detection_done(result, error, args["output"]),
         )
 
+    def train_model(self) -> None:
+        """Train the current generative method's model in the background; once saved, the model
+        file fills the model picker (and the next detections use it)."""
+        if self.task is not None:
+            return
+        try:
+            args = self.fit_args()
+        except LayerError as exc:
+            self._push(tr("Cannot start"), str(exc), Qgis.MessageLevel.Warning)
+            self.runFailed.emit(str(exc))
+            return
+        self._start_task(
+            tr("RareSight: training a model"),
+            "fit",
+            args,
+            lambda result, error: self._fit_done(result, error, args["output"]),
+        )
+
+    def _fit_done(self, result: dict | None, error: BackendError | None, output: str = "") -> None:
+        if error is not None:
+            if isinstance(error, (WorkerCrashedError, RequestCancelledError)) and output:
+                remove_partial_outputs(output)
+            self._report_failure(error, tr("Training failed"))
+            return
+        path = result.get("output") or output
+        card = result.get("card") or {}
+        training = card.get("training") or {}
+        self.model_widget.setFilePath(path)
+        text = tr(
+            "Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it."
+        ).format(
+            name=os.path.basename(path),
+            steps=training.get("steps", "?"),
+            seconds=float(training.get("seconds") or 0.0),
+            method=card.get("method", self.current_method()["name"]),
+        )
+        self._push(tr("Model trained"), text, Qgis.MessageLevel.Success)
+        self.modelTrained.emit(path)
+
     def _detection_done(self, result: dict | None, error: BackendError | None, output: str = "") -> None:
         if error is not None:
             if isinstance(error, (WorkerCrashedError, RequestCancelledError)) and output:
@@ -393,7 +541,9 @@ class RareSightDock(QgsDockWidget):
         if layer is not None:
             self._push(
                 tr("Detection finished"),
-                tr("Score layer {name} added; move the false-alarm rate slider to restyle it.").format(name=layer.name()),
+                tr("Score layer {name} added; move the false-alarm rate slider to restyle it.").format(
+                    name=layer.name()
+                ),
                 Qgis.MessageLevel.Success,
             )
             self.detectionFinished.emit(layer)
@@ -406,12 +556,20 @@ class RareSightDock(QgsDockWidget):
                 with open(path + ".json", encoding="utf-8") as f:
                     sidecar = json.load(f)
         except (OSError, ValueError, KeyError) as exc:
-            self._push(tr("Cannot add the result"), tr("The score's calibration is unreadable: {reason}").format(reason=exc), Qgis.MessageLevel.Critical)
+            self._push(
+                tr("Cannot add the result"),
+                tr("The score's calibration is unreadable: {reason}").format(reason=exc),
+                Qgis.MessageLevel.Critical,
+            )
             return None
         name = tr("Anomaly score ({method})").format(method=sidecar.get("method", "?"))
         layer = QgsRasterLayer(path, name, "gdal")
         if not layer.isValid():
-            self._push(tr("Cannot add the result"), tr("QGIS cannot read {path}.").format(path=path), Qgis.MessageLevel.Critical)
+            self._push(
+                tr("Cannot add the result"),
+                tr("QGIS cannot read {path}.").format(path=path),
+                Qgis.MessageLevel.Critical,
+            )
             return None
         rate = self.position_to_rate(self.slider.value())
         styling.style_score_layer(layer, table, rate, sidecar)
@@ -435,7 +593,9 @@ class RareSightDock(QgsDockWidget):
 
     def _refresh_score_layers(self, *_args) -> None:
         layers = QgsProject.instance().mapLayers().values()
-        self.score_combo.setExceptedLayerList([layer for layer in layers if not styling.is_score_layer(layer)])
+        self.score_combo.setExceptedLayerList(
+            [layer for layer in layers if not styling.is_score_layer(layer)]
+        )
         self._score_layer_changed(self.score_combo.currentLayer())
 
     def _score_layer_changed(self, layer) -> None:
@@ -462,7 +622,9 @@ class RareSightDock(QgsDockWidget):
         rate = self.position_to_rate(self.slider.value())
         layer = self.current_score_layer()
         if layer is None:
-            self.threshold_label.setText(tr("False-alarm rate {rate:.1e} (no score layer selected)").format(rate=rate))
+            self.threshold_label.setText(
+                tr("False-alarm rate {rate:.1e} (no score layer selected)").format(rate=rate)
+            )
             return
         try:
             threshold = styling.load_table(layer).threshold_for(rate)
@@ -470,7 +632,9 @@ class RareSightDock(QgsDockWidget):
             self.threshold_label.setText(tr("No calibration found beside this score layer."))
             return
         self.threshold_label.setText(
-            tr("False-alarm rate {rate:.1e}: showing scores >= {threshold:.4g}").format(rate=rate, threshold=threshold)
+            tr("False-alarm rate {rate:.1e}: showing scores >= {threshold:.4g}").format(
+                rate=rate, threshold=threshold
+            )
         )
 
     # -- polygons -------------------------------------------------------------------------------
@@ -483,7 +647,12 @@ class RareSightDock(QgsDockWidget):
         score = layer.source()
         stem = os.path.splitext(os.path.basename(score))[0]
         out = unique_path(os.path.join(os.path.dirname(score), f"{stem}_polygons_far{rate:.0e}.gpkg"))
-        args = {"score": score, "output": out, "false_alarm_rate": rate, "min_area_m2": float(self.min_area_spin.value())}
+        args = {
+            "score": score,
+            "output": out,
+            "false_alarm_rate": rate,
+            "min_area_m2": float(self.min_area_spin.value()),
+        }
         self._start_task(
             tr("RareSight: exporting polygons"),
             "polygonize",
@@ -501,13 +670,19 @@ class RareSightDock(QgsDockWidget):
         name = tr("Anomalies (false-alarm rate {rate:.1e})").format(rate=rate) if rate else tr("Anomalies")
         layer = QgsVectorLayer(f"{result['output']}|layername=anomalies", name, "ogr")
         if not layer.isValid():
-            self._push(tr("Cannot add the result"), tr("QGIS cannot read {path}.").format(path=result["output"]), Qgis.MessageLevel.Critical)
+            self._push(
+                tr("Cannot add the result"),
+                tr("QGIS cannot read {path}.").format(path=result["output"]),
+                Qgis.MessageLevel.Critical,
+            )
             return
         styling.style_polygons(layer)
         QgsProject.instance().addMapLayer(layer)
         self._push(
             tr("Polygons exported"),
-            tr("{n} polygon(s) written to {path}.").format(n=result.get("features", 0), path=result["output"]),
+            tr("{n} polygon(s) written to {path}.").format(
+                n=result.get("features", 0), path=result["output"]
+            ),
             Qgis.MessageLevel.Success,
         )
         self.polygonsFinished.emit(layer)
@@ -538,24 +713,33 @@ class RareSightDock(QgsDockWidget):
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.check_button.setEnabled(not running)
+        self.train_button.setEnabled(not running and is_generative(self.current_method()))
         self.cancel_button.setEnabled(running)
         self.export_button.setEnabled(not running and self.current_score_layer() is not None)
         if running:
             self.progress.setValue(0)
 
-    def _report_failure(self, error: BackendError) -> None:
+    def _report_failure(self, error: BackendError, failed_title: str | None = None) -> None:
         self.progress.setValue(0)
-        title, text = error_text(error)
-        level = Qgis.MessageLevel.Info if isinstance(error, RequestCancelledError) else Qgis.MessageLevel.Critical
+        title, text = error_text(error, failed_title)
+        level = (
+            Qgis.MessageLevel.Info if isinstance(error, RequestCancelledError) else Qgis.MessageLevel.Critical
+        )
         self._push(title, text, level)
         if isinstance(error, RequestCancelledError):
             self.status_label.setText(tr("Cancelled; nothing was added."))
         self.runFailed.emit(text)
 
     def _backend_log(self, level: str, message: str) -> None:
-        self._push(tr("RareSight backend"), message, Qgis.MessageLevel.Warning if level == "warning" else Qgis.MessageLevel.Info)
+        self._push(
+            tr("RareSight backend"),
+            message,
+            Qgis.MessageLevel.Warning if level == "warning" else Qgis.MessageLevel.Info,
+        )
 
     def _push(self, title: str, text: str, level) -> None:
         bar = self.iface.messageBar() if self.iface is not None else None
         if bar is not None:
-            bar.pushMessage(title, text, level, 8 if level in (Qgis.MessageLevel.Success, Qgis.MessageLevel.Info) else 0)
+            bar.pushMessage(
+                title, text, level, 8 if level in (Qgis.MessageLevel.Success, Qgis.MessageLevel.Info) else 0
+            )

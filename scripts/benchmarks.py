@@ -182,7 +182,12 @@ def main() -> None:
     if args.size != 10000:
         command += f" --size {args.size}"
     load = plugin_load()
-    Path(args.output).write_text(render(rows, tp, command, load) + "\n", encoding="utf-8")
+    text = render(rows, tp, command, load) + "\n"
+    old = Path(args.output).read_text(encoding="utf-8") if Path(args.output).exists() else ""
+    start, end = "<!-- generative:start -->", "<!-- generative:end -->"
+    if start in old and end in old:  # the section of scripts/bench_generative.py is kept as it is
+        text += "\n" + old[old.index(start) : old.index(end) + len(end)] + "\n"
+    Path(args.output).write_text(text, encoding="utf-8")
     (Path(args.output).with_suffix(".json")).write_text(json.dumps({"accuracy": rows, "throughput": tp}, indent=1))
     print(f"wrote {args.output}")
 

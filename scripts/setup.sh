@@ -35,6 +35,16 @@ REQS=requirements-dev.txt
 [ -f "$REQS" ] || REQS=requirements.txt
 want="$(cat requirements.txt "$REQS" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  # torch: the CPU build unless RARESIGHT_TORCH=cuda. A wheel that pip's configured local sources
+  # already hold is taken first (no download); otherwise the PyTorch CPU index (about 200 MB instead
+  # of PyPI's multi-GB CUDA build). The requirements' pin then finds torch installed.
+  torch_pin="$(grep -E '^torch==' requirements.txt)"
+  if [ "${RARESIGHT_TORCH:-cpu}" != "cuda" ] && ! .venv/bin/python -c "import torch" 2>/dev/null; then
+    echo "setup: installing $torch_pin (CPU build)"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-index "$torch_pin" 2>/dev/null \
+      || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "$torch_pin" \
+           --index-url https://download.pytorch.org/whl/cpu
+  fi
   echo "setup: installing Python packages ($REQS)"
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$REQS"
   echo "$want" > "$stamp"

@@ -104,9 +104,26 @@ def detect(dock, timeout_s: float = 120.0) -> Recorder:
 def test_dock_has_the_widgets_an_analyst_needs(plugin, dock):
     assert plugin.action is not None and plugin.action.isChecked()
     for name in (
-        "target_combo", "target2_combo", "reference_combo", "reference2_combo", "method_combo", "prompt_edit",
-        "output_widget", "tile_spin", "device_combo", "interpreter_widget", "check_button", "run_button",
-        "cancel_button", "progress", "slider", "threshold_label", "export_button", "status_label",
+        "target_combo",
+        "target2_combo",
+        "reference_combo",
+        "reference2_combo",
+        "method_combo",
+        "prompt_edit",
+        "output_widget",
+        "tile_spin",
+        "device_combo",
+        "interpreter_widget",
+        "check_button",
+        "run_button",
+        "cancel_button",
+        "progress",
+        "slider",
+        "threshold_label",
+        "export_button",
+        "status_label",
+        "model_widget",
+        "train_button",
     ):
         assert getattr(dock, name) is not None, name
     methods = [dock.method_combo.itemData(i) for i in range(dock.method_combo.count())]
@@ -116,7 +133,11 @@ def test_dock_has_the_widgets_an_analyst_needs(plugin, dock):
     assert not dock.prompt_edit.isEnabled()  # no classical method takes a prompt
     assert not dock.cancel_button.isEnabled()
     assert not dock.slider.isEnabled()  # no score layer yet
-    assert [dock.device_combo.itemData(i) for i in range(dock.device_combo.count())] == ["auto", "cpu", "cuda"]
+    assert [dock.device_combo.itemData(i) for i in range(dock.device_combo.count())] == [
+        "auto",
+        "cpu",
+        "cuda",
+    ]
 
 
 def test_prompt_box_follows_the_method(dock):
@@ -332,7 +353,6 @@ def test_messages_are_pushed_to_the_message_bar(dock, qgis_iface):
     assert len(qgis_iface.messageBar().get_messages(Qgis.Warning)) == before + 1
 
 
-
 def test_method_parameters_reach_the_backend(dock, scene):
     import json
 
@@ -357,3 +377,111 @@ def test_bad_method_parameters_are_clear_messages(dock, scene):
     dock.params_edit.setText("nonsense=1")
     rec = detect(dock)
     assert rec.failures and "Unknown parameter" in rec.failures[0]
+
+
+# -- generative methods: the model row ------------------------------------------------------------
+
+#: Training parameters of a micro generative model (seconds on a CPU, on the tiny test rasters).
+MICRO = "steps=30, hidden=8, depth=1, components=3, batch=2, patch=16"
+
+
+def test_model_row_shows_for_generative_methods_only(dock, scene, tmp_path):
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("diffusion"))
+    assert dock.method_combo.currentData() == "diffusion"
+    assert not dock.model_row.isHidden() and not dock.model_label.isHidden()
+    assert dock.model_widget.isEnabled() and dock.train_button.isEnabled()
+    assert dock.request_args()["params"] == {}  # no model chosen: trained on the fly
+    model = tmp_path / "saved.safetensors"
+    model.write_bytes(b"not checked by the dock")
+    dock.model_widget.setFilePath(str(model))
+    assert dock.request_args()["params"] == {"model": str(model)}
+
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    assert dock.model_row.isHidden() and dock.model_label.isHidden()
+    assert not dock.train_button.isEnabled()
+    assert "model" not in dock.request_args()["params"]  # other methods never get it
+
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("flow"))
+    assert not dock.model_row.isHidden()
+    model.unlink()
+    rec = Recorder(dock)
+    dock.run_detection()
+    assert rec.failures and "does not exist" in rec.failures[0] and dock.task is None
+
+
+def train(dock, timeout_s: float = 120.0) -> tuple[list, list]:
+    trained, failures = [], []
+    dock.modelTrained.connect(trained.append)
+    dock.runFailed.connect(failures.append)
+    dock.train_model()
+    wait_for(lambda: (trained or failures) and dock.task is None, timeout_s)
+    return trained, failures
+
+
+def test_train_model_fills_the_picker_and_the_detection_uses_it(dock, scene, tmp_path):
+    import json
+
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("diffusion"))
+    dock.params_edit.setText(MICRO)
+    trained, failures = train(dock)
+    assert not failures, failures
+    model = Path(trained[0])
+    assert model.parent == tmp_path / "results" and model.suffix == ".safetensors"
+    assert model.name.startswith("raresight_diffusion_")
+    assert model.is_file()
+    card = json.loads(Path(str(model) + ".json").read_text())
+    assert card["method"] == "diffusion" and card["training"]["steps"] == 30
+    assert dock.model_widget.filePath() == str(model)
+    assert dock.progress.value() == 100
+    assert not list((tmp_path / "results").glob("*.tif")), "training adds no score"
+
+    rec = detect(dock)
+    assert not rec.failures, rec.failures
+    side = json.loads(Path(rec.layers[0].source() + ".json").read_text())
+    assert side["method"] == "diffusion"
+    assert side["fit"]["model"] == str(model)  # scored with the saved model, not trained again
+
+
+def test_train_model_with_a_reference_learns_the_target_given_it(dock, scene):
+    import json
+
+    dock.target_combo.setLayer(add_raster(scene["post"], "post"))
+    dock.reference_combo.setLayer(add_raster(scene["pre"], "pre"))
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("flow"))
+    dock.params_edit.setText(MICRO)
+    trained, failures = train(dock)
+    assert not failures, failures
+    card = json.loads(Path(trained[0] + ".json").read_text())
+    assert card["method"] == "flow" and card["condition"] == "reference" and card["cond_bands"] == 4
+
+
+def test_train_model_cancel_leaves_no_model(dock, scene, tmp_path):
+    dock.target_combo.setLayer(add_raster(scene["post"], "post"))
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("diffusion"))
+    dock.params_edit.setText(MICRO.replace("steps=30", "steps=1000000"))
+    trained, failures = [], []
+    dock.modelTrained.connect(trained.append)
+    dock.runFailed.connect(failures.append)
+    dock.train_model()
+    assert dock.task is not None and dock.cancel_button.isEnabled()
+    assert not dock.train_button.isEnabled() and not dock.run_button.isEnabled()
+    wait_for(lambda: dock.task is None or dock.task.stage == "training", 60)
+    assert dock.task is not None, "the training ended before it was cancelled"
+    dock.cancel()
+    wait_for(lambda: (trained or failures) and dock.task is None, 60)
+    assert not trained and failures and "cancelled" in failures[0].lower()
+    assert not dock.model_widget.filePath()
+    assert not list((tmp_path / "results").glob("*safetensors*"))
+    assert dock.train_button.isEnabled() and dock.run_button.isEnabled()
+
+
+def test_train_model_refuses_a_method_without_a_model(dock, scene):
+    dock.target_combo.setLayer(add_raster(scene["post"], "post"))
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    rec = Recorder(dock)
+    dock.train_model()
+    assert rec.failures and "diffusion" in rec.failures[0] and dock.task is None

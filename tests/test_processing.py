@@ -1,4 +1,5 @@
-"""The Processing algorithms ``raresight:detect`` and ``raresight:polygonize``, headless.
+"""The Processing algorithms ``raresight:detect``, ``raresight:fit`` and ``raresight:polygonize``,
+headless.
 
 In-process through ``processing.run`` (pytest-qgis initializes the Processing framework) and out of
 process through ``qgis_process.bin`` with the plugin enabled in a throw-away QGIS profile. The score
@@ -34,6 +35,8 @@ from qgis.core import (  # noqa: E402
     QgsProcessingFeedback,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -79,9 +82,9 @@ def assert_same_scores(got: Path, expected: Path) -> None:
     assert a.dtype == b.dtype == np.float32
     assert a.shape == b.shape
     assert np.isfinite(a).any(), "the score has no valid pixel"
-    assert np.array_equal(a, b, equal_nan=True), (
-        f"scores differ at {int(np.sum(~((a == b) | (np.isnan(a) & np.isnan(b)))))} px"
-    )
+    assert np.array_equal(
+        a, b, equal_nan=True
+    ), f"scores differ at {int(np.sum(~((a == b) | (np.isnan(a) & np.isnan(b)))))} px"
 
 
 def assert_one_line(exc: BaseException) -> str:
@@ -148,7 +151,12 @@ def cva_score(provider, scene, tmp_path) -> Path:
     out = tmp_path / "cva.tif"
     results = run_processing(
         "raresight:detect",
-        {"TARGET": [str(scene["post"])], "REFERENCE": [str(scene["pre"])], "METHOD": "cva", "OUTPUT": str(out)},
+        {
+            "TARGET": [str(scene["post"])],
+            "REFERENCE": [str(scene["pre"])],
+            "METHOD": "cva",
+            "OUTPUT": str(out),
+        },
     )
     assert Path(results["OUTPUT"]) == out
     return out
@@ -158,12 +166,13 @@ def cva_score(provider, scene, tmp_path) -> Path:
 # registration and parameters
 
 
-def test_provider_registers_both_algorithms(provider):
+def test_provider_registers_every_algorithm(provider):
     assert provider.id() == "raresight"
     ids = sorted(alg.id() for alg in provider.algorithms())
-    assert ids == ["raresight:detect", "raresight:polygonize"]
+    assert ids == ["raresight:detect", "raresight:fit", "raresight:polygonize"]
     registry = QgsApplication.processingRegistry()
     assert registry.algorithmById("raresight:detect") is not None
+    assert registry.algorithmById("raresight:fit") is not None
     assert registry.algorithmById("raresight:polygonize") is not None
 
 
@@ -193,8 +202,35 @@ def test_detect_parameters(provider):
     assert isinstance(prompt, QgsProcessingParameterString)
     assert _flags_optional(prompt)
 
+    model = alg.parameterDefinition("MODEL")
+    assert isinstance(model, QgsProcessingParameterFile)
+    assert model.behavior() == QgsProcessingParameterFile.File
+    assert _flags_optional(model)
+    assert "*.safetensors" in model.fileFilter() and "*.onnx" in model.fileFilter()
+    assert {"diffusion", "flow"} <= set(method.options())
+
     assert isinstance(alg.parameterDefinition("OUTPUT"), QgsProcessingParameterRasterDestination)
     assert "OUTPUT" in [o.name() for o in alg.outputDefinitions()]
+
+
+def test_fit_parameters(provider):
+    alg = QgsApplication.processingRegistry().algorithmById("raresight:fit")
+    target = alg.parameterDefinition("TARGET")
+    assert isinstance(target, QgsProcessingParameterMultipleLayers)
+    assert target.layerType() == QgsProcessing.TypeRaster and not _flags_optional(target)
+    reference = alg.parameterDefinition("REFERENCE")
+    assert isinstance(reference, QgsProcessingParameterMultipleLayers)
+    assert reference.layerType() == QgsProcessing.TypeRaster and _flags_optional(reference)
+    method = alg.parameterDefinition("METHOD")
+    assert isinstance(method, QgsProcessingParameterEnum) and method.usesStaticStrings()
+    assert method.options() == ["diffusion", "flow"]
+    assert isinstance(alg.parameterDefinition("PARAMETERS"), QgsProcessingParameterString)
+    assert _flags_optional(alg.parameterDefinition("PARAMETERS"))
+    output = alg.parameterDefinition("OUTPUT")
+    assert isinstance(output, QgsProcessingParameterFileDestination)
+    assert "*.safetensors" in output.fileFilter()
+    assert output.defaultFileExtension() == "safetensors"
+    assert {"OUTPUT", "CARD"} <= {o.name() for o in alg.outputDefinitions()}
 
 
 def test_polygonize_parameters(provider):
@@ -300,7 +336,9 @@ def test_unknown_method_is_refused(provider, scene, tmp_path):
 def test_missing_reference_is_one_line(provider, scene, tmp_path):
     out = tmp_path / "score.tif"
     with pytest.raises(QgsProcessingException) as info:
-        run_processing("raresight:detect", {"TARGET": [str(scene["post"])], "METHOD": "cva", "OUTPUT": str(out)})
+        run_processing(
+            "raresight:detect", {"TARGET": [str(scene["post"])], "METHOD": "cva", "OUTPUT": str(out)}
+        )
     assert "reference" in assert_one_line(info.value).lower()
     assert_no_output(out)
 
@@ -310,8 +348,13 @@ def test_cancel_stops_the_backend(provider, tmp_path):
     big = tmp_path / "big.tif"
     data = rng.normal(100.0, 10.0, (6, 1500, 1500)).astype(np.float32)
     profile = {
-        "driver": "GTiff", "count": 6, "height": 1500, "width": 1500, "dtype": "float32",
-        "crs": "EPSG:32631", "transform": from_origin(600_000.0, 4_800_000.0, 10.0, 10.0),
+        "driver": "GTiff",
+        "count": 6,
+        "height": 1500,
+        "width": 1500,
+        "dtype": "float32",
+        "crs": "EPSG:32631",
+        "transform": from_origin(600_000.0, 4_800_000.0, 10.0, 10.0),
     }
     with rasterio.open(big, "w", **profile) as ds:
         ds.write(data)
@@ -331,7 +374,9 @@ def test_cancel_stops_the_backend(provider, tmp_path):
     timer.start()
     try:
         with pytest.raises(QgsProcessingException) as info:
-            run_processing("raresight:detect", {"TARGET": [str(big)], "METHOD": "lrx", "OUTPUT": str(out)}, feedback)
+            run_processing(
+                "raresight:detect", {"TARGET": [str(big)], "METHOD": "lrx", "OUTPUT": str(out)}, feedback
+            )
     finally:
         timer.cancel()
     assert cancelled_at, "the run ended before it was cancelled"
@@ -362,7 +407,9 @@ def qgis_process_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def qgis_process(*args: object, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def qgis_process(
+    *args: object, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [QGIS_PROCESS, *(str(a) for a in args)],
         env=env,
@@ -376,21 +423,27 @@ def qgis_process(*args: object, env: dict[str, str], cwd: Path | None = None) ->
 def qgis_process_json(*args: object, env: dict[str, str]) -> dict:
     res = qgis_process(*args, env=env)
     assert res.returncode == 0, f"qgis_process failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
-    return json.loads(res.stdout[res.stdout.index("{"):])
+    return json.loads(res.stdout[res.stdout.index("{") :])
 
 
 def test_qgis_process_lists_the_algorithms(qgis_process_env):
     res = qgis_process("list", env=qgis_process_env)
     assert res.returncode == 0, res.stderr
     assert "raresight:detect" in res.stdout
+    assert "raresight:fit" in res.stdout
     assert "raresight:polygonize" in res.stdout
 
 
 def test_qgis_process_detect_and_polygonize(qgis_process_env, scene, tmp_path):
     out = tmp_path / "qp_rx.tif"
     res = qgis_process(
-        "run", "raresight:detect", "--",
-        f"TARGET={scene['post']}", f"TARGET={scene['sar']}", "METHOD=rx", f"OUTPUT={out}",
+        "run",
+        "raresight:detect",
+        "--",
+        f"TARGET={scene['post']}",
+        f"TARGET={scene['sar']}",
+        "METHOD=rx",
+        f"OUTPUT={out}",
         env=qgis_process_env,
     )
     assert res.returncode == 0, f"qgis_process failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
@@ -403,8 +456,14 @@ def test_qgis_process_detect_and_polygonize(qgis_process_env, scene, tmp_path):
 
     gpkg = tmp_path / "qp_polygons.gpkg"
     doc = qgis_process_json(
-        "run", "raresight:polygonize", "--json", "--",
-        f"INPUT={out}", "FALSE_ALARM_RATE=0.01", "MIN_AREA_M2=0", f"OUTPUT={gpkg}",
+        "run",
+        "raresight:polygonize",
+        "--json",
+        "--",
+        f"INPUT={out}",
+        "FALSE_ALARM_RATE=0.01",
+        "MIN_AREA_M2=0",
+        f"OUTPUT={gpkg}",
         env=qgis_process_env,
     )
     assert gpkg.is_file()
@@ -417,7 +476,12 @@ def test_qgis_process_detect_and_polygonize(qgis_process_env, scene, tmp_path):
 def test_qgis_process_failure_leaves_nothing(qgis_process_env, scene, tmp_path):
     out = tmp_path / "qp_cva.tif"
     res = qgis_process(
-        "run", "raresight:detect", "--", f"TARGET={scene['post']}", "METHOD=cva", f"OUTPUT={out}",
+        "run",
+        "raresight:detect",
+        "--",
+        f"TARGET={scene['post']}",
+        "METHOD=cva",
+        f"OUTPUT={out}",
         env=qgis_process_env,
     )
     assert res.returncode != 0
@@ -429,8 +493,16 @@ def test_qgis_process_failure_leaves_nothing(qgis_process_env, scene, tmp_path):
 def test_qgis_process_relative_paths_are_relative_to_the_caller(qgis_process_env, scene, tmp_path):
     """The worker runs in the plugin folder: relative paths must still mean the caller's folder."""
     assert scene["post"] == tmp_path / "post.tif"
-    res = qgis_process("run", "raresight:detect", "--", "TARGET=post.tif", "METHOD=rx", "OUTPUT=rel.tif",
-                       env=qgis_process_env, cwd=tmp_path)
+    res = qgis_process(
+        "run",
+        "raresight:detect",
+        "--",
+        "TARGET=post.tif",
+        "METHOD=rx",
+        "OUTPUT=rel.tif",
+        env=qgis_process_env,
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     assert (tmp_path / "rel.tif").is_file() and (tmp_path / "rel.tif.json").is_file()
     assert not (ROOT / "rel.tif").exists()
@@ -438,6 +510,104 @@ def test_qgis_process_relative_paths_are_relative_to_the_caller(qgis_process_env
 
 def test_detect_passes_method_parameters(provider, scene, tmp_path):
     out = tmp_path / "robust.tif"
-    run_processing("raresight:detect", {"TARGET": [str(scene["post"])], "METHOD": "rx", "PARAMETERS": "fit_fraction=0.5", "OUTPUT": str(out)})
+    run_processing(
+        "raresight:detect",
+        {
+            "TARGET": [str(scene["post"])],
+            "METHOD": "rx",
+            "PARAMETERS": "fit_fraction=0.5",
+            "OUTPUT": str(out),
+        },
+    )
     side = json.loads(Path(str(out) + ".json").read_text())
     assert side["parameters"]["fit_fraction"] == 0.5
+
+
+# --------------------------------------------------------------------------------------------------
+# generative methods: raresight:fit, then raresight:detect with MODEL
+
+#: Training parameters of a micro generative model (seconds on a CPU, on the tiny test rasters).
+MICRO = "steps=30, hidden=8, depth=1, components=3, batch=2, patch=16"
+
+
+def test_fit_then_detect_with_the_saved_model(provider, scene, tmp_path):
+    model = tmp_path / "flow.safetensors"
+    feedback = QgsProcessingFeedback()
+    progress: list[float] = []
+    feedback.progressChanged.connect(progress.append)
+    results = run_processing(
+        "raresight:fit",
+        {"TARGET": [str(scene["post"])], "METHOD": "flow", "PARAMETERS": MICRO, "OUTPUT": str(model)},
+        feedback,
+    )
+    assert Path(results["OUTPUT"]) == model and model.is_file()
+    assert Path(results["CARD"]) == Path(str(model) + ".json")
+    card = json.loads(Path(results["CARD"]).read_text(encoding="utf-8"))
+    assert card["method"] == "flow" and card["bands"] == 4 and card["training"]["steps"] == 30
+    assert progress and progress[-1] == 100.0
+
+    score = tmp_path / "score.tif"
+    run_processing(
+        "raresight:detect",
+        {"TARGET": [str(scene["post"])], "METHOD": "flow", "MODEL": str(model), "OUTPUT": str(score)},
+    )
+    side = json.loads(Path(str(score) + ".json").read_text(encoding="utf-8"))
+    assert side["method"] == "flow"
+    assert side["fit"]["model"] == str(model)  # scored with the saved model: nothing trained
+    assert np.isfinite(read_band(score)).any()
+
+    # Without METHOD, the model's card names the method.
+    again = tmp_path / "again.tif"
+    run_processing(
+        "raresight:detect", {"TARGET": [str(scene["post"])], "MODEL": str(model), "OUTPUT": str(again)}
+    )
+    assert json.loads(Path(str(again) + ".json").read_text(encoding="utf-8"))["method"] == "flow"
+    assert_same_scores(again, score)
+
+
+def test_model_with_a_method_that_takes_none_is_one_line(provider, scene, tmp_path):
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(b"x")
+    out = tmp_path / "score.tif"
+    with pytest.raises(QgsProcessingException) as info:
+        run_processing(
+            "raresight:detect",
+            {"TARGET": [str(scene["post"])], "METHOD": "rx", "MODEL": str(model), "OUTPUT": str(out)},
+        )
+    assert "rx" in assert_one_line(info.value)
+    assert_no_output(out)
+
+
+def test_fit_refuses_a_method_without_a_model_and_writes_nothing(provider, scene, tmp_path):
+    out = tmp_path / "m.safetensors"
+    with pytest.raises(QgsProcessingException):
+        run_processing("raresight:fit", {"TARGET": [str(scene["post"])], "METHOD": "rx", "OUTPUT": str(out)})
+    with pytest.raises(QgsProcessingException) as info:
+        run_unchecked("raresight:fit", {"TARGET": [str(scene["post"])], "METHOD": "rx", "OUTPUT": str(out)})
+    assert "rx" in assert_one_line(info.value)
+    assert_no_output(out)
+
+
+class _CancelWhenTraining(QgsProcessingFeedback):
+    """Cancels as soon as the backend reports its training stage."""
+
+    def setProgressText(self, text: str) -> None:  # noqa: N802 - QGIS API
+        super().setProgressText(text)
+        if text == "training":
+            self.cancel()
+
+
+def test_cancel_stops_a_fit(provider, scene, tmp_path):
+    out = tmp_path / "m.safetensors"
+    feedback = _CancelWhenTraining()
+    params = MICRO.replace("steps=30", "steps=1000000")
+    with pytest.raises(QgsProcessingException) as info:
+        run_processing(
+            "raresight:fit",
+            {"TARGET": [str(scene["post"])], "PARAMETERS": params, "OUTPUT": str(out)},
+            feedback,
+        )
+    assert feedback.isCanceled()
+    assert "cancel" in assert_one_line(info.value).lower()
+    assert_no_output(out)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "partial files left behind"

@@ -26,7 +26,11 @@ from plugin.backend_client import (
 from plugin.calibration import CalibrationTable
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").is_file() else sys.executable
+PYTHON = (
+    str(ROOT / ".venv" / "bin" / "python")
+    if (ROOT / ".venv" / "bin" / "python").is_file()
+    else sys.executable
+)
 
 
 class _Replies(io.StringIO):
@@ -78,8 +82,16 @@ def test_worker_scores_then_polygonizes_in_order(scene, tmp_path):
     score = str(tmp_path / "s.tif")
     replies = serve(
         [
-            {"id": 1, "op": "score", "args": {"targets": [str(scene["post"])], "output": score, "method": "rx"}},
-            {"id": 2, "op": "polygonize", "args": {"score": score, "output": str(tmp_path / "p.gpkg"), "false_alarm_rate": 1e-3}},
+            {
+                "id": 1,
+                "op": "score",
+                "args": {"targets": [str(scene["post"])], "output": score, "method": "rx"},
+            },
+            {
+                "id": 2,
+                "op": "polygonize",
+                "args": {"score": score, "output": str(tmp_path / "p.gpkg"), "false_alarm_rate": 1e-3},
+            },
         ]
     )
     first = replies_of(replies, 1)
@@ -96,8 +108,20 @@ def test_worker_scores_then_polygonizes_in_order(scene, tmp_path):
 def test_worker_typed_errors(scene, tmp_path):
     replies = serve(
         [
-            {"id": 1, "op": "score", "args": {"targets": [str(tmp_path / "missing.tif")], "output": str(tmp_path / "o.tif")}},
-            {"id": 2, "op": "score", "args": {"targets": [str(scene["post"])], "output": str(tmp_path / "o.tif"), "method": "nope"}},
+            {
+                "id": 1,
+                "op": "score",
+                "args": {"targets": [str(tmp_path / "missing.tif")], "output": str(tmp_path / "o.tif")},
+            },
+            {
+                "id": 2,
+                "op": "score",
+                "args": {
+                    "targets": [str(scene["post"])],
+                    "output": str(tmp_path / "o.tif"),
+                    "method": "nope",
+                },
+            },
             {"id": 3, "op": "frobnicate"},
             {"id": 4, "op": "score", "args": {"output": "x.tif"}},
             "this is not json",
@@ -115,7 +139,17 @@ def test_worker_typed_errors(scene, tmp_path):
 
 def test_worker_prompt_for_a_method_without_prompts_is_a_warning(scene, tmp_path):
     replies = serve(
-        [{"id": 1, "op": "score", "args": {"targets": [str(scene["post"])], "output": str(tmp_path / "o.tif"), "prompt": "flood"}}]
+        [
+            {
+                "id": 1,
+                "op": "score",
+                "args": {
+                    "targets": [str(scene["post"])],
+                    "output": str(tmp_path / "o.tif"),
+                    "prompt": "flood",
+                },
+            }
+        ]
     )
     logs = [r for r in replies if r["type"] == "log"]
     assert logs and "ignored" in logs[0]["message"]
@@ -144,7 +178,12 @@ def test_worker_keeps_stdout_for_the_protocol(tmp_path):
         "from backend.cli import main; sys.exit(main())"
     )
     proc = subprocess.Popen(
-        [PYTHON, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        [PYTHON, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         proc.stdin.write(json.dumps({"id": 1, "op": "hello"}) + "\n")
@@ -158,6 +197,113 @@ def test_worker_keeps_stdout_for_the_protocol(tmp_path):
     assert "noise" in err
 
 
+#: Training parameters of a micro generative model (seconds on a CPU, on the tiny test rasters).
+MICRO = {"steps": "30", "hidden": "8", "depth": "1", "components": "3", "batch": "2", "patch": "16"}
+
+
+def test_worker_fit_writes_a_model_and_its_card_and_score_reuses_it(scene, tmp_path):
+    model = str(tmp_path / "m.safetensors")
+    score = str(tmp_path / "s.tif")
+    replies = serve(
+        [
+            {
+                "id": 1,
+                "op": "fit",
+                "args": {
+                    "targets": [str(scene["post"])],
+                    "method": "diffusion",
+                    "params": MICRO,
+                    "output": model,
+                },
+            },
+            # no method: the model's card names it
+            {
+                "id": 2,
+                "op": "score",
+                "args": {"targets": [str(scene["post"])], "params": {"model": model}, "output": score},
+            },
+        ]
+    )
+    fit = replies_of(replies, 1)
+    assert fit[-1]["type"] == "result", fit[-1]
+    fractions = [r["fraction"] for r in fit if r["type"] == "progress"]
+    assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
+    result = fit[-1]["result"]
+    assert result["output"] == model
+    card = result["card"]
+    assert card["method"] == "diffusion" and card["bands"] == 4 and card["condition"] == "none"
+    assert card["training"]["steps"] == 30
+    assert Path(model).is_file() and Path(model).stat().st_size > 0
+    assert json.loads(Path(model + ".json").read_text(encoding="utf-8")) == card
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "partial files left behind"
+
+    scored = replies_of(replies, 2)[-1]
+    assert scored["type"] == "result", scored
+    side = scored["result"]["sidecar"]
+    assert side["method"] == "diffusion"
+    assert side["parameters"]["model"] == model
+    assert side["fit"]["model"] == model  # the saved model scored it: nothing was trained
+    with rasterio.open(score) as ds:
+        assert np.isfinite(ds.read(1)).any()
+
+
+def test_worker_fit_errors_are_typed_and_write_nothing(scene, tmp_path):
+    out = tmp_path / "m.safetensors"
+    post = [str(scene["post"])]
+    replies = serve(
+        [
+            {"id": 1, "op": "fit", "args": {"targets": post, "method": "rx", "output": str(out)}},
+            {"id": 2, "op": "fit", "args": {"targets": post, "method": "diffusion", "params": MICRO}},
+            {
+                "id": 3,
+                "op": "fit",
+                "args": {"targets": [str(tmp_path / "none.tif")], "params": MICRO, "output": str(out)},
+            },
+            {
+                "id": 4,
+                "op": "fit",
+                "args": {"targets": post, "params": {**MICRO, "model": str(out)}, "output": str(out)},
+            },
+            {
+                "id": 5,
+                "op": "fit",
+                "args": {"targets": post, "params": {**MICRO, "nonsense": "1"}, "output": str(out)},
+            },
+        ]
+    )
+    kinds = {r["id"]: r["error"] for r in replies if r["type"] == "error"}
+    assert kinds == {
+        1: "InputError",
+        2: "InputError",
+        3: "MissingFileError",
+        4: "InputError",
+        5: "InputError",
+    }
+    assert "rx" in replies_of(replies, 1)[-1]["message"]
+    assert not list(tmp_path.glob("*m.safetensors*"))
+
+
+def test_worker_cancel_stops_a_fit_while_it_trains_and_leaves_no_model(scene, tmp_path):
+    out = tmp_path / "m.safetensors"
+    args = {"targets": [str(scene["post"])], "params": {**MICRO, "steps": "1000000"}, "output": str(out)}
+    replies = _Replies({1})
+
+    def requests():
+        yield json.dumps({"id": 1, "op": "fit", "args": args}) + "\n"
+        for _ in range(12000):  # until training has begun (or the fit has ended)
+            if '"stage": "training"' in replies.getvalue() or replies.done.is_set():
+                break
+            time.sleep(0.01)
+        yield json.dumps({"id": 0, "op": "cancel", "args": {"target": 1}}) + "\n"
+        replies.done.wait(timeout=120)
+
+    Worker(requests(), replies).serve()
+    fit = replies_of([json.loads(line) for line in replies.getvalue().splitlines()], 1)
+    assert any(r["type"] == "progress" and r["stage"] == "training" for r in fit)
+    assert fit[-1]["error"] == "CancelledError"
+    assert not list(tmp_path.glob("*m.safetensors*"))
+
+
 # -- the client, with a real worker process -----------------------------------------------------
 
 
@@ -168,7 +314,9 @@ def test_client_hello_reports_versions_devices_and_methods(client):
     names = [m["name"] for m in info["methods"]]
     assert {"rx", "lrx", "cva", "logratio", "gauss-ref"} <= set(names)
     bundled = json.loads((ROOT / "resources" / "methods.json").read_text(encoding="utf-8"))
-    assert bundled == info["methods"], "resources/methods.json is stale: regenerate it with raresight methods --json"
+    assert (
+        bundled == info["methods"]
+    ), "resources/methods.json is stale: regenerate it with raresight methods --json"
 
 
 def test_client_score_matches_cli_output_and_reports_progress(client, scene, tmp_path):
@@ -185,11 +333,68 @@ def test_client_score_matches_cli_output_and_reports_progress(client, scene, tmp
     assert result["output"] == str(out)
     ref = tmp_path / "cli.tif"
     subprocess.run(
-        [PYTHON, "-m", "backend", "score", str(scene["post"]), str(scene["sar"]), "-o", str(ref), "--method", "rx"],
-        cwd=ROOT, check=True, timeout=120, capture_output=True,
+        [
+            PYTHON,
+            "-m",
+            "backend",
+            "score",
+            str(scene["post"]),
+            str(scene["sar"]),
+            "-o",
+            str(ref),
+            "--method",
+            "rx",
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+        capture_output=True,
     )
     with rasterio.open(out) as a, rasterio.open(ref) as b:
         np.testing.assert_array_equal(a.read(1), b.read(1))
+
+
+def test_client_fit_then_score_with_the_saved_model(client, scene, tmp_path):
+    model = tmp_path / "flow.safetensors"
+    seen = []
+    result = client.fit(
+        [str(scene["post"])],
+        str(model),
+        references=[str(scene["pre"])],
+        method="flow",
+        params=MICRO,
+        progress=lambda f, s: seen.append((f, s)),
+    )
+    assert seen and seen[-1][0] == 1.0 and "training" in {s for _, s in seen}
+    assert result["output"] == str(model) and model.is_file()
+    card = result["card"]
+    assert card["method"] == "flow" and card["condition"] == "reference" and card["cond_bands"] == 4
+    assert json.loads(Path(str(model) + ".json").read_text(encoding="utf-8"))["method"] == "flow"
+    score = tmp_path / "s.tif"
+    scored = client.request(
+        "score",
+        {
+            "targets": [str(scene["post"])],
+            "references": [str(scene["pre"])],
+            "method": "flow",
+            "params": {"model": str(model)},
+            "output": str(score),
+        },
+    )
+    assert scored["sidecar"]["fit"]["model"] == str(model)
+    assert scored["sidecar"]["fit"]["condition"] == "reference"
+    assert score.is_file()
+    with pytest.raises(BackendError) as info:  # a flow model is no diffusion model
+        client.request(
+            "score",
+            {
+                "targets": [str(scene["post"])],
+                "method": "diffusion",
+                "params": {"model": str(model)},
+                "output": str(tmp_path / "d.tif"),
+            },
+        )
+    assert info.value.kind == "InputError" and "flow" in info.value.message
 
 
 def test_client_bad_input_is_a_typed_error_and_the_worker_lives_on(client, tmp_path):
@@ -214,7 +419,9 @@ def test_client_cancel_stops_within_seconds(client):
 def test_client_cancel_of_a_real_score_leaves_no_output(client, tmp_path):
     import rasters
 
-    big = rasters.write(tmp_path / "big.tif", np.random.default_rng(0).normal(size=(6, 900, 900)).astype("float32"))
+    big = rasters.write(
+        tmp_path / "big.tif", np.random.default_rng(0).normal(size=(6, 900, 900)).astype("float32")
+    )
     out = tmp_path / "o.tif"
     flag = threading.Event()
     stages = []
@@ -226,7 +433,10 @@ def test_client_cancel_of_a_real_score_leaves_no_output(client, tmp_path):
 
     with pytest.raises(RequestCancelledError):
         client.request(
-            "score", {"targets": [str(big)], "output": str(out), "method": "lrx", "tile_size": 128}, progress=progress, is_cancelled=flag.is_set
+            "score",
+            {"targets": [str(big)], "output": str(out), "method": "lrx", "tile_size": 128},
+            progress=progress,
+            is_cancelled=flag.is_set,
         )
     assert not out.exists() and not Path(str(out) + ".json").exists()
     assert not list(tmp_path.glob("o.tif*"))

@@ -5,18 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import MethodError
-from .base import Detector, DetectorConfig, FitBlock
+from .base import Detector, DetectorConfig, FitBlock, InputLayout
 from .cva import CVADetector
 from .gauss_ref import GaussRefDetector
+from .generative import DiffusionDetector, FlowDetector
 from .logratio import LogRatioDetector
 from .lrx import LRXDetector
 from .rx import RXDetector
 
 METHODS: dict[str, type[Detector]] = {
-    cls.name: cls for cls in (RXDetector, LRXDetector, CVADetector, LogRatioDetector, GaussRefDetector)
+    cls.name: cls
+    for cls in (
+        RXDetector,
+        LRXDetector,
+        CVADetector,
+        LogRatioDetector,
+        GaussRefDetector,
+        DiffusionDetector,
+        FlowDetector,
+    )
 }
 
-__all__ = ["METHODS", "Detector", "DetectorConfig", "FitBlock", "create_detector", "describe_methods"]
+__all__ = [
+    "METHODS",
+    "Detector",
+    "DetectorConfig",
+    "FitBlock",
+    "InputLayout",
+    "create_detector",
+    "describe_methods",
+]
 
 
 def create_detector(name: str, params: dict[str, Any] | None = None) -> Detector:

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import InputError
+from ..progress import CancelToken, ProgressCallback, no_progress
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,26 @@ class FitBlock:
 
 
 @dataclass(frozen=True)
+class InputLayout:
+    """What a detector may know about its inputs before the fit (``Detector.prepare``).
+
+    Attributes:
+        target_bands: band count of each target raster, in order (the stack is their concatenation).
+        reference_bands: the same for the references (empty without a reference).
+        lonlat: (lon, lat) of the scene centre in degrees, None when not georeferenced.
+        target_date, reference_date: acquisition dates as ISO text when the rasters' metadata say.
+        device: the job's ``--device`` (auto, cpu, cuda).
+    """
+
+    target_bands: tuple[int, ...]
+    reference_bands: tuple[int, ...] = ()
+    lonlat: tuple[float, float] | None = None
+    target_date: str | None = None
+    reference_date: str | None = None
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
 class DetectorConfig:
     """Base of detector configs: ``from_dict`` rejects unknown keys and converts types."""
 
@@ -55,11 +76,12 @@ class DetectorConfig:
         for name, value in values.items():
             default = getattr(cls(), name)
             try:
-                converted[name] = type(default)(value) if not isinstance(value, type(default)) else value
+                if isinstance(default, bool) and not isinstance(value, bool):
+                    converted[name] = _parse_bool(value)
+                else:
+                    converted[name] = type(default)(value) if not isinstance(value, type(default)) else value
             except (TypeError, ValueError):
-                raise InputError(
-                    f"Parameter {name}={value!r} is not a {type(default).__name__}."
-                ) from None
+                raise InputError(f"Parameter {name}={value!r} is not a {type(default).__name__}.") from None
         config = cls(**converted)
         config.check()
         return config
@@ -69,6 +91,15 @@ class DetectorConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def _parse_bool(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
 
 
 class Detector(ABC):
@@ -87,6 +118,25 @@ class Detector(ABC):
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else self.Config()
         self.fit_source = "none"
+        self.progress: ProgressCallback = no_progress
+        self.cancel = CancelToken()
+
+    def prepare(self, layout: InputLayout) -> None:  # noqa: B027 - optional hook
+        """Learn the input layout (band counts per raster, location, dates, device) before the fit."""
+
+    def bind(self, progress: ProgressCallback, cancel: CancelToken) -> None:
+        """Progress and cancel for a long ``finish_fit`` (training)."""
+        self.progress, self.cancel = progress, cancel
+
+    @property
+    def device_used(self) -> str:
+        """Where the detector computes (recorded in the sidecar)."""
+        return "cpu"
+
+    @property
+    def accepts_any_reference_bands(self) -> bool:
+        """True when references need not mirror the targets band for band (learned mappings)."""
+        return False
 
     @property
     def context_px(self) -> int:
@@ -102,6 +152,13 @@ class Detector(ABC):
     @abstractmethod
     def score(self, target: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
         """Score one block; see the module docstring."""
+
+    def score_block(
+        self, target: np.ndarray, reference: np.ndarray | None, origin: tuple[int, int]
+    ) -> np.ndarray:
+        """Score a block whose top-left pixel is ``origin`` (row, col) of the grid: for methods whose
+        per-pixel noise must not depend on the tiling. Default: :meth:`score`."""
+        return self.score(target, reference)
 
     def summary_dict(self) -> dict[str, Any]:
         """What the sidecar records about the fitted model (small, JSON-able)."""

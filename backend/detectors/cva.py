@@ -53,7 +53,9 @@ class _BandStats:
 
 class CVADetector(Detector):
     name = "cva"
-    summary = "Change vector magnitude between target and reference after per-band standardisation of each date."
+    summary = (
+        "Change vector magnitude between target and reference after per-band standardisation of each date."
+    )
     Config = CVAConfig
     needs_reference = True
     scores_single_input = False

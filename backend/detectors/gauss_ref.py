@@ -29,7 +29,9 @@ class GaussRefConfig(DetectorConfig):
 
 class GaussRefDetector(Detector):
     name = "gauss-ref"
-    summary = "Gaussian model of the target given the reference (any modality mix); Mahalanobis of the residual."
+    summary = (
+        "Gaussian model of the target given the reference (any modality mix); Mahalanobis of the residual."
+    )
     Config = GaussRefConfig
     needs_reference = True
     scores_single_input = False
@@ -40,6 +42,10 @@ class GaussRefDetector(Detector):
         self._nr = 0
         self.coef: np.ndarray | None = None  # (nr + 1, nt): [r - mu_r, 1] -> t_hat
         self.residual: Whitener | None = None
+
+    @property
+    def accepts_any_reference_bands(self) -> bool:
+        return True
 
     def partial_fit(self, block: FitBlock) -> None:
         assert block.reference is not None

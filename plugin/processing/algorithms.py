@@ -1,5 +1,6 @@
-"""``raresight:detect`` and ``raresight:polygonize``: the dock's backend path as Processing
-algorithms (same worker requests, same outputs), with progress and cancel through the feedback."""
+"""``raresight:detect``, ``raresight:fit`` and ``raresight:polygonize``: the dock's backend path as
+Processing algorithms (same worker requests, same outputs), with progress and cancel through the
+feedback."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -34,16 +38,67 @@ from ..layers import LayerError, layer_to_path, parse_params
 ROOT = Path(__file__).resolve().parents[2]
 ICON = ROOT / "resources" / "icon.svg"
 DEVICES = ("auto", "cpu", "cuda")
+#: The generative methods when the bundled list cannot be read.
+GENERATIVE_FALLBACK = ("diffusion", "flow")
+
+
+def _bundled_methods() -> list[dict]:
+    try:
+        with open(ROOT / "resources" / "methods.json", encoding="utf-8") as f:
+            methods = json.load(f)
+        return [m for m in methods if isinstance(m, dict) and isinstance(m.get("name"), str)]
+    except (OSError, ValueError, TypeError):
+        return []
 
 
 def method_names() -> list[str]:
     """Method names of the bundled list (``resources/methods.json``)."""
+    return [m["name"] for m in _bundled_methods()] or ["rx"]
+
+
+def generative_method_names() -> list[str]:
+    """The methods of the bundled list that train (and reuse) a saved model: those with a
+    ``model`` parameter."""
+    names = [m["name"] for m in _bundled_methods() if "model" in (m.get("parameters") or {})]
+    return names or list(GENERATIVE_FALLBACK)
+
+
+def _model_method(model: str) -> str:
+    """The method named by a saved model's card (``<model>.json``), or "" when unknown."""
     try:
-        with open(ROOT / "resources" / "methods.json", encoding="utf-8") as f:
-            names = [m["name"] for m in json.load(f)]
-    except (OSError, ValueError, KeyError, TypeError):
-        names = []
-    return names or ["rx"]
+        with open(f"{model}.json", encoding="utf-8") as f:
+            method = json.load(f).get("method", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return method if isinstance(method, str) else ""
+
+
+def _method_params(alg: QgsProcessingAlgorithm, parameters, context) -> dict:
+    try:
+        return parse_params(alg.parameterAsString(parameters, "PARAMETERS", context) or "")
+    except LayerError as exc:
+        raise QgsProcessingException(str(exc)) from None
+
+
+def _rasters(alg: QgsProcessingAlgorithm, parameters, context, feedback) -> tuple[list[str], list[str]]:
+    """The TARGET and REFERENCE rasters as files the backend reads (non-file layers exported)."""
+    temp = QgsProcessingUtils.tempFolder()
+    try:
+        targets = [
+            layer_to_path(x, temp, feedback) for x in alg.parameterAsLayerList(parameters, "TARGET", context)
+        ]
+        references = [
+            layer_to_path(x, temp, feedback)
+            for x in alg.parameterAsLayerList(parameters, "REFERENCE", context)
+        ]
+    except LayerError as exc:
+        raise QgsProcessingException(str(exc)) from None
+    if not targets:
+        raise QgsProcessingException(tr("Give at least one target raster."))
+    given = parameters.get("TARGET") or []
+    if isinstance(given, (list, tuple)) and len(given) != len(targets):
+        raise QgsProcessingException(tr("Some target rasters could not be loaded: check TARGET."))
+    return targets, references
 
 
 def run_backend(op: str, args: dict, feedback) -> dict:
@@ -106,7 +161,7 @@ class _Base(QgsProcessingAlgorithm):
 class DetectAlgorithm(_Base):
     TARGET, REFERENCE, METHOD, PROMPT = "TARGET", "REFERENCE", "METHOD", "PROMPT"
     TILE_SIZE, DEVICE, OUTPUT, THRESHOLD = "TILE_SIZE", "DEVICE", "OUTPUT", "THRESHOLD"
-    PARAMETERS = "PARAMETERS"
+    PARAMETERS, MODEL = "PARAMETERS", "MODEL"
 
     def name(self) -> str:
         return "detect"
@@ -120,16 +175,23 @@ class DetectAlgorithm(_Base):
             "score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input "
             "has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of "
             "one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in "
-            "the same order. METHOD is a name such as rx, cva, logratio or gauss-ref."
+            "the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. "
+            "MODEL (generative methods only) reuses a model saved by Train a generative model (or its "
+            "ONNX export) instead of training one on the fly; without METHOD, the model's card names it."
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
         self.addParameter(
-            QgsProcessingParameterMultipleLayers(self.TARGET, tr("Target rasters (one date)"), QgsProcessing.SourceType.TypeRaster)
+            QgsProcessingParameterMultipleLayers(
+                self.TARGET, tr("Target rasters (one date)"), QgsProcessing.SourceType.TypeRaster
+            )
         )
         self.addParameter(
             QgsProcessingParameterMultipleLayers(
-                self.REFERENCE, tr("Reference rasters (normal, same order)"), QgsProcessing.SourceType.TypeRaster, optional=True
+                self.REFERENCE,
+                tr("Reference rasters (normal, same order)"),
+                QgsProcessing.SourceType.TypeRaster,
+                optional=True,
             )
         )
         names = method_names()
@@ -138,9 +200,26 @@ class DetectAlgorithm(_Base):
                 self.METHOD, tr("Method"), options=names, defaultValue=names[0], usesStaticStrings=True
             )
         )
-        self.addParameter(QgsProcessingParameterString(self.PROMPT, tr("Prompt (prompt methods only)"), optional=True))
+        self.addParameter(
+            QgsProcessingParameterString(self.PROMPT, tr("Prompt (prompt methods only)"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.MODEL,
+                tr("Saved model (generative methods only)"),
+                QgsProcessingParameterFile.Behavior.File,
+                optional=True,
+                fileFilter=tr("RareSight models (*.safetensors *.onnx)"),
+            )
+        )
         tile = QgsProcessingParameterNumber(
-            self.TILE_SIZE, tr("Tile size (px)"), QgsProcessingParameterNumber.Type.Integer, 512, False, 16, 8192
+            self.TILE_SIZE,
+            tr("Tile size (px)"),
+            QgsProcessingParameterNumber.Type.Integer,
+            512,
+            False,
+            16,
+            8192,
         )
         device = QgsProcessingParameterEnum(
             self.DEVICE, tr("Device"), options=list(DEVICES), defaultValue="auto", usesStaticStrings=True
@@ -152,31 +231,36 @@ class DetectAlgorithm(_Base):
             p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
             self.addParameter(p)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Anomaly score")))
-        self.addOutput(QgsProcessingOutputNumber(self.THRESHOLD, tr("Threshold at the default false-alarm rate")))
+        self.addOutput(
+            QgsProcessingOutputNumber(self.THRESHOLD, tr("Threshold at the default false-alarm rate"))
+        )
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        temp = QgsProcessingUtils.tempFolder()
-        try:
-            targets = [layer_to_path(x, temp, feedback) for x in self.parameterAsLayerList(parameters, self.TARGET, context)]
-            references = [
-                layer_to_path(x, temp, feedback) for x in self.parameterAsLayerList(parameters, self.REFERENCE, context)
-            ]
-        except LayerError as exc:
-            raise QgsProcessingException(str(exc)) from None
-        if not targets:
-            raise QgsProcessingException(tr("Give at least one target raster."))
-        given = parameters.get(self.TARGET) or []
-        if isinstance(given, (list, tuple)) and len(given) != len(targets):
-            raise QgsProcessingException(tr("Some target rasters could not be loaded: check TARGET."))
+        targets, references = _rasters(self, parameters, context, feedback)
         output = os.path.abspath(self.parameterAsOutputLayer(parameters, self.OUTPUT, context))
-        try:
-            method_params = parse_params(self.parameterAsString(parameters, self.PARAMETERS, context) or "")
-        except LayerError as exc:
-            raise QgsProcessingException(str(exc)) from None
+        method_params = _method_params(self, parameters, context)
+        method = self.parameterAsString(parameters, self.METHOD, context) or "rx"
+        model = (self.parameterAsFile(parameters, self.MODEL, context) or "").strip()
+        if model:
+            model = os.path.abspath(model)  # the worker runs in the plugin folder
+            if not os.path.isfile(model):
+                raise QgsProcessingException(tr("The model file {path} does not exist.").format(path=model))
+            if parameters.get(self.METHOD) is None:  # no METHOD: the model's (the worker reads an ONNX's)
+                method = _model_method(model)
+            generative = generative_method_names()
+            if method and method not in generative:
+                raise QgsProcessingException(
+                    tr("MODEL applies to the generative methods ({methods}), not {method}.").format(
+                        methods=", ".join(generative), method=method
+                    )
+                )
+            method_params["model"] = model
+        elif method_params.get("model"):  # model= among the parameters: relative to the caller too
+            method_params["model"] = os.path.abspath(method_params["model"])
         args = {
             "targets": targets,
             "references": references,
-            "method": self.parameterAsString(parameters, self.METHOD, context) or "rx",
+            "method": method,
             "params": method_params,
             "prompt": self.parameterAsString(parameters, self.PROMPT, context) or "",
             "tile_size": self.parameterAsInt(parameters, self.TILE_SIZE, context),
@@ -189,8 +273,111 @@ class DetectAlgorithm(_Base):
         return {self.OUTPUT: output, self.THRESHOLD: result["sidecar"]["calibration"]["default_threshold"]}
 
 
+class FitAlgorithm(_Base):
+    TARGET, REFERENCE, METHOD, PARAMETERS = "TARGET", "REFERENCE", "METHOD", "PARAMETERS"
+    DEVICE, OUTPUT, CARD = "DEVICE", "OUTPUT", "CARD"
+
+    def name(self) -> str:
+        return "fit"
+
+    def displayName(self) -> str:  # noqa: N802
+        return tr("Train a generative model")
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return tr(
+            "Trains the model of a generative method (diffusion or flow) on the target raster(s), "
+            "without labels, and saves it as a .safetensors file with its model card beside it "
+            "(<file>.json). With reference rasters, the model learns the targets given the references "
+            "(post given pre). Give the file to Detect anomalies as MODEL to score without training "
+            "again. PARAMETERS takes the method's KEY=VALUE pairs (e.g. steps=600, time_budget_s=60)."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.TARGET,
+                tr("Target rasters (normal imagery to learn)"),
+                QgsProcessing.SourceType.TypeRaster,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.REFERENCE,
+                tr("Reference rasters (learn the targets given these)"),
+                QgsProcessing.SourceType.TypeRaster,
+                optional=True,
+            )
+        )
+        names = generative_method_names()
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.METHOD, tr("Method"), options=names, defaultValue=names[0], usesStaticStrings=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.PARAMETERS, tr("Method parameters (KEY=VALUE, e.g. steps=600)"), optional=True
+            )
+        )
+        device = QgsProcessingParameterEnum(
+            self.DEVICE, tr("Device"), options=list(DEVICES), defaultValue="auto", usesStaticStrings=True
+        )
+        device.setFlags(device.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(device)
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, tr("Model file"), fileFilter=tr("RareSight models (*.safetensors)")
+            )
+        )
+        self.addOutput(QgsProcessingOutputFile(self.CARD, tr("Model card (JSON)")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        targets, references = _rasters(self, parameters, context, feedback)
+        output = os.path.abspath(self.parameterAsFileOutput(parameters, self.OUTPUT, context))
+        if not output.lower().endswith(".safetensors"):
+            raise QgsProcessingException(
+                tr("The model is written as safetensors: give an output ending in .safetensors.")
+            )
+        method_params = _method_params(self, parameters, context)
+        if "model" in method_params:
+            raise QgsProcessingException(
+                tr("Training writes a new model: leave model= out of the parameters.")
+            )
+        args = {
+            "targets": targets,
+            "references": references,
+            "method": self.parameterAsString(parameters, self.METHOD, context)
+            or generative_method_names()[0],
+            "params": method_params,
+            "device": self.parameterAsString(parameters, self.DEVICE, context) or "auto",
+            "output": output,
+        }
+        result = run_backend("fit", args, feedback)
+        card = result.get("card") or {}
+        training = card.get("training") or {}
+        if feedback is not None:
+            feedback.pushInfo(
+                tr(
+                    "{method} model of {bands} band(s), {condition} conditioning: {steps} steps in {seconds:.1f} s."
+                ).format(
+                    method=card.get("method", args["method"]),
+                    bands=card.get("bands", "?"),
+                    condition=card.get("condition", "?"),
+                    steps=training.get("steps", "?"),
+                    seconds=float(training.get("seconds") or 0.0),
+                )
+            )
+        return {self.OUTPUT: output, self.CARD: output + ".json"}
+
+
 class PolygonizeAlgorithm(_Base):
-    INPUT, FALSE_ALARM_RATE, MIN_AREA_M2, SIMPLIFY_M, OUTPUT = "INPUT", "FALSE_ALARM_RATE", "MIN_AREA_M2", "SIMPLIFY_M", "OUTPUT"
+    INPUT, FALSE_ALARM_RATE, MIN_AREA_M2, SIMPLIFY_M, OUTPUT = (
+        "INPUT",
+        "FALSE_ALARM_RATE",
+        "MIN_AREA_M2",
+        "SIMPLIFY_M",
+        "OUTPUT",
+    )
     FEATURES, THRESHOLD = "FEATURES", "THRESHOLD"
 
     def name(self) -> str:
@@ -211,21 +398,39 @@ class PolygonizeAlgorithm(_Base):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Score raster")))
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.FALSE_ALARM_RATE, tr("False-alarm rate"), QgsProcessingParameterNumber.Type.Double, 0.01, False, 1e-6, 0.5
+                self.FALSE_ALARM_RATE,
+                tr("False-alarm rate"),
+                QgsProcessingParameterNumber.Type.Double,
+                0.01,
+                False,
+                1e-6,
+                0.5,
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.MIN_AREA_M2, tr("Minimum area (m²)"), QgsProcessingParameterNumber.Type.Double, 0.0, False, 0.0
+                self.MIN_AREA_M2,
+                tr("Minimum area (m²)"),
+                QgsProcessingParameterNumber.Type.Double,
+                0.0,
+                False,
+                0.0,
             )
         )
         simplify = QgsProcessingParameterNumber(
-            self.SIMPLIFY_M, tr("Simplification tolerance (m)"), QgsProcessingParameterNumber.Type.Double, 0.0, False, 0.0
+            self.SIMPLIFY_M,
+            tr("Simplification tolerance (m)"),
+            QgsProcessingParameterNumber.Type.Double,
+            0.0,
+            False,
+            0.0,
         )
         simplify.setFlags(simplify.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(simplify)
         self.addParameter(
-            QgsProcessingParameterVectorDestination(self.OUTPUT, tr("Anomaly polygons"), QgsProcessing.SourceType.TypeVectorPolygon)
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT, tr("Anomaly polygons"), QgsProcessing.SourceType.TypeVectorPolygon
+            )
         )
         self.addOutput(QgsProcessingOutputNumber(self.FEATURES, tr("Number of polygons")))
         self.addOutput(QgsProcessingOutputNumber(self.THRESHOLD, tr("Score threshold")))
@@ -236,7 +441,9 @@ class PolygonizeAlgorithm(_Base):
             raise QgsProcessingException(tr("The score raster is not a valid raster layer."))
         output = os.path.abspath(self.parameterAsOutputLayer(parameters, self.OUTPUT, context))
         if not output.lower().endswith(".gpkg"):
-            raise QgsProcessingException(tr("The polygons are written as a GeoPackage: give an output ending in .gpkg."))
+            raise QgsProcessingException(
+                tr("The polygons are written as a GeoPackage: give an output ending in .gpkg.")
+            )
         args = {
             "score": os.path.abspath(layer.source()),
             "output": output,

@@ -8,7 +8,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..i18n import tr
-from .algorithms import DetectAlgorithm, PolygonizeAlgorithm
+from .algorithms import DetectAlgorithm, FitAlgorithm, PolygonizeAlgorithm
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icon.svg"
 
@@ -40,4 +40,5 @@ class RareSightProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
         self.addAlgorithm(DetectAlgorithm())
+        self.addAlgorithm(FitAlgorithm())
         self.addAlgorithm(PolygonizeAlgorithm())

@@ -1,0 +1,448 @@
+"""Generative detectors ``diffusion`` (DDPM) and ``flow`` (flow matching): a model of normal imagery
+learned without labels, scored per pixel (see :mod:`backend.generative`).
+
+What the model describes depends on the inputs (``condition``):
+
+* ``reference`` (default when a reference is given): the target given the reference, fit on the
+  scene's own (reference, target) pairs, since changes are rare. Changes score high even when the
+  two dates come from different sensors, because the mapping is learned. A pair method: calibrated on
+  the target's bulk.
+* ``none`` (default otherwise): the target's channels (all target rasters stacked), fit on the
+  reference when one is given (archive mode, calibrated on held-out reference pixels), else on the
+  target itself.
+* ``modality``: the first target raster given the others (optical given SAR), fit like ``none``.
+
+``model=FILE`` reuses a model saved by ``raresight fit`` (then nothing is trained); ``runtime=onnx``
+scores with onnxruntime through an ONNX export of the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import InputError
+from .base import Detector, DetectorConfig, FitBlock, InputLayout
+
+log = logging.getLogger(__name__)
+
+ARCHS = ("auto", "pixel", "patch")
+CONDITIONS = ("auto", "none", "reference", "modality")
+#: Above this many modelled bands the ``auto`` architecture is the per-pixel spectral model.
+SPECTRAL_BANDS = 0
+
+
+@dataclass(frozen=True)
+class GenerativeConfig(DetectorConfig):
+    score: str = "elbo"  # elbo | msma | partial | multilevel | ode (flow only)
+    levels: str = "0.3,0.5,0.7,0.9"  # noise levels t in (0, 1), comma-separated
+    score_steps: int = 2  # steps per reconstruction (partial, multilevel, ode)
+    antithetic: bool = False  # elbo: +eps and -eps per level, clean estimates averaged
+    noise: str = "gaussian"  # gaussian | simplex (training and scoring)
+    norm: str = "cov"  # cov: Mahalanobis of each residual; none: squared error
+    condition: str = "auto"  # auto | none | reference | modality
+    arch: str = "auto"  # auto | pixel (spectral MLP) | patch (blind-spot context)
+    components: int = 16  # principal components modelled (and of the conditioning)
+    tail: bool = False  # add RX of the remaining components (an independent Gaussian) to the score
+    hidden: int = 64
+    depth: int = 3
+    context_kernel: int = 7
+    guard: int = 1
+    steps: int = 600  # training steps
+    batch: int = 8
+    patch: int = 32
+    lr: float = 0.002
+    seed: int = 0
+    time_budget_s: float = 0.0  # > 0: stop training after this many seconds (not reproducible)
+    trim: float = 0.0  # robust training: ignore this fraction of worst-fit pixels per batch
+    smooth_px: float = 0.0  # Gaussian smoothing (sigma, px) of the score
+    fit_memory_mb: int = 256  # bound of the training crops kept in memory
+    date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
+    model: str = ""  # a model saved by raresight fit (nothing is trained)
+    runtime: str = "torch"  # torch | onnx
+
+    process: ClassVar[str] = "ddpm"
+
+    def level_tuple(self) -> tuple[float, ...]:
+        try:
+            levels = tuple(float(x) for x in str(self.levels).split(",") if x.strip())
+        except ValueError:
+            raise InputError(
+                f"levels takes numbers in (0, 1) separated by commas, got {self.levels!r}."
+            ) from None
+        if not levels or not all(0.0 < x < 1.0 for x in levels):
+            raise InputError(f"levels takes numbers in (0, 1) separated by commas, got {self.levels!r}.")
+        return levels
+
+    def check(self) -> None:
+        from ..generative.model import SCORE_KINDS
+
+        choices = {
+            "score": SCORE_KINDS,
+            "noise": ("gaussian", "simplex"),
+            "norm": ("cov", "none"),
+            "condition": CONDITIONS,
+            "arch": ARCHS,
+            "runtime": ("torch", "onnx"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}.")
+        if self.score == "ode" and self.process != "flow":
+            raise InputError("score=ode needs the flow method (an ODE of a velocity field).")
+        self.level_tuple()
+        for name, lo, hi in (
+            ("components", 1, 512),
+            ("hidden", 4, 1024),
+            ("depth", 1, 16),
+            ("steps", 1, 10**6),
+            ("batch", 1, 4096),
+            ("patch", 4, 512),
+            ("score_steps", 1, 16),
+            ("fit_memory_mb", 1, 1 << 16),
+        ):
+            if not lo <= getattr(self, name) <= hi:
+                raise InputError(f"{name} must be in [{lo}, {hi}], got {getattr(self, name)}.")
+        if self.context_kernel and (self.context_kernel % 2 == 0 or self.context_kernel < 2 * self.guard + 3):
+            raise InputError("context_kernel must be odd and larger than 2 * guard + 1 (or 0 for none).")
+        if not 0 <= self.trim < 0.5:
+            raise InputError(f"trim must be in [0, 0.5), got {self.trim}.")
+        if not 0 < self.lr < 1 or self.smooth_px < 0 or self.time_budget_s < 0:
+            raise InputError("lr must be in (0, 1); smooth_px and time_budget_s must be >= 0.")
+
+
+class _GenerativeDetector(Detector):
+    Config = GenerativeConfig
+
+    def __init__(self, config: GenerativeConfig | None = None) -> None:
+        super().__init__(config)
+        c = self.config
+        self.model = None
+        self._layout: InputLayout | None = None
+        self._mode = "none"
+        self._device = "cpu"
+        self._embed: np.ndarray | None = None
+        self._fit_summary: dict[str, Any] = {}
+        if c.model and c.model.lower().endswith(".onnx"):
+            from ..generative.onnx_export import load_onnx_model
+
+            self.model = load_onnx_model(c.model)
+            self._check_process()
+        elif c.model:
+            from ..generative.model_io import load_model
+
+            self.model = load_model(c.model)
+            self._check_process()
+
+    def _check_process(self) -> None:
+        if self.model.process != self.config.process:
+            raise InputError(
+                f"{self.config.model} is a {self.model.card.get('method', self.model.process)} model: "
+                f"score it with --method {self.model.card.get('method', '')}."
+            )
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def prepare(self, layout: InputLayout) -> None:
+        import torch
+
+        from ..generative.context import context_vector, parse_date
+
+        c = self.config
+        self._layout = layout
+        mode = c.condition
+        if mode == "auto":
+            mode = (
+                self.model.card.get("condition", "none")
+                if self.model is not None
+                else ("reference" if layout.reference_bands else "none")
+            )
+        if mode == "reference" and not layout.reference_bands:
+            raise InputError(
+                "condition=reference needs a reference: give the pre-event raster(s) with --reference."
+            )
+        if mode == "modality" and len(layout.target_bands) < 2:
+            raise InputError("condition=modality needs two target rasters (e.g. optical, then SAR).")
+        self._mode = mode
+        if layout.device == "cuda" and not torch.cuda.is_available():
+            raise InputError("--device cuda: no CUDA GPU is visible to torch here; use --device auto or cpu.")
+        self._device = "cuda" if layout.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
+        when = (
+            parse_date(c.date) if c.date else (parse_date(layout.target_date) if layout.target_date else None)
+        )
+        self._embed = context_vector(layout.lonlat, when)
+        if self.model is not None:
+            self._check_model_fits()
+            self._activate()
+
+    @property
+    def scores_single_input(self) -> bool:  # type: ignore[override]
+        return self._mode != "reference"
+
+    @property
+    def accepts_any_reference_bands(self) -> bool:
+        return self._mode == "reference"
+
+    @property
+    def device_used(self) -> str:
+        return self._device
+
+    @property
+    def context_px(self) -> int:
+        radius = self.model.radius if self.model is not None else self._planned_radius()
+        return radius + int(math.ceil(3 * self.config.smooth_px))
+
+    def _planned_radius(self) -> int:
+        c = self.config
+        arch = self._arch(self._model_bands() if self._layout else 0)
+        ctx = c.context_kernel // 2 if arch == "patch" and c.context_kernel else 0
+        return max(ctx, 1 if self._mode != "none" else 0)
+
+    def _arch(self, bands: int) -> str:
+        if self.config.arch != "auto":
+            return self.config.arch
+        return "pixel" if bands > SPECTRAL_BANDS else "patch"
+
+    def _split_counts(self) -> tuple[int, int]:
+        """(modelled bands, conditioning bands) of the current layout."""
+        lay = self._layout
+        assert lay is not None
+        if self._mode == "reference":
+            return sum(lay.target_bands), sum(lay.reference_bands)
+        if self._mode == "modality":
+            return lay.target_bands[0], sum(lay.target_bands[1:])
+        return sum(lay.target_bands), 0
+
+    def _model_bands(self) -> int:
+        return self._split_counts()[0]
+
+    def _split(
+        self, target: np.ndarray, reference: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        if self._mode == "reference":
+            return target, reference
+        if self._mode == "modality":
+            n = self._layout.target_bands[0]
+            return target[:n], target[n:]
+        return target, None
+
+    def _check_model_fits(self) -> None:
+        m = self.model
+        nm, nc = self._split_counts()
+        want_c = m.cond_projection.mean.size if m.cond_projection is not None else 0
+        if m.projection.mean.size != nm or want_c != nc:
+            raise InputError(
+                f"The model {self.config.model} was fit on {m.projection.mean.size} band(s)"
+                f"{f' given {want_c}' if want_c else ''}; these inputs give {nm}"
+                f"{f' given {nc}' if nc else ''} ({self._mode} conditioning): use matching rasters."
+            )
+
+    # -- fit -------------------------------------------------------------------------------------
+    def partial_fit(self, block: FitBlock) -> None:
+        if self.model is not None:
+            return
+        from ..detectors.gaussian import MomentAccumulator
+        from ..generative.data import CropReservoir
+
+        x, cond = self._split(block.target, block.reference)
+        if not hasattr(self, "_moments"):
+            channels = x.shape[0] + (cond.shape[0] if cond is not None else 0)
+            self._moments = MomentAccumulator()
+            self._cond_moments = MomentAccumulator() if cond is not None else None
+            self._reservoir = CropReservoir(64, self.config.fit_memory_mb << 20, channels, self.config.seed)
+        ok = np.isfinite(x).all(axis=0) & block.use
+        if cond is not None:
+            ok &= np.isfinite(cond).all(axis=0)
+            self._cond_moments.add(cond[:, ok].T.astype(np.float64))
+        self._moments.add(x[:, ok].T.astype(np.float64))
+        stack = np.concatenate([x, cond], axis=0) if cond is not None else np.array(x, np.float32)
+        stack = stack.astype(np.float32, copy=True)
+        stack[:, ~ok] = np.nan
+        self._reservoir.add(stack)
+
+    def finish_fit(self) -> None:
+        if self.model is not None:
+            return
+        import torch
+
+        from .. import __version__
+        from ..generative import processes  # noqa: F401 - validates the import early
+        from ..generative.data import Projection
+        from ..generative.model import GenerativeModel, ScoreSpec, make_noise
+        from ..generative.nets import Denoiser, NetSpec
+        from ..generative.training import TrainData, TrainSettings, train
+
+        c = self.config
+        torch.manual_seed(c.seed)
+        nm, nc = self._split_counts()
+        proj = Projection.fit(self._moments, c.components, tail=c.tail)
+        cproj = (
+            Projection.fit(self._cond_moments, c.components, tail=False)
+            if self._cond_moments is not None
+            else None
+        )
+        crops = self._reservoir.stack()
+        x, valid = _normalise_crops(proj, crops[:, :nm])
+        cond = None
+        if cproj is not None:
+            cond, cvalid = _normalise_crops(cproj, crops[:, nm:])
+            valid &= cvalid
+        arch = self._arch(nm)
+        spec = NetSpec(
+            channels=proj.channels,
+            cond_channels=cproj.channels if cproj is not None else 0,
+            embed_dim=self._embed.size if self._embed is not None else 0,
+            hidden=c.hidden,
+            depth=c.depth,
+            context_kernel=c.context_kernel if arch == "patch" else 0,
+            guard=c.guard,
+            cond_kernel=3,
+            process=self.config.process,
+        )
+        net = Denoiser(spec)
+        settings = TrainSettings(c.steps, c.batch, c.patch, c.lr, c.seed, c.time_budget_s, c.trim)
+        device = torch.device(self._device)
+        data = TrainData(x, valid, cond, self._embed)
+        summary = train(
+            net, self.config.process, data, settings, make_noise(c.noise), device, self.progress, self.cancel
+        )
+        score = ScoreSpec(c.score, c.level_tuple(), c.score_steps, c.noise, c.norm, c.antithetic)
+        model = GenerativeModel(self.config.process, net, proj, cproj, score, c.seed)
+        model.to(device)
+        et = torch.from_numpy(self._embed)[None].to(device) if self._embed is not None else None
+        model.fit_score_statistics(x, valid, cond, et)
+        lay = self._layout
+        model.card = {
+            "format": "raresight-model/1",
+            "software": {"name": "raresight", "version": __version__},
+            "method": self.name,
+            "process": self.config.process,
+            "condition": self._mode,
+            "arch": arch,
+            "bands": nm,
+            "cond_bands": nc,
+            "input_bands": {"targets": list(lay.target_bands), "references": list(lay.reference_bands)},
+            "normalisation": {
+                "kind": "principal components, whitened",
+                "components": proj.channels,
+                "cond_components": cproj.channels if cproj else 0,
+            },
+            "net": spec.to_dict(),
+            "score": score.to_dict(),
+            "training": {
+                **summary,
+                "batch": c.batch,
+                "patch": c.patch,
+                "lr": c.lr,
+                "seed": c.seed,
+                "noise": c.noise,
+                "device": self._device,
+            },
+            "fit_data": {"pixels": int(self._moments.n), "crops": int(crops.shape[0]), "crop_px": 64},
+            "context": {
+                "lonlat": list(lay.lonlat) if lay.lonlat else None,
+                "date": c.date or lay.target_date,
+                "embedding": self._embed.tolist(),
+            },
+        }
+        self.model = model
+        self._fit_summary = {"training": summary, "fit_pixels": int(self._moments.n)}
+        del self._reservoir
+        self._activate()
+
+    def _activate(self) -> None:
+        import torch
+
+        self.model.to(torch.device(self._device))
+        if self.config.model.lower().endswith(".onnx"):
+            from ..generative.onnx_export import load_onnx_model
+
+            self.model = load_onnx_model(self.config.model, self._device)
+        elif self.config.runtime == "onnx":
+            from ..generative.onnx_export import use_onnx_runtime
+
+            use_onnx_runtime(self.model, self._device)
+
+    # -- score -----------------------------------------------------------------------------------
+    def score(self, target: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
+        return self.score_block(target, reference, (0, 0))
+
+    def score_block(
+        self, target: np.ndarray, reference: np.ndarray | None, origin: tuple[int, int]
+    ) -> np.ndarray:
+        m = self.model
+        assert m is not None, "fit before score"
+        x, cond = self._split(target, reference)
+        z, ok = m.projection.apply(x)
+        cz = None
+        if m.cond_projection is not None:
+            if cond is None:
+                raise InputError("This model is conditional: give the conditioning raster(s) too.")
+            cz, cok = m.cond_projection.apply(cond)
+            ok &= cok
+        s = m.score_tile(z, cz, self._embed if m.spec.embed_dim else None, origin)
+        s += m.projection.tail_energy(x)
+        if self.config.smooth_px > 0:
+            s = _smooth(s, ok, self.config.smooth_px)
+        out = s.astype(np.float32)
+        out[~ok] = np.nan
+        return out
+
+    def summary_dict(self) -> dict:
+        m = self.model
+        out = dict(self._fit_summary)
+        if m is not None:
+            out.update(
+                {
+                    "model": self.config.model or "fit on the fly",
+                    "condition": self._mode,
+                    "arch": m.card.get("arch"),
+                    "passes_per_pixel": m.score_spec.passes(),
+                    "runtime": self.config.runtime,
+                }
+            )
+        return out
+
+
+def _normalise_crops(proj, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n, _, s, _ = raw.shape
+    z = np.zeros((n, proj.channels, s, s), np.float32)
+    valid = np.zeros((n, s, s), bool)
+    for i in range(n):
+        z[i], valid[i] = proj.apply(raw[i])
+    return z, valid
+
+
+def _smooth(s: np.ndarray, ok: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing that ignores invalid pixels (normalised convolution)."""
+    from scipy.ndimage import gaussian_filter
+
+    w = ok.astype(np.float64)
+    num = gaussian_filter(np.where(ok, s, 0.0), sigma, mode="constant")
+    den = gaussian_filter(w, sigma, mode="constant")
+    return np.where(den > 1e-6, num / np.maximum(den, 1e-6), s)
+
+
+class DiffusionDetector(_GenerativeDetector):
+    name = "diffusion"
+    summary = (
+        "Diffusion model (DDPM) of normal imagery fit without labels; per-pixel denoising error "
+        "(optionally given the reference date or a second modality)."
+    )
+
+
+@dataclass(frozen=True)
+class FlowConfig(GenerativeConfig):
+    process: ClassVar[str] = "flow"
+
+
+class FlowDetector(_GenerativeDetector):
+    name = "flow"
+    summary = (
+        "Flow-matching model (rectified flow) of normal imagery fit without labels; per-pixel "
+        "reconstruction error (optionally given the reference date or a second modality)."
+    )
+    Config = FlowConfig

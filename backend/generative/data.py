@@ -1,0 +1,119 @@
+"""Fit data for the generative models: normalisation and a bounded sample of training crops.
+
+Nothing here needs labels. The fit blocks stream in once (:class:`CropReservoir`); the projection is
+fit on all their valid pixels; the reservoir keeps a uniform random sample of crops within a memory
+budget, so fitting a huge scene costs no more memory than a small one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..detectors.gaussian import MomentAccumulator
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Maps raw bands to normalised channels: ``z = (x - mean) @ w``, the ``k`` leading principal
+    components, whitened. ``w`` is ``(bands, k)``.
+
+    ``tail`` ``(bands, r - k)`` whitens the remaining components of non-negligible variance (rank
+    ``r``): the network models the leading ones, the tail is modelled as an independent Gaussian, so
+    the model's density is ``p_net(z) N(tail; 0, I)`` and the tail adds its squared norm (RX on the
+    components the network does not see) to the score. Anomalies of hyperspectral scenes often live
+    in low-variance components, which a model of the leading ones alone would miss.
+    """
+
+    mean: np.ndarray
+    w: np.ndarray
+    tail: np.ndarray | None = None
+
+    @classmethod
+    def fit(
+        cls, moments: MomentAccumulator, components: int, tail: bool = True, rcond: float = 1e-10
+    ) -> Projection:
+        mean, cov = moments.mean_cov()
+        evals, evecs = np.linalg.eigh(cov)
+        order = np.argsort(evals)[::-1]
+        evals, evecs = np.clip(evals[order], 0.0, None), evecs[:, order]
+        top = float(evals[0]) if evals.size else 0.0
+        keep = evals > rcond * top if top > 0 else np.zeros(evals.shape, bool)
+        keep[0] = True
+        rank = int(keep.sum())
+        k = int(min(components, rank))
+        scale = np.sqrt(np.maximum(evals[:rank], 1e-30))
+        w = evecs[:, :rank] / scale
+        tail_w = w[:, k:] if tail and rank > k else None
+        return cls(mean.astype(np.float64), w[:, :k].astype(np.float64), tail_w)
+
+    def tail_energy(self, block: np.ndarray) -> np.ndarray:
+        """float64 ``(rows, cols)``: squared norm of the whitened tail components (0 without a tail)."""
+        bands, rows, cols = block.shape
+        if self.tail is None:
+            return np.zeros((rows, cols))
+        flat = block.reshape(bands, -1)
+        ok = np.isfinite(flat).all(axis=0)
+        out = np.zeros(rows * cols)
+        if ok.any():
+            t = (flat[:, ok].T.astype(np.float64) - self.mean) @ self.tail
+            out[ok] = np.einsum("ij,ij->i", t, t)
+        return out.reshape(rows, cols)
+
+    @property
+    def channels(self) -> int:
+        return int(self.w.shape[1])
+
+    def apply(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """float32 ``(k, rows, cols)`` normalised channels (0 where invalid) and the valid mask."""
+        bands, rows, cols = block.shape
+        flat = block.reshape(bands, -1)
+        ok = np.isfinite(flat).all(axis=0)
+        z = np.zeros((self.channels, rows * cols), np.float32)
+        if ok.any():
+            z[:, ok] = ((flat[:, ok].T.astype(np.float64) - self.mean) @ self.w).T.astype(np.float32)
+        return z.reshape(self.channels, rows, cols), ok.reshape(rows, cols)
+
+
+class CropReservoir:
+    """Uniform random sample of square crops (all channels, float32 with NaN) from a block stream.
+
+    Each block offers about ``oversample * area / crop^2`` random crops; reservoir sampling (fixed
+    seed) keeps at most ``max_crops`` so that the sample is uniform over the whole stream. Blocks
+    smaller than ``crop`` offer themselves whole (padded with NaN).
+    """
+
+    def __init__(self, crop: int, max_bytes: int, channels: int, seed: int, oversample: float = 4.0) -> None:
+        self.crop = crop
+        self.max_crops = max(8, int(max_bytes // (crop * crop * channels * 4)))
+        self.rng = np.random.default_rng(seed)
+        self.oversample = oversample
+        self.crops: list[np.ndarray] = []
+        self.offered = 0
+
+    def add(self, block: np.ndarray) -> None:
+        """Offer crops of ``block`` (channels, rows, cols): NaN marks pixels the fit may not use."""
+        _, rows, cols = block.shape
+        c = self.crop
+        if rows < c or cols < c:
+            padded = np.full((block.shape[0], max(rows, c), max(cols, c)), np.nan, np.float32)
+            padded[:, :rows, :cols] = block
+            block, rows, cols = padded, padded.shape[1], padded.shape[2]
+        n = max(1, int(round(self.oversample * rows * cols / (c * c))))
+        for _ in range(n):
+            r = int(self.rng.integers(0, rows - c + 1))
+            q = int(self.rng.integers(0, cols - c + 1))
+            crop = block[:, r : r + c, q : q + c]
+            if not np.isfinite(crop).all(axis=0).any():
+                continue
+            self.offered += 1
+            if len(self.crops) < self.max_crops:
+                self.crops.append(np.array(crop, np.float32))
+            else:
+                j = int(self.rng.integers(0, self.offered))
+                if j < self.max_crops:
+                    self.crops[j] = np.array(crop, np.float32)
+
+    def stack(self) -> np.ndarray:
+        return np.stack(self.crops) if self.crops else np.zeros((0, 0, self.crop, self.crop), np.float32)

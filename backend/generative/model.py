@@ -1,0 +1,238 @@
+"""A fitted generative anomaly model: normalisation, network, noise and score statistics.
+
+Dense scores (``ScoreSpec.kind``), each a per-pixel residual between the normalised input ``z`` and a
+reconstruction, at most ``passes`` network evaluations per pixel:
+
+* ``msma``: multiscale score matching analysis (Mahmood et al. 2021), no noise drawn at all: the clean
+  input is read as a sample of each noise level and the noise the network sees in it (the learned
+  score function, ``-eps_hat / sigma``) is the residual. For Gaussian data it reduces exactly to RX
+  on the modelled components; where the data are not Gaussian the learned density takes over. It is
+  deterministic, so it carries none of the sampling noise of the other scores.
+* ``elbo``: one-step denoising error at a few noise levels, the per-pixel terms of the diffusion
+  ELBO (Ho et al. 2020) in the x0 form; for flow matching the same with the velocity's clean estimate.
+* ``partial``: AnoDDPM (Wyatt et al. 2022): noise to one level (Gaussian or simplex noise), denoise
+  back to 0 in a few deterministic DDIM steps, compare.
+* ``multilevel``: Graham et al. (2023): the ``partial`` reconstruction from several levels.
+* ``ode`` (flow only): Le Bellier & Audebert (2024): encode by Euler steps of the learned ODE to one
+  level, decode back by as many steps, compare (no noise at all).
+
+Noise is fixed per pixel position (a seeded bank indexed by the pixel's row and column modulo its
+size), so a pixel scores the same in every tile and every run. Each residual (one per level, or one
+for ``partial``/``ode``) is whitened by its own mean and covariance measured on the fit data after
+training (``norm="cov"``), so the score is a sum of Mahalanobis distances of residuals: the
+per-component error scale that the network leaves is taken out, as RX does for raw pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from ..detectors.gaussian import MomentAccumulator, Whitener
+from . import processes
+from .data import Projection
+from .nets import Denoiser, NetSpec
+
+NOISE_BANK_PX = 256
+SCORE_KINDS = ("msma", "elbo", "partial", "multilevel", "ode")
+#: Runs the network: (x_t, t, context, cond, embed) -> prediction (torch tensors).
+Runner = Callable[..., torch.Tensor]
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    kind: str = "elbo"
+    levels: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
+    steps: int = 2  # DDIM / Euler steps per reconstruction (partial, multilevel, ode)
+    noise: str = "gaussian"  # gaussian | simplex
+    norm: str = "cov"  # cov | none
+    antithetic: bool = False  # elbo: average the clean estimates of +eps and -eps (two passes)
+
+    def passes(self) -> int:
+        if self.kind == "elbo":
+            return len(self.levels) * (2 if self.antithetic else 1)
+        if self.kind == "ode":
+            return 2 * self.steps * len(self.levels)
+        if self.kind == "msma":
+            return len(self.levels)
+        return self.steps * len(self.levels)
+
+    def n_residuals(self) -> int:
+        return len(self.levels)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["levels"] = list(self.levels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ScoreSpec:
+        return cls(
+            **{**d, "levels": tuple(float(x) for x in d["levels"]), "antithetic": bool(d.get("antithetic"))}
+        )
+
+
+def make_noise(kind: str) -> Callable[[tuple[int, ...], np.random.Generator], np.ndarray]:
+    """Unit noise of ``shape`` (..., rows, cols): Gaussian, or fractal simplex noise per channel."""
+    if kind == "gaussian":
+        return lambda shape, rng: rng.standard_normal(shape, dtype=np.float32)
+
+    from .simplex import simplex_noise
+
+    def simplex(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+        rows, cols = shape[-2:]
+        lead = int(np.prod(shape[:-2]))
+        return simplex_noise((lead, rows, cols), rng).reshape(shape).astype(np.float32)
+
+    return simplex
+
+
+class GenerativeModel:
+    """Everything needed to score: built by :func:`fit_model` or loaded by :mod:`.model_io`."""
+
+    def __init__(
+        self,
+        process: str,
+        net: Denoiser,
+        projection: Projection,
+        cond_projection: Projection | None,
+        score: ScoreSpec,
+        seed: int,
+        residual_whiteners: Sequence[Whitener] = (),
+        card: dict | None = None,
+    ) -> None:
+        self.process = process
+        self.net = net
+        self.projection = projection
+        self.cond_projection = cond_projection
+        self.score_spec = score
+        self.seed = seed
+        self.residual_whiteners = list(residual_whiteners)
+        self.card = dict(card or {})
+        self.device = torch.device("cpu")
+        self.runner: Runner = self._torch_runner
+        rng = np.random.default_rng(seed + 1)
+        shape = (score.n_residuals(), net.spec.channels, NOISE_BANK_PX, NOISE_BANK_PX)
+        self.noise_bank = make_noise(score.noise)(shape, rng)
+
+    @property
+    def spec(self) -> NetSpec:
+        return self.net.spec
+
+    @property
+    def radius(self) -> int:
+        return self.spec.radius
+
+    def to(self, device: torch.device) -> GenerativeModel:
+        self.device = device
+        self.net.to(device).eval()
+        return self
+
+    def _torch_runner(self, x_t, t, context, cond, embed) -> torch.Tensor:
+        return self.net(x_t, t, context, cond, embed)
+
+    # -- residuals -----------------------------------------------------------------------------
+    def _noise(self, level: int, origin: tuple[int, int], rows: int, cols: int) -> torch.Tensor:
+        r = (origin[0] + np.arange(rows)) % NOISE_BANK_PX
+        c = (origin[1] + np.arange(cols)) % NOISE_BANK_PX
+        return torch.from_numpy(self.noise_bank[level][:, r][:, :, c]).to(self.device)[None]
+
+    def _run(self, x_t, t: float, z, cond, embed) -> torch.Tensor:
+        tt = torch.full((x_t.shape[0],), float(t), dtype=x_t.dtype, device=x_t.device)
+        pred = self.runner(x_t, tt, z, cond, embed)
+        return processes.clean_estimate(self.process, x_t, pred, tt)
+
+    def _reconstruct(self, x_t, t0: float, z, cond, embed) -> torch.Tensor:
+        """Deterministic path from level ``t0`` to 0 in ``steps`` steps; returns ``x0_hat``."""
+        grid = np.linspace(t0, 0.0, self.score_spec.steps + 1)
+        x = x_t
+        x0_hat = x
+        for a, b in zip(grid[:-1], grid[1:]):
+            x0_hat = self._run(x, a, z, cond, embed)
+            ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
+            eps_hat = processes.noise_estimate(self.process, x, x0_hat, ta)
+            tb = torch.full_like(ta, float(b))
+            x = processes.noisy(self.process, x0_hat, eps_hat, tb) if b > 0 else x0_hat
+        return x0_hat if grid[-1] > 0 else x
+
+    def _ode_encode_decode(self, z, t1: float, cond, embed) -> torch.Tensor:
+        steps = self.score_spec.steps
+        up = np.linspace(0.0, t1, steps + 1)
+        x = z
+        for a, b in zip(up[:-1], up[1:]):
+            ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
+            x = x + (b - a) * self.runner(x, ta, z, cond, embed)
+        for a, b in zip(up[::-1][:-1], up[::-1][1:]):
+            ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
+            x = x + (b - a) * self.runner(x, ta, z, cond, embed)
+        return x
+
+    @torch.no_grad()
+    def residuals(self, z, cond, embed, origin: tuple[int, int]) -> list[torch.Tensor]:
+        """Per-residual tensors ``(b, ch, rows, cols)`` for normalised ``z`` (b, ch, rows, cols)."""
+        spec = self.score_spec
+        rows, cols = z.shape[-2:]
+        out = []
+        for i, level in enumerate(spec.levels):
+            if spec.kind == "msma":
+                tt = torch.full((z.shape[0],), float(level), dtype=z.dtype, device=z.device)
+                x0_hat = self._run(z, level, z, cond, embed)
+                out.append(processes.noise_estimate(self.process, z, x0_hat, tt))
+                continue
+            if spec.kind == "ode":
+                out.append(z - self._ode_encode_decode(z, level, cond, embed))
+                continue
+            eps = self._noise(i, origin, rows, cols).expand_as(z)
+            x_t = processes.noisy(self.process, z, eps, torch.full((z.shape[0],), level, device=z.device))
+            if spec.kind == "elbo" and spec.antithetic:
+                # The noise enters x_t with opposite signs: to first order it cancels in the mean
+                # clean estimate, leaving the part of the error the model cannot explain.
+                x_m = processes.noisy(
+                    self.process, z, -eps, torch.full((z.shape[0],), level, device=z.device)
+                )
+                out.append(
+                    z - 0.5 * (self._run(x_t, level, z, cond, embed) + self._run(x_m, level, z, cond, embed))
+                )
+            elif spec.kind == "elbo":
+                out.append(z - self._run(x_t, level, z, cond, embed))
+            else:
+                out.append(z - self._reconstruct(x_t, level, z, cond, embed))
+        return out
+
+    def fit_score_statistics(
+        self, z: np.ndarray, valid: np.ndarray, cond, embed, max_px: int = 300_000
+    ) -> None:
+        """Mean and covariance of each residual on (a sample of) the fit crops."""
+        accs = [MomentAccumulator() for _ in range(self.score_spec.n_residuals())]
+        seen = 0
+        for i in range(z.shape[0]):
+            zi = torch.from_numpy(z[i : i + 1]).to(self.device)
+            ci = torch.from_numpy(cond[i : i + 1]).to(self.device) if cond is not None else None
+            res = self.residuals(zi, ci, embed, (0, 0))
+            ok = valid[i]
+            for acc, r in zip(accs, res):
+                acc.add(r[0][:, torch.from_numpy(ok)].T.double().cpu().numpy())
+            seen += int(ok.sum())
+            if seen >= max_px:
+                break
+        self.residual_whiteners = [Whitener.from_moments(*a.mean_cov(), 1e-8) for a in accs]
+
+    def score_tile(
+        self, z: np.ndarray, cond: np.ndarray | None, embed: np.ndarray | None, origin: tuple[int, int]
+    ) -> np.ndarray:
+        """float64 scores ``(rows, cols)`` of one normalised tile ``z`` (ch, rows, cols)."""
+        zt = torch.from_numpy(z[None]).to(self.device)
+        ct = torch.from_numpy(cond[None]).to(self.device) if cond is not None else None
+        et = torch.from_numpy(embed[None]).to(self.device) if embed is not None else None
+        res = self.residuals(zt, ct, et, origin)
+        total = np.zeros(z.shape[1:], np.float64)
+        for i, r in enumerate(res):
+            flat = r[0].reshape(r.shape[1], -1).T.double().cpu().numpy()
+            if self.score_spec.norm == "cov" and self.residual_whiteners:
+                total += self.residual_whiteners[i].mahalanobis_sq(flat).reshape(z.shape[1:])
+            else:
+                total += (flat**2).sum(axis=1).reshape(z.shape[1:])
+        return total / len(res)

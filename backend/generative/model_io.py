@@ -1,0 +1,103 @@
+"""Saving and loading generative models without pickles.
+
+A model is one safetensors file (tensors only: the network's weights, the normalisation and the
+residual statistics; loading it cannot run code) plus its model card, a JSON document stored both in
+the safetensors metadata and beside the file as ``<model>.json`` for people to read. The card says
+what the model is: bands, normalisation, conditioning, network shape, score, fit-data summary,
+training summary and the software version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_output
+from ..detectors.gaussian import Whitener
+from ..errors import InputError, MissingFileError
+from .data import Projection
+from .model import GenerativeModel, ScoreSpec
+from .nets import Denoiser, NetSpec
+
+CARD_FORMAT = "raresight-model/1"
+
+
+def card_path(path: str | os.PathLike[str]) -> Path:
+    return Path(f"{os.fspath(path)}.json")
+
+
+def _arrays(model: GenerativeModel) -> dict[str, np.ndarray]:
+    out = {f"net.{k}": v.detach().cpu().numpy() for k, v in model.net.state_dict().items()}
+    for prefix, proj in (("proj", model.projection), ("cond", model.cond_projection)):
+        if proj is None:
+            continue
+        out[f"{prefix}.mean"] = proj.mean
+        out[f"{prefix}.w"] = proj.w
+        if proj.tail is not None:
+            out[f"{prefix}.tail"] = proj.tail
+    for i, w in enumerate(model.residual_whiteners):
+        out[f"residual.{i}.mean"] = w.mean
+        out[f"residual.{i}.w"] = w.w
+    return {k: np.ascontiguousarray(v) for k, v in out.items()}
+
+
+def save_model(model: GenerativeModel, path: str | os.PathLike[str]) -> dict:
+    """Write ``path`` (safetensors) and ``<path>.json`` atomically; return the card."""
+    from safetensors.numpy import save_file
+
+    card = {**model.card, "format": CARD_FORMAT, "seed": model.seed}
+    with atomic_output(path) as tmp, atomic_output(card_path(path)) as tmp_card:
+        save_file(_arrays(model), os.fspath(tmp), metadata={"card": json.dumps(card)})
+        with open(tmp_card, "w", encoding="utf-8") as f:
+            json.dump(card, f, indent=1)
+    return card
+
+
+def load_model(path: str | os.PathLike[str]) -> GenerativeModel:
+    """Load a model written by :func:`save_model` (tensors and JSON only)."""
+    from safetensors import SafetensorError, safe_open
+
+    if not Path(path).is_file():
+        raise MissingFileError(f"Model {path} does not exist: give a file written by raresight fit.")
+    try:
+        with safe_open(os.fspath(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+            arrays = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise InputError(f"{path} is not a RareSight model (safetensors): {exc}") from None
+    try:
+        card = json.loads(meta["card"])
+        if card.get("format") != CARD_FORMAT:
+            raise KeyError("format")
+    except (KeyError, json.JSONDecodeError):
+        raise InputError(
+            f"{path} has no RareSight model card: give a file written by raresight fit."
+        ) from None
+    return model_from_parts(card, arrays)
+
+
+def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeModel:
+    import torch
+
+    def proj(prefix: str) -> Projection | None:
+        if f"{prefix}.mean" not in arrays:
+            return None
+        return Projection(arrays[f"{prefix}.mean"], arrays[f"{prefix}.w"], arrays.get(f"{prefix}.tail"))
+
+    spec = NetSpec(**card["net"])
+    net = Denoiser(spec)
+    state = {k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("net.")}
+    net.load_state_dict(state)
+    net.eval()
+    score = ScoreSpec.from_dict(card["score"])
+    whiteners = []
+    i = 0
+    while f"residual.{i}.mean" in arrays:
+        whiteners.append(Whitener(arrays[f"residual.{i}.mean"], arrays[f"residual.{i}.w"]))
+        i += 1
+    return GenerativeModel(
+        card["process"], net, proj("proj"), proj("cond"), score, int(card.get("seed", 0)), whiteners, card
+    )

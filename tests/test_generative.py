@@ -1,0 +1,359 @@
+"""Generative detectors (diffusion, flow): micro models trained in seconds on the tiny rasters.
+
+Nothing here downloads anything: every model is built from its config and trained on the fly.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+torch = pytest.importorskip("torch")
+
+import rasters  # noqa: E402
+
+from backend.cli import main as cli  # noqa: E402
+from backend.detectors import FitBlock, InputLayout, create_detector  # noqa: E402
+from backend.detectors.gaussian import MomentAccumulator  # noqa: E402
+from backend.errors import InputError  # noqa: E402
+from backend.generative import processes  # noqa: E402
+from backend.generative.context import EMBED_DIM, context_vector, date_from_tags, parse_date  # noqa: E402
+from backend.generative.data import CropReservoir, Projection  # noqa: E402
+from backend.generative.nets import BlindSpotConv, Denoiser, NetSpec  # noqa: E402
+from backend.metrics import auroc  # noqa: E402
+from backend.scoring import ScoreJob, score_to_file  # noqa: E402
+
+MICRO = {"steps": "60", "hidden": "16", "depth": "2", "components": "4", "batch": "4", "patch": "24"}
+
+
+def _read(path: Path) -> np.ndarray:
+    with rasterio.open(path) as ds:
+        return ds.read(1)
+
+
+def _auroc(scores: np.ndarray) -> float:
+    ok = np.isfinite(scores)
+    return auroc(scores[ok], rasters.anomaly_mask()[ok])
+
+
+# -- building blocks -------------------------------------------------------------------------------
+@pytest.mark.parametrize("process", processes.PROCESSES)
+def test_clean_estimate_inverts_the_process(process):
+    g = torch.Generator().manual_seed(0)
+    x0, eps = torch.randn(3, 5, 4, 4, generator=g), torch.randn(3, 5, 4, 4, generator=g)
+    t = torch.tensor([0.1, 0.5, 0.9])
+    x_t = processes.noisy(process, x0, eps, t)
+    target = processes.training_target(process, x0, eps)
+    torch.testing.assert_close(processes.clean_estimate(process, x_t, target, t), x0, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(processes.noise_estimate(process, x_t, x0, t), eps, atol=1e-3, rtol=1e-3)
+
+
+def test_blind_spot_ignores_the_centre():
+    conv = BlindSpotConv(3, 4, kernel=5, guard=1)
+    x = torch.randn(1, 3, 9, 9, requires_grad=True)
+    conv(x)[0, :, 4, 4].sum().backward()
+    grad = x.grad[0].abs().sum(dim=0)
+    assert grad[3:6, 3:6].sum() == 0  # the centre and its guard ring
+    assert grad[2, 2] > 0 and grad[6, 4] > 0  # the ring beyond the guard
+
+
+def test_denoiser_shapes_with_every_conditioning():
+    spec = NetSpec(channels=4, cond_channels=2, embed_dim=EMBED_DIM, hidden=8, depth=1, context_kernel=5)
+    net = Denoiser(spec)
+    out = net(
+        torch.randn(2, 4, 10, 12),
+        torch.rand(2),
+        torch.randn(2, 4, 10, 12),
+        torch.randn(2, 2, 10, 12),
+        torch.randn(2, EMBED_DIM),
+    )
+    assert out.shape == (2, 4, 10, 12)
+    assert spec.radius == 2
+
+
+def test_projection_whitens_leading_components_and_keeps_a_tail():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5000, 6)) @ np.diag([10, 5, 3, 2, 1, 0.5]) + 100
+    acc = MomentAccumulator()
+    acc.add(x)
+    proj = Projection.fit(acc, components=2)
+    z, ok = proj.apply(x.T.reshape(6, 50, 100).astype(np.float32))
+    assert ok.all() and z.shape == (2, 50, 100)
+    np.testing.assert_allclose(np.cov(z.reshape(2, -1)), np.eye(2), atol=0.05)
+    tail = proj.tail_energy(x.T.reshape(6, 50, 100))
+    assert tail.mean() == pytest.approx(4.0, rel=0.05)  # chi-square with 6 - 2 degrees of freedom
+
+
+def test_crop_reservoir_stays_within_its_budget():
+    res = CropReservoir(crop=8, max_bytes=8 * 8 * 3 * 4 * 20, channels=3, seed=0)
+    for _ in range(30):
+        res.add(np.random.default_rng(1).random((3, 40, 40), dtype=np.float32))
+    assert len(res.crops) == 20 and res.offered > 20
+    res_small = CropReservoir(crop=64, max_bytes=1 << 20, channels=1, seed=0)
+    res_small.add(np.ones((1, 10, 12), np.float32))  # smaller than a crop: padded with NaN
+    crop = res_small.stack()[0, 0]
+    assert crop.shape == (64, 64) and np.isfinite(crop).sum() == 120
+
+
+def test_context_embedding_and_dates():
+    assert parse_date("2019-03-21").isoformat() == "2019-03-21"
+    assert parse_date("S2A_MSIL1C_20190321T105021").isoformat() == "2019-03-21"
+    assert date_from_tags({"TIFFTAG_DATETIME": "2020:07:01 10:00:00"}).isoformat() == "2020-07-01"
+    assert date_from_tags({"AREA_OR_POINT": "Area"}) is None
+    with pytest.raises(InputError):
+        parse_date("yesterday")
+    v = context_vector((0.0, 90.0), parse_date("2015-01-01"))
+    assert v.shape == (EMBED_DIM,)
+    np.testing.assert_allclose(v[:3], [0, 0, 1], atol=1e-6)  # the north pole
+    assert v[5] == pytest.approx(0.0) and v[6] == 1 and v[7] == 1
+    assert not context_vector(None, None).any()
+
+
+# -- detectors through the scoring pipeline --------------------------------------------------------
+@pytest.mark.parametrize("method", ["diffusion", "flow"])
+def test_generative_finds_the_planted_anomaly(scene, tmp_path, method):
+    out = tmp_path / "s.tif"
+    side = score_to_file(ScoreJob((str(scene["post"]),), method=method, params=MICRO), out)
+    s = _read(out)
+    assert np.isnan(s[: rasters.BORDER_PX]).all()  # the nodata border
+    assert _auroc(s) > 0.95
+    assert side["fit"]["condition"] == "none" and side["fit"]["passes_per_pixel"] <= 4
+    assert side["device"] == "cpu"
+
+
+def test_conditional_on_the_reference_and_on_a_second_modality(scene, tmp_path):
+    side = score_to_file(
+        ScoreJob((str(scene["post"]),), (str(scene["pre"]),), "diffusion", MICRO), tmp_path / "r.tif"
+    )
+    assert side["fit"]["condition"] == "reference" and side["calibration"]["source"] == "target-bulk"
+    assert _auroc(_read(tmp_path / "r.tif")) > 0.95
+    params = {**MICRO, "condition": "modality"}
+    side = score_to_file(
+        ScoreJob((str(scene["post"]), str(scene["sar"])), (), "flow", params), tmp_path / "m.tif"
+    )
+    assert side["fit"]["condition"] == "modality"
+    assert np.isfinite(_read(tmp_path / "m.tif")).any()
+
+
+def test_reference_of_another_sensor_is_accepted_by_the_conditional_model(scene, tmp_path):
+    """Post optical (4 bands) given pre SAR (2 bands): a learned mapping, no band-count match."""
+    side = score_to_file(
+        ScoreJob((str(scene["post"]),), (str(scene["sar"]),), "diffusion", MICRO), tmp_path / "h.tif"
+    )
+    assert side["fit"]["condition"] == "reference"
+    with pytest.raises(InputError, match="band"):
+        score_to_file(ScoreJob((str(scene["post"]),), (str(scene["sar"]),), "rx"), tmp_path / "x.tif")
+
+
+def test_same_seed_same_scores_and_another_seed_differs(scene, tmp_path):
+    runs = []
+    for i, seed in enumerate((0, 0, 1)):
+        out = tmp_path / f"s{i}.tif"
+        score_to_file(
+            ScoreJob((str(scene["post"]),), method="diffusion", params={**MICRO, "seed": str(seed)}), out
+        )
+        runs.append(_read(out))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0], runs[2], equal_nan=True)
+
+
+def test_tiled_scoring_equals_untiled_for_a_fitted_model(scene):
+    """Noise is indexed by pixel position, so a fitted model scores a pixel the same in any tile."""
+    with rasterio.open(scene["post"]) as ds:
+        data = ds.read().astype(np.float32)
+        data[data == ds.nodata] = np.nan
+    det = create_detector("diffusion", {**MICRO, "arch": "patch", "context_kernel": "5"})
+    det.prepare(InputLayout(target_bands=(data.shape[0],), device="cpu"))
+    det.partial_fit(FitBlock(data, None, np.ones(data.shape[1:], bool)))
+    det.finish_fit()
+    whole = det.score_block(data, None, (0, 0))
+    pad, tiled = det.context_px, np.full_like(whole, np.nan)
+    rows, cols = whole.shape
+    for r0 in range(0, rows, 37):
+        for c0 in range(0, cols, 41):
+            r1, c1 = min(r0 + 37, rows), min(c0 + 41, cols)
+            pr0, pc0 = max(r0 - pad, 0), max(c0 - pad, 0)
+            block = det.score_block(data[:, pr0 : r1 + pad, pc0 : c1 + pad], None, (pr0, pc0))
+            tiled[r0:r1, c0:c1] = block[r0 - pr0 : r0 - pr0 + r1 - r0, c0 - pc0 : c0 - pc0 + c1 - c0]
+    np.testing.assert_allclose(tiled, whole, rtol=1e-4, atol=1e-4)
+
+
+# -- saved models, ONNX, CLI -----------------------------------------------------------------------
+def _params(extra: dict[str, str] | None = None) -> list[str]:
+    out = []
+    for k, v in {**MICRO, **(extra or {})}.items():
+        out += ["--param", f"{k}={v}"]
+    return out
+
+
+def test_fit_save_reuse_and_onnx_agree(scene, tmp_path, capsys):
+    post = str(scene["post"])
+    model = tmp_path / "m.safetensors"
+    assert cli(["fit", post, "-o", str(model), *_params()]) == 0
+    card = json.loads(Path(f"{model}.json").read_text())
+    assert card["method"] == "diffusion" and card["bands"] == 4 and card["fit_data"]["pixels"] > 1000
+    assert card["software"]["name"] == "raresight" and card["normalisation"]["components"] == 4
+    # A fit on the fly with the same seed and fit data gives the same model, hence the same scores.
+    assert cli(["score", post, "-o", str(tmp_path / "fly.tif"), "--method", "diffusion", *_params()]) == 0
+    assert cli(["score", post, "-o", str(tmp_path / "reuse.tif"), "--model", str(model)]) == 0
+    fly, reuse = _read(tmp_path / "fly.tif"), _read(tmp_path / "reuse.tif")
+    np.testing.assert_allclose(reuse, fly, rtol=1e-5, atol=1e-5)
+    # ONNX: exported file, and the runtime switch on the safetensors model
+    onnx_path = tmp_path / "m.onnx"
+    assert cli(["export", str(model), "-o", str(onnx_path)]) == 0
+    assert cli(["score", post, "-o", str(tmp_path / "onnx.tif"), "--model", str(onnx_path)]) == 0
+    assert (
+        cli(["score", post, "-o", str(tmp_path / "rt.tif"), "--model", str(model), "--runtime", "onnx"]) == 0
+    )
+    for name in ("onnx.tif", "rt.tif"):
+        np.testing.assert_allclose(_read(tmp_path / name), reuse, rtol=1e-3, atol=1e-3)
+    side = json.loads(Path(f"{tmp_path / 'onnx.tif'}.json").read_text())
+    assert side["fit"]["runtime"] in ("torch", "onnx") and side["method"] == "diffusion"
+
+
+def test_model_files_that_are_not_ours_fail_in_one_line(scene, tmp_path, capsys):
+    post = str(scene["post"])
+    fake = tmp_path / "evil.safetensors"
+    fake.write_bytes(pickle.dumps({"not": "a model"}))
+    assert (
+        cli(["score", post, "-o", str(tmp_path / "o.tif"), "--method", "diffusion", "--model", str(fake)])
+        != 0
+    )
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "not a RareSight model" in err
+    assert (
+        cli(["score", post, "-o", str(tmp_path / "o.tif"), "--model", str(tmp_path / "none.safetensors")])
+        != 0
+    )
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "o.tif").exists()
+
+
+def test_model_band_mismatch_and_misuse_are_clear(scene, tmp_path, capsys):
+    model = tmp_path / "m.safetensors"
+    assert cli(["fit", str(scene["post"]), "-o", str(model), *_params()]) == 0
+    assert cli(["score", str(scene["sar"]), "-o", str(tmp_path / "o.tif"), "--model", str(model)]) != 0
+    assert "fit on 4 band(s)" in capsys.readouterr().err
+    assert (
+        cli(
+            [
+                "score",
+                str(scene["post"]),
+                "-o",
+                str(tmp_path / "o.tif"),
+                "--method",
+                "rx",
+                "--model",
+                str(model),
+                "--runtime",
+                "torch",
+            ]
+        )
+        != 0
+    )
+    assert "generative methods" in capsys.readouterr().err
+    assert (
+        cli(
+            [
+                "score",
+                str(scene["post"]),
+                "-o",
+                str(tmp_path / "o.tif"),
+                "--method",
+                "flow",
+                "--model",
+                str(model),
+            ]
+        )
+        != 0
+    )
+    assert "diffusion model" in capsys.readouterr().err
+    assert (
+        cli(
+            [
+                "score",
+                str(scene["post"]),
+                "-o",
+                str(tmp_path / "o.tif"),
+                "--method",
+                "diffusion",
+                "--param",
+                "condition=reference",
+            ]
+        )
+        != 0
+    )
+    assert "needs a reference" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert (
+            cli(
+                [
+                    "score",
+                    str(scene["post"]),
+                    "-o",
+                    str(tmp_path / "o.tif"),
+                    "--method",
+                    "diffusion",
+                    "--device",
+                    "cuda",
+                    *_params(),
+                ]
+            )
+            != 0
+        )
+        assert "no CUDA GPU" in capsys.readouterr().err
+    assert not (tmp_path / "o.tif").exists()
+
+
+@pytest.mark.parametrize("bad", ["score=ode", "levels=0,1", "noise=pink", "context_kernel=4", "components=0"])
+def test_bad_parameters_are_rejected(bad):
+    key, value = bad.split("=")
+    with pytest.raises(InputError):
+        create_detector("diffusion", {key: value})
+
+
+def test_simplex_noise_variant_runs(scene, tmp_path):
+    params = {**MICRO, "score": "partial", "noise": "simplex", "levels": "0.5"}
+    side = score_to_file(
+        ScoreJob((str(scene["post"]),), method="diffusion", params=params), tmp_path / "s.tif"
+    )
+    assert side["fit"]["passes_per_pixel"] == 2
+    assert _auroc(_read(tmp_path / "s.tif")) > 0.9
+
+
+@pytest.mark.gpu
+def test_cuda_scores_match_cpu(scene, tmp_path):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    outs = {}
+    for device in ("cpu", "cuda"):
+        outs[device] = tmp_path / f"{device}.tif"
+        score_to_file(
+            ScoreJob((str(scene["post"]),), method="diffusion", params=MICRO, device=device), outs[device]
+        )
+    assert _auroc(_read(outs["cuda"])) > 0.95
+
+
+@pytest.mark.parametrize("process", processes.PROCESSES)
+def test_untrained_model_is_the_gaussian_so_msma_is_rx_on_the_components(process):
+    """The network's output is the Gaussian-optimal prediction plus a zero-initialised correction:
+    before training, the MSMA score is proportional to RX on the modelled components."""
+    from backend.generative.model import GenerativeModel, ScoreSpec
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3000, 5)) @ rng.standard_normal((5, 5))).T.reshape(5, 50, 60) + 10
+    acc = MomentAccumulator()
+    acc.add(x.reshape(5, -1).T)
+    proj = Projection.fit(acc, components=5)
+    net = Denoiser(NetSpec(channels=5, hidden=8, depth=1, process=process))
+    model = GenerativeModel(process, net, proj, None, ScoreSpec("msma", (0.3, 0.7), norm="none"), seed=0)
+    z, _ = proj.apply(x.astype(np.float32))
+    score = model.score_tile(z, None, None, (0, 0))
+    rx = (z.astype(np.float64) ** 2).sum(axis=0)
+    ratio = score / rx
+    assert ratio.std() / ratio.mean() < 1e-4
