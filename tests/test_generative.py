@@ -123,6 +123,7 @@ def test_generative_finds_the_planted_anomaly(scene, tmp_path, method):
     assert np.isnan(s[: rasters.BORDER_PX]).all()  # the nodata border
     assert _auroc(s) > 0.95
     assert side["fit"]["condition"] == "none" and side["fit"]["passes_per_pixel"] <= 4
+    assert side["fit"]["smooth_px"] == 0.0  # auto: single-date anomalies can be one pixel
     assert side["device"] == "cpu"
 
 
@@ -131,6 +132,7 @@ def test_conditional_on_the_reference_and_on_a_second_modality(scene, tmp_path):
         ScoreJob((str(scene["post"]),), (str(scene["pre"]),), "diffusion", MICRO), tmp_path / "r.tif"
     )
     assert side["fit"]["condition"] == "reference" and side["calibration"]["source"] == "target-bulk"
+    assert side["fit"]["smooth_px"] == 1.0  # auto: two dates are compared
     assert _auroc(_read(tmp_path / "r.tif")) > 0.95
     params = {**MICRO, "condition": "modality"}
     side = score_to_file(
@@ -162,12 +164,14 @@ def test_same_seed_same_scores_and_another_seed_differs(scene, tmp_path):
     assert not np.allclose(runs[0], runs[2], equal_nan=True)
 
 
-def test_tiled_scoring_equals_untiled_for_a_fitted_model(scene):
-    """Noise is indexed by pixel position, so a fitted model scores a pixel the same in any tile."""
+@pytest.mark.parametrize("smooth", ["0", "1"])
+def test_tiled_scoring_equals_untiled_for_a_fitted_model(scene, smooth):
+    """Noise is indexed by pixel position, so a fitted model scores a pixel the same in any tile
+    (with or without score smoothing, which widens the context)."""
     with rasterio.open(scene["post"]) as ds:
         data = ds.read().astype(np.float32)
         data[data == ds.nodata] = np.nan
-    det = create_detector("diffusion", {**MICRO, "arch": "patch", "context_kernel": "5"})
+    det = create_detector("diffusion", {**MICRO, "arch": "patch", "context_kernel": "5", "smooth_px": smooth})
     det.prepare(InputLayout(target_bands=(data.shape[0],), device="cpu"))
     det.partial_fit(FitBlock(data, None, np.ones(data.shape[1:], bool)))
     det.finish_fit()
@@ -308,6 +312,13 @@ def test_model_band_mismatch_and_misuse_are_clear(scene, tmp_path, capsys):
         )
         assert "no CUDA GPU" in capsys.readouterr().err
     assert not (tmp_path / "o.tif").exists()
+
+
+def test_boolean_parameters_parse_words():
+    assert create_detector("diffusion", {"antithetic": "false"}).config.antithetic is False
+    assert create_detector("diffusion", {"antithetic": "yes"}).config.antithetic is True
+    with pytest.raises(InputError):
+        create_detector("diffusion", {"tail": "maybe"})
 
 
 @pytest.mark.parametrize("bad", ["score=ode", "levels=0,1", "noise=pink", "context_kernel=4", "components=0"])

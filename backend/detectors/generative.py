@@ -59,7 +59,7 @@ class GenerativeConfig(DetectorConfig):
     seed: int = 0
     time_budget_s: float = 0.0  # > 0: stop training after this many seconds (not reproducible)
     trim: float = 0.0  # robust training: ignore this fraction of worst-fit pixels per batch
-    smooth_px: float = 0.0  # Gaussian smoothing (sigma, px) of the score
+    smooth_px: float = -1.0  # Gaussian smoothing (sigma, px) of the score; -1: auto (see _smoothing)
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
     model: str = ""  # a model saved by raresight fit (nothing is trained)
@@ -111,8 +111,8 @@ class GenerativeConfig(DetectorConfig):
             raise InputError("context_kernel must be odd and larger than 2 * guard + 1 (or 0 for none).")
         if not 0 <= self.trim < 0.5:
             raise InputError(f"trim must be in [0, 0.5), got {self.trim}.")
-        if not 0 < self.lr < 1 or self.smooth_px < 0 or self.time_budget_s < 0:
-            raise InputError("lr must be in (0, 1); smooth_px and time_budget_s must be >= 0.")
+        if not 0 < self.lr < 1 or (self.smooth_px < 0 and self.smooth_px != -1) or self.time_budget_s < 0:
+            raise InputError("lr must be in (0, 1); smooth_px must be >= 0 (or -1: auto); time_budget_s >= 0.")
 
 
 class _GenerativeDetector(Detector):
@@ -193,7 +193,15 @@ class _GenerativeDetector(Detector):
     @property
     def context_px(self) -> int:
         radius = self.model.radius if self.model is not None else self._planned_radius()
-        return radius + int(math.ceil(3 * self.config.smooth_px))
+        return radius + int(math.ceil(3 * self._smoothing()))
+
+    def _smoothing(self) -> float:
+        """Sigma (px) of the score smoothing. Auto: 1 px when comparing two dates (residuals of a
+        post-given-pre model carry speckle and co-registration noise, and changes are objects of
+        several pixels), none for single-date anomalies (hyperspectral targets can be one pixel)."""
+        if self.config.smooth_px >= 0:
+            return float(self.config.smooth_px)
+        return 1.0 if self._mode == "reference" else 0.0
 
     def _planned_radius(self) -> int:
         c = self.config
@@ -385,8 +393,8 @@ class _GenerativeDetector(Detector):
             ok &= cok
         s = m.score_tile(z, cz, self._embed if m.spec.embed_dim else None, origin)
         s += m.projection.tail_energy(x)
-        if self.config.smooth_px > 0:
-            s = _smooth(s, ok, self.config.smooth_px)
+        if self._smoothing() > 0:
+            s = _smooth(s, ok, self._smoothing())
         out = s.astype(np.float32)
         out[~ok] = np.nan
         return out
@@ -401,6 +409,7 @@ class _GenerativeDetector(Detector):
                     "condition": self._mode,
                     "arch": m.card.get("arch"),
                     "passes_per_pixel": m.score_spec.passes(),
+                    "smooth_px": self._smoothing(),
                     "runtime": self.config.runtime,
                 }
             )
@@ -421,8 +430,8 @@ def _smooth(s: np.ndarray, ok: np.ndarray, sigma: float) -> np.ndarray:
     from scipy.ndimage import gaussian_filter
 
     w = ok.astype(np.float64)
-    num = gaussian_filter(np.where(ok, s, 0.0), sigma, mode="constant")
-    den = gaussian_filter(w, sigma, mode="constant")
+    num = gaussian_filter(np.where(ok, s, 0.0), sigma, mode="constant", truncate=3.0)
+    den = gaussian_filter(w, sigma, mode="constant", truncate=3.0)
     return np.where(den > 1e-6, num / np.maximum(den, 1e-6), s)
 
 
