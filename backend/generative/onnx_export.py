@@ -16,7 +16,7 @@ import base64
 import io
 import json
 import os
-import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +88,10 @@ def onnx_bytes(model: GenerativeModel) -> bytes:
     }
     dynamic["pred"] = {0: "batch", 2: "rows", 3: "cols"}
     buf = io.BytesIO()
-    with torch.no_grad():
+    # The TorchScript exporter is used on purpose: its graph has dynamic rows and columns without
+    # the optional dependencies of the torch.export path; torch warns that it is the legacy one.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
             _Wrapper.build(model),
             tuple(ex.values()),
@@ -172,9 +175,3 @@ def _attach_session(model: GenerativeModel, graph: bytes, device: str) -> None:
 
     model.runner = run
     model.card = {**model.card, "runtime": "onnx"}
-
-
-def temporary_onnx_path() -> str:
-    fd, path = tempfile.mkstemp(suffix=".onnx", prefix="raresight-")
-    os.close(fd)
-    return path
