@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import rasterio
 from rasterio.crs import CRS
-from rasterio.enums import Resampling
+from rasterio.enums import MaskFlags, Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
@@ -221,8 +221,29 @@ class AlignedStack:
 
 
 def _read_masked(src: rasterio.io.DatasetReaderBase, window: Window) -> np.ndarray:
-    """Read one source's window as float32 with NaN where the source has no valid data."""
-    data = src.read(window=window, masked=True)
-    out = data.astype(np.float32).filled(np.nan)
+    """Read one source's window as float32 with NaN where the source has no valid data.
+
+    When every band's mask is only its nodata value (or nothing), the values are compared with the
+    nodata value directly: GDAL's per-band mask computation would decompress each block once per
+    band (ten times slower on a 13-band pixel-interleaved GeoTIFF). Real masks (a mask band, alpha)
+    go through GDAL.
+    """
+    flags = src.mask_flag_enums
+    simple = all(set(f) <= {MaskFlags.nodata, MaskFlags.all_valid} for f in flags)
+    if not simple:
+        data = src.read(window=window, masked=True)
+        out = data.astype(np.float32).filled(np.nan)
+    else:
+        raw = src.read(window=window)
+        out = raw.astype(np.float32)
+        for band, nodata in enumerate(src.nodatavals):
+            if nodata is None or np.isnan(nodata):
+                continue
+            if np.issubdtype(raw.dtype, np.integer):
+                info = np.iinfo(raw.dtype)
+                if float(nodata).is_integer() and info.min <= nodata <= info.max:
+                    out[band][raw[band] == int(nodata)] = np.nan
+            else:
+                out[band][raw[band] == nodata] = np.nan
     out[~np.isfinite(out)] = np.nan
     return out

@@ -240,10 +240,20 @@ def main() -> None:
     p.add_argument("--methods", nargs="+", default=["diffusion", "flow"])
     p.add_argument("--reproducibility-case", default="sar-cd/bern")
     p.add_argument("--skip-speed", action="store_true")
+    p.add_argument("--reuse-accuracy", action="store_true", help="re-measure speed only")
     p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "raresight-bench"))
     p.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     args = p.parse_args()
     data = Path(args.data)
+    saved = Path(args.output).with_name("BENCHMARKS_generative.json")
+    if args.reuse_accuracy:
+        # Re-measure speed only; accuracy and reproducibility come from the previous full run.
+        previous = json.loads(saved.read_text())
+        rows, rep = previous["accuracy"], previous["reproducibility"]
+        sp = speed(args.methods, Path(args.cache))
+        command = "python scripts/bench_generative.py --reuse-accuracy (accuracy from the last full run)"
+        _write(args, render(rows, args.methods, rep, args.reproducibility_case, sp, command), rows, rep, sp)
+        return
     rows = evaluate_cases(data)
     # The accuracy runs of the methods are independent: one process each, one thread each (the
     # speed runs below are alone on the machine).
@@ -260,7 +270,10 @@ def main() -> None:
     command = "python scripts/bench_generative.py" + (" --skip-speed" if args.skip_speed else "")
     if args.methods != ["diffusion", "flow"]:
         command += " --methods " + " ".join(args.methods)
-    section = render(rows, args.methods, rep, args.reproducibility_case, sp, command)
+    _write(args, render(rows, args.methods, rep, args.reproducibility_case, sp, command), rows, rep, sp)
+
+
+def _write(args, section: str, rows, rep, sp) -> None:
     doc = Path(args.output)
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
     if START in text and END in text:

@@ -52,9 +52,17 @@ def _reprojected(src_path, dst_path, crs: str, resolution: float | None = None):
         kw = {"resolution": resolution} if resolution else {}
         transform, w, h = calculate_default_transform(src.crs, crs, src.width, src.height, *src.bounds, **kw)
         out = np.zeros((src.count, h, w), dtype=np.float32)
-        reproject(rasterio.band(src, list(range(1, src.count + 1))), out, dst_transform=transform,
-                  dst_crs=crs, src_nodata=src.nodata, dst_nodata=np.nan)
-        profile = dict(src.profile, crs=crs, transform=transform, width=w, height=h, dtype="float32", nodata=np.nan)
+        reproject(
+            rasterio.band(src, list(range(1, src.count + 1))),
+            out,
+            dst_transform=transform,
+            dst_crs=crs,
+            src_nodata=src.nodata,
+            dst_nodata=np.nan,
+        )
+        profile = dict(
+            src.profile, crs=crs, transform=transform, width=w, height=h, dtype="float32", nodata=np.nan
+        )
     with rasterio.open(dst_path, "w", **profile) as dst:
         dst.write(out)
     return dst_path
@@ -82,8 +90,11 @@ def test_other_crs_and_resolution_is_warped_onto_first_grid(scene, tmp_path):
 def test_partial_overlap_outside_footprint_is_nan(scene, tmp_path):
     data = rasters.optical(2)
     shifted = rasters.write(
-        tmp_path / "shifted.tif", data, transform=rasterio.transform.from_origin(
-            rasters.ORIGIN[0] + 640.0, rasters.ORIGIN[1], rasters.PIXEL_M, rasters.PIXEL_M),
+        tmp_path / "shifted.tif",
+        data,
+        transform=rasterio.transform.from_origin(
+            rasters.ORIGIN[0] + 640.0, rasters.ORIGIN[1], rasters.PIXEL_M, rasters.PIXEL_M
+        ),
         nodata=rasters.NODATA,
     )
     target, info = inspect_raster(scene["post"]), inspect_raster(shifted)
@@ -95,8 +106,11 @@ def test_partial_overlap_outside_footprint_is_nan(scene, tmp_path):
 
 
 def test_no_overlap_is_a_clear_error(scene, tmp_path):
-    far = rasters.write(tmp_path / "far.tif", rasters.optical(1), transform=rasterio.transform.from_origin(
-        rasters.ORIGIN[0] + 100_000, rasters.ORIGIN[1], 10, 10))
+    far = rasters.write(
+        tmp_path / "far.tif",
+        rasters.optical(1),
+        transform=rasterio.transform.from_origin(rasters.ORIGIN[0] + 100_000, rasters.ORIGIN[1], 10, 10),
+    )
     target = inspect_raster(scene["post"])
     with pytest.raises(AlignmentError, match="does not overlap"):
         check_alignment(target.grid, [target, inspect_raster(far)])
@@ -133,3 +147,24 @@ def test_missing_and_non_raster_files(tmp_path):
 
 def test_crs_kept(scene):
     assert inspect_raster(scene["post"]).grid.crs == CRS.from_epsg(32631)
+
+
+@pytest.mark.parametrize(
+    "dtype, nodata",
+    [("uint16", 0), ("int16", -9999), ("float32", -1.5), ("uint8", 255), ("uint8", None)],
+)
+def test_nodata_fast_path_matches_gdal_masks(tmp_path, dtype, nodata):
+    """Nodata compared directly gives the same NaN pattern as GDAL's masked read."""
+    from backend.raster import _read_masked
+
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 50, (3, 40, 50)).astype(dtype)
+    if nodata is not None and np.can_cast(np.min_scalar_type(nodata), dtype):
+        data[:, :5] = nodata
+    data[1, 20:25, 10:30] = 7
+    path = rasters.write(tmp_path / "r.tif", data, nodata=nodata)
+    with rasterio.open(path) as src:
+        fast = _read_masked(src, Window(3, 2, 40, 30))
+        gdal = src.read(window=Window(3, 2, 40, 30), masked=True).astype(np.float32).filled(np.nan)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(gdal))
+    np.testing.assert_array_equal(fast[~np.isnan(fast)], gdal[~np.isnan(gdal)])

@@ -112,7 +112,9 @@ class GenerativeConfig(DetectorConfig):
         if not 0 <= self.trim < 0.5:
             raise InputError(f"trim must be in [0, 0.5), got {self.trim}.")
         if not 0 < self.lr < 1 or (self.smooth_px < 0 and self.smooth_px != -1) or self.time_budget_s < 0:
-            raise InputError("lr must be in (0, 1); smooth_px must be >= 0 (or -1: auto); time_budget_s >= 0.")
+            raise InputError(
+                "lr must be in (0, 1); smooth_px must be >= 0 (or -1: auto); time_budget_s >= 0."
+            )
 
 
 class _GenerativeDetector(Detector):
