@@ -368,3 +368,18 @@ def test_untrained_model_is_the_gaussian_so_msma_is_rx_on_the_components(process
     rx = (z.astype(np.float64) ** 2).sum(axis=0)
     ratio = score / rx
     assert ratio.std() / ratio.mean() < 1e-4
+
+
+def test_training_core_leaves_out_the_gaussian_outliers():
+    from backend.detectors.generative import _gaussian_core
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 20, 20)).astype(np.float32)
+    x[0, :, 5, 5] = 40.0  # an outlier the flexible model must not learn as normal
+    valid = np.ones((4, 20, 20), bool)
+    valid[1, :2] = False
+    core = _gaussian_core(x, valid, 0.9)
+    assert not core[0, 5, 5] and not core[1, :2].any()
+    assert core.sum() == pytest.approx(0.9 * valid.sum(), abs=2)
+    with pytest.raises(InputError):
+        create_detector("diffusion", {"fit_quantile": "0.3"})

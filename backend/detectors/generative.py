@@ -59,6 +59,7 @@ class GenerativeConfig(DetectorConfig):
     seed: int = 0
     time_budget_s: float = 0.0  # > 0: stop training after this many seconds (not reproducible)
     trim: float = 0.0  # robust training: ignore this fraction of worst-fit pixels per batch
+    fit_quantile: float = 1.0  # < 1: train only on pixels below this quantile of the Gaussian's RX
     smooth_px: float = -1.0  # Gaussian smoothing (sigma, px) of the score; -1: auto (see _smoothing)
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
@@ -109,6 +110,8 @@ class GenerativeConfig(DetectorConfig):
                 raise InputError(f"{name} must be in [{lo}, {hi}], got {getattr(self, name)}.")
         if self.context_kernel and (self.context_kernel % 2 == 0 or self.context_kernel < 2 * self.guard + 3):
             raise InputError("context_kernel must be odd and larger than 2 * guard + 1 (or 0 for none).")
+        if not 0.5 <= self.fit_quantile <= 1.0:
+            raise InputError(f"fit_quantile must be in [0.5, 1], got {self.fit_quantile}.")
         if not 0 <= self.trim < 0.5:
             raise InputError(f"trim must be in [0, 0.5), got {self.trim}.")
         if not 0 < self.lr < 1 or (self.smooth_px < 0 and self.smooth_px != -1) or self.time_budget_s < 0:
@@ -300,6 +303,8 @@ class _GenerativeDetector(Detector):
         if cproj is not None:
             cond, cvalid = _normalise_crops(cproj, crops[:, nm:])
             valid &= cvalid
+        if c.fit_quantile < 1.0:
+            valid = _gaussian_core(x, valid, c.fit_quantile)
         arch = self._arch(nm)
         spec = NetSpec(
             channels=proj.channels,
@@ -416,6 +421,15 @@ class _GenerativeDetector(Detector):
                 }
             )
         return out
+
+
+def _gaussian_core(x: np.ndarray, valid: np.ndarray, quantile: float) -> np.ndarray:
+    """``valid`` restricted to the pixels whose squared norm in the whitened components (RX of the
+    Gaussian the model starts from) is below its ``quantile``: the rare events are left out of what
+    the flexible model learns as normal, as a robust (trimmed) Gaussian fit would leave them out."""
+    energy = (x.astype(np.float64) ** 2).sum(axis=1)
+    cut = np.quantile(energy[valid], quantile) if valid.any() else np.inf
+    return valid & (energy <= cut)
 
 
 def _normalise_crops(proj, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
