@@ -38,7 +38,9 @@ def _job(args: argparse.Namespace):
     method = args.method
     if getattr(args, "model", None):
         params["model"] = args.model
-        method = method or _model_method(args.model)  # a saved model names its own method
+        from .detectors.generative import model_method
+
+        method = method or model_method(args.model)  # a saved model names its own method
     method = method or "rx"
     if getattr(args, "runtime", None):
         params["runtime"] = args.runtime
@@ -66,18 +68,6 @@ def _job(args: argparse.Namespace):
     if job.device not in ("auto", "cpu"):
         log.info("Method %s runs on the CPU; --device %s is ignored.", job.method, job.device)
     return job
-
-
-def _model_method(path: str) -> str:
-    """The method a saved model was fit with (from its card)."""
-    import json as _json
-    from pathlib import Path
-
-    card = Path(f"{path}.json")
-    if path.endswith(".onnx") or not card.is_file():
-        return "diffusion" if "flow" not in Path(path).name else "flow"
-    with open(card, encoding="utf-8") as f:
-        return str(_json.load(f).get("method", "diffusion"))
 
 
 def cmd_score(args: argparse.Namespace) -> int:

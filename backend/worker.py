@@ -189,6 +189,7 @@ def _devices() -> list[str]:
 def _score_job(args: dict, default_method: str):
     """The :class:`ScoreJob` of a ``score`` or ``fit`` request."""
     from .detectors import METHODS
+    from .detectors.generative import model_method
     from .scoring import ScoreJob
 
     targets = _args_get(args, "targets", list, required=True)
@@ -196,7 +197,7 @@ def _score_job(args: dict, default_method: str):
     model = params.get("model")
     if model is not None and not isinstance(model, str):
         raise InputError(f"Parameter 'model' must be a file path, got {type(model).__name__}.")
-    method = _args_get(args, "method", str, "") or (_model_method(model) if model else default_method)
+    method = _args_get(args, "method", str, "") or (model_method(model) if model else default_method)
     prompt = _args_get(args, "prompt", str, "").strip()
     if prompt:
         if method in METHODS and METHODS[method].uses_prompt:
@@ -217,20 +218,6 @@ def _score_job(args: dict, default_method: str):
             f"Tile size must be in [16, 8192] and overlap in [0, tile/2]; got {job.tile_size_px}, {job.overlap_px}."
         )
     return job
-
-
-def _model_method(model: str) -> str:
-    """The method a saved model was fit with: its card's, else guessed from the file name."""
-    card = f"{model}.json"
-    if not model.lower().endswith(".onnx") and os.path.isfile(card):
-        try:
-            with open(card, encoding="utf-8") as f:
-                method = json.load(f).get("method")
-            if isinstance(method, str) and method:
-                return method
-        except (OSError, ValueError, AttributeError):
-            pass
-    return "flow" if "flow" in os.path.basename(model).lower() else "diffusion"
 
 
 def op_score(args: dict, progress, cancel) -> dict:

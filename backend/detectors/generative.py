@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 
 ARCHS = ("auto", "pixel", "patch")
 CONDITIONS = ("auto", "none", "reference", "modality")
-#: Above this many modelled bands the ``auto`` architecture is the per-pixel spectral model.
-SPECTRAL_BANDS = 0
 
 
 @dataclass(frozen=True)
@@ -197,7 +195,7 @@ class _GenerativeDetector(Detector):
 
     @property
     def context_px(self) -> int:
-        radius = self.model.radius if self.model is not None else self._planned_radius()
+        radius = self.model.radius if self.model is not None else 0  # known once fit
         return radius + int(math.ceil(3 * self._smoothing()))
 
     def _smoothing(self) -> float:
@@ -208,16 +206,10 @@ class _GenerativeDetector(Detector):
             return float(self.config.smooth_px)
         return 1.0 if self._mode == "reference" else 0.0
 
-    def _planned_radius(self) -> int:
-        c = self.config
-        arch = self._arch(self._model_bands() if self._layout else 0)
-        ctx = c.context_kernel // 2 if arch == "patch" and c.context_kernel else 0
-        return max(ctx, 1 if self._mode != "none" else 0)
-
-    def _arch(self, bands: int) -> str:
-        if self.config.arch != "auto":
-            return self.config.arch
-        return "pixel" if bands > SPECTRAL_BANDS else "patch"
+    def _arch(self) -> str:
+        """The per-pixel spectral model unless ``arch=patch``: the blind-spot context explains
+        extended changes away (measured on the change pairs), so ``auto`` is ``pixel``."""
+        return "pixel" if self.config.arch == "auto" else self.config.arch
 
     def _split_counts(self) -> tuple[int, int]:
         """(modelled bands, conditioning bands) of the current layout."""
@@ -282,7 +274,6 @@ class _GenerativeDetector(Detector):
         import torch
 
         from .. import __version__
-        from ..generative import processes  # noqa: F401 - validates the import early
         from ..generative.data import Projection
         from ..generative.model import GenerativeModel, ScoreSpec, make_noise
         from ..generative.nets import Denoiser, NetSpec
@@ -305,7 +296,7 @@ class _GenerativeDetector(Detector):
             valid &= cvalid
         if c.fit_quantile < 1.0:
             valid = _gaussian_core(x, valid, c.fit_quantile)
-        arch = self._arch(nm)
+        arch = self._arch()
         spec = NetSpec(
             channels=proj.channels,
             cond_channels=cproj.channels if cproj is not None else 0,
@@ -421,6 +412,24 @@ class _GenerativeDetector(Detector):
                 }
             )
         return out
+
+
+def model_method(path: str) -> str:
+    """The method a saved model was fit with: its card's (``<model>.json``), else guessed from the
+    file name (an ``.onnx`` export carries its card inside). Reads JSON only, no torch."""
+    import json
+    import os
+
+    card = f"{path}.json"
+    if not path.lower().endswith(".onnx") and os.path.isfile(card):
+        try:
+            with open(card, encoding="utf-8") as f:
+                method = json.load(f).get("method")
+            if isinstance(method, str) and method:
+                return method
+        except (OSError, ValueError, AttributeError):
+            pass
+    return "flow" if "flow" in os.path.basename(path).lower() else "diffusion"
 
 
 def _gaussian_core(x: np.ndarray, valid: np.ndarray, quantile: float) -> np.ndarray:

@@ -150,14 +150,13 @@ class GenerativeModel:
         """Deterministic path from level ``t0`` to 0 in ``steps`` steps; returns ``x0_hat``."""
         grid = np.linspace(t0, 0.0, self.score_spec.steps + 1)
         x = x_t
-        x0_hat = x
         for a, b in zip(grid[:-1], grid[1:]):
             x0_hat = self._run(x, a, z, cond, embed)
             ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
             eps_hat = processes.noise_estimate(self.process, x, x0_hat, ta)
             tb = torch.full_like(ta, float(b))
             x = processes.noisy(self.process, x0_hat, eps_hat, tb) if b > 0 else x0_hat
-        return x0_hat if grid[-1] > 0 else x
+        return x
 
     def _ode_encode_decode(self, z, t1: float, cond, embed) -> torch.Tensor:
         steps = self.score_spec.steps

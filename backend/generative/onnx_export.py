@@ -40,26 +40,22 @@ def _input_names(model: GenerativeModel) -> list[str]:
     return names
 
 
-class _Wrapper:
-    """Positional forward for the exporter, with only the inputs the network uses."""
+def _wrapped(model: GenerativeModel):
+    """The network with a positional forward of only the inputs it uses (for the exporter)."""
+    import torch
 
-    @staticmethod
-    def build(model: GenerativeModel):
-        import torch
+    names = _input_names(model)
 
-        names = _input_names(model)
-        net = model.net
+    class Wrapped(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = model.net
 
-        class Wrapped(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.net = net
+        def forward(self, *args):
+            kw = dict(zip(names, args))
+            return self.net(kw["x_t"], kw["t"], kw.get("context"), kw.get("cond"), kw.get("embed"))
 
-            def forward(self, *args):
-                kw = dict(zip(names, args))
-                return self.net(kw["x_t"], kw["t"], kw.get("context"), kw.get("cond"), kw.get("embed"))
-
-        return Wrapped().eval()
+    return Wrapped().eval()
 
 
 def _example(model: GenerativeModel, rows: int = 24, cols: int = 24):
@@ -93,7 +89,7 @@ def onnx_bytes(model: GenerativeModel) -> bytes:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
-            _Wrapper.build(model),
+            _wrapped(model),
             tuple(ex.values()),
             buf,
             input_names=names,
