@@ -14,12 +14,18 @@ The score distribution on *normal* data is summarised by its upper quantiles: fo
 
 The table is stored in the sidecar so any later tool (the QGIS slider, ``raresight mask``) can turn a
 false-alarm rate into a threshold without recomputing anything.
+
+Default threshold: normally the threshold of the default false-alarm rate (1e-2). A method whose score
+has a physical meaning (``Detector.default_threshold``, e.g. 0 for a spectral index margin) sets
+``physical_threshold`` instead: it becomes the default threshold (``default_threshold_source``
+"physical"), and ``default_false_alarm_rate`` becomes the table's rate at that threshold (the share
+of the calibration sample above it), so that a slider that starts at the default rate shows it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,6 +52,7 @@ class Calibration:
     false_alarm_rates: tuple[float, ...]
     thresholds: tuple[float, ...]
     default_false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
+    physical_threshold: float | None = None
 
     @classmethod
     def from_samples(cls, samples: np.ndarray, source: str) -> Calibration:
@@ -60,9 +67,20 @@ class Calibration:
         thresholds = np.quantile(s, [1.0 - a for a in rates])
         return cls(source, int(s.size), rates, tuple(float(t) for t in thresholds))
 
+    def with_physical_threshold(self, threshold: float) -> Calibration:
+        """This table with ``threshold`` as its default (see the module docstring)."""
+        t = float(threshold)
+        return replace(self, physical_threshold=t, default_false_alarm_rate=self.false_alarm_rate_for(t))
+
     @property
     def default_threshold(self) -> float:
+        if self.physical_threshold is not None:
+            return self.physical_threshold
         return self.threshold_for(self.default_false_alarm_rate)
+
+    @property
+    def default_threshold_source(self) -> str:
+        return "physical" if self.physical_threshold is not None else "false-alarm-rate"
 
     def threshold_for(self, false_alarm_rate: float) -> float:
         """Score threshold for ``false_alarm_rate``, interpolated in log-rate between table rows."""
@@ -83,12 +101,23 @@ class Calibration:
         x = np.log(np.asarray(self.false_alarm_rates))
         return float(np.exp(np.interp(threshold, t, x)))
 
+    def tail_probability(self, scores: np.ndarray) -> np.ndarray:
+        """Vectorised :meth:`false_alarm_rate_for`: float64 array of ``scores``' shape, NaN stays NaN."""
+        t = np.asarray(self.thresholds)
+        x = np.log(np.asarray(self.false_alarm_rates))
+        s = np.asarray(scores, dtype=np.float64)
+        out = np.exp(np.interp(np.nan_to_num(s, nan=0.0), t, x))
+        out[~np.isfinite(s)] = np.nan
+        return out
+
     def to_dict(self) -> dict:
         return {
             "source": self.source,
             "n_samples": self.n_samples,
             "default_false_alarm_rate": self.default_false_alarm_rate,
             "default_threshold": self.default_threshold,
+            "default_threshold_source": self.default_threshold_source,
+            "physical_threshold": self.physical_threshold,
             "false_alarm_rates": list(self.false_alarm_rates),
             "thresholds": list(self.thresholds),
         }
@@ -100,12 +129,14 @@ class Calibration:
             thresholds = tuple(float(t) for t in d["thresholds"])
             if len(rates) != len(thresholds) or len(rates) < 2:
                 raise ValueError("table lengths")
+            physical = d.get("physical_threshold")
             return cls(
                 str(d["source"]),
                 int(d["n_samples"]),
                 rates,
                 thresholds,
                 float(d.get("default_false_alarm_rate", DEFAULT_FALSE_ALARM_RATE)),
+                None if physical is None else float(physical),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CalibrationError(

@@ -54,7 +54,13 @@ def _job(args: argparse.Namespace):
         tile_size_px=args.tile_size,
         overlap_px=args.overlap,
         device=args.device,
+        prompt=getattr(args, "prompt", None) or "",
+        negative=getattr(args, "negative", None) or "",
+        checkpoint=getattr(args, "checkpoint", None) or "",
+        fuse=getattr(args, "fuse", None) or "",
     )
+    if job.fuse and job.fuse not in METHODS:
+        raise InputError(f"Unknown --fuse method {job.fuse!r}: choose one of {', '.join(METHODS)}.")
     if not 16 <= job.tile_size_px <= 8192 or not 0 <= job.overlap_px <= job.tile_size_px // 2:
         raise InputError(
             f"--tile-size must be in [16, 8192] and --overlap in [0, tile/2]; got {job.tile_size_px}, {job.overlap_px}."
@@ -81,10 +87,16 @@ def cmd_score(args: argparse.Namespace) -> int:
         bar.close()
     cal = side["calibration"]
     stats = side["statistics"]
+    if cal.get("default_threshold_source") == "physical":
+        default = f"default threshold {cal['default_threshold']:.6g} (physical; calibration {cal['source']})"
+    else:
+        default = (
+            f"threshold at false-alarm rate {cal['default_false_alarm_rate']:g} = "
+            f"{cal['default_threshold']:.6g} ({cal['source']})"
+        )
     print(
         f"{args.output}: {side['method']} scores, {stats['valid_px']} valid px, "
-        f"{stats['megapixels_per_second']:.2f} MP/s; threshold at false-alarm rate "
-        f"{cal['default_false_alarm_rate']:g} = {cal['default_threshold']:.6g} ({cal['source']})"
+        f"{stats['megapixels_per_second']:.2f} MP/s; {default}"
     )
     return 0
 
@@ -119,6 +131,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_clip(args: argparse.Namespace) -> int:
+    from .clip.model import load_clip
+    from .clip.onnx_export import export_tower
+
+    clip = load_clip(args.checkpoint or "", args.arch or "", "cpu", ConsoleProgressBar())
+    export_tower(clip, args.output, args.attention)
+    print(
+        f"{args.output}: ONNX dense image tower of {clip.card.name} ({clip.card.architecture}, "
+        f"{args.attention} attention, input {clip.input_size_px} px; card in its metadata)"
+    )
+    return 0
+
+
 def cmd_mask(args: argparse.Namespace) -> int:
     from .masking import write_mask
     from .scorefile import resolve_threshold
@@ -126,6 +151,8 @@ def cmd_mask(args: argparse.Namespace) -> int:
     threshold, rate = resolve_threshold(args.score, args.false_alarm_rate, args.threshold)
     counts = write_mask(args.score, args.output, threshold)
     where = f" (false-alarm rate {rate:g})" if rate is not None else ""
+    if rate is None and args.threshold is None:
+        where = " (the method's physical default)"
     print(f"{args.output}: threshold {threshold:.6g}{where}; {counts['anomalous_px']} anomalous px")
     return 0
 
@@ -226,6 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--time-budget", type=float, metavar="S", help="generative methods: stop training after S s"
     )
+    s.add_argument("--prompt", metavar="TEXT", help="prompt methods: what to look for (e.g. flood)")
+    s.add_argument("--negative", metavar="TEXT", help="CLIP methods: what it is not (e.g. dry fields)")
+    s.add_argument("--checkpoint", metavar="FILE", help="CLIP methods: a local open_clip checkpoint")
+    s.add_argument(
+        "--fuse",
+        metavar="METHOD",
+        help="prompt methods: combine with this anomaly method (anomalous and like the prompt); "
+        "its parameters as --param fuse.KEY=VALUE",
+    )
     s.set_defaults(func=cmd_score)
 
     f = sub.add_parser("fit", help="train a generative model (diffusion, flow) and save it for reuse")
@@ -248,6 +284,15 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("model", help="model written by raresight fit")
     x.add_argument("-o", "--output", required=True, help=".onnx file to write")
     x.set_defaults(func=cmd_export)
+
+    xc = sub.add_parser("export-clip", help="export a CLIP image tower (dense patch embeddings) to ONNX")
+    xc.add_argument(
+        "--checkpoint", default="", help="registry name (default remoteclip-vit-b-32) or weights file"
+    )
+    xc.add_argument("--arch", default="", help="open_clip architecture of a weights file without a card")
+    xc.add_argument("--attention", default="selfself", choices=("selfself", "value"))
+    xc.add_argument("-o", "--output", required=True, help=".onnx file to write")
+    xc.set_defaults(func=cmd_export_clip)
 
     for name, func, helptext in (
         ("mask", cmd_mask, "threshold a score raster into a uint8 mask (1 anomaly, 0 normal, 255 no data)"),

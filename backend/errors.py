@@ -66,6 +66,12 @@ class MethodError(InputError):
     code = "bad_method"
 
 
+class WeightsError(InputError):
+    """Model weights are missing, unverifiable, corrupt, unsafe to load, or do not fit the model."""
+
+    code = "bad_weights"
+
+
 class OutputError(RareSightError, OSError):
     """An output cannot be written (folder missing, not writable, disk full)."""
 

@@ -247,3 +247,27 @@ def _read_masked(src: rasterio.io.DatasetReaderBase, window: Window) -> np.ndarr
                 out[band][raw[band] == nodata] = np.nan
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+def pixel_size_m(grid: Grid) -> float | None:
+    """Ground size of a pixel in metres (geometric mean of its sides); None when not georeferenced.
+
+    Projected CRSs use their linear unit; geographic ones are converted at the grid's centre
+    latitude (1 degree of latitude = 110.574 km, of longitude = 111.320 km x cos(latitude)).
+    """
+    if not grid.georeferenced or grid.crs is None:
+        return None
+    sx = math.hypot(grid.transform.a, grid.transform.d)
+    sy = math.hypot(grid.transform.b, grid.transform.e)
+    if grid.crs.is_geographic:
+        _, lat = grid.transform * (grid.width / 2, grid.height / 2)
+        sx *= 111_320.0 * math.cos(math.radians(max(min(lat, 89.9), -89.9)))
+        sy *= 110_574.0
+    else:
+        try:
+            factor = grid.crs.linear_units_factor[1]
+        except Exception:  # noqa: BLE001 - a CRS without a linear unit: assume metres
+            factor = 1.0
+        sx, sy = sx * factor, sy * factor
+    size = math.sqrt(sx * sy)
+    return size if size > 0 else None

@@ -127,7 +127,8 @@ def resolve_threshold(
     """The score threshold to apply to ``score_path`` and its false-alarm rate (None if unknown).
 
     An explicit ``threshold`` wins; else ``false_alarm_rate`` maps through the sidecar's
-    calibration; else the sidecar's default threshold.
+    calibration; else the sidecar's default threshold, whose rate is None when it is a method's
+    physical threshold (``default_threshold_source`` "physical", see :mod:`backend.calibration`).
     """
     if threshold is not None and false_alarm_rate is not None:
         raise CalibrationError("Give either a threshold or a false-alarm rate, not both.")
@@ -142,6 +143,8 @@ def resolve_threshold(
         raise CalibrationError(f"The sidecar of {score_path} has no calibration: give --threshold.")
     cal = Calibration.from_dict(side["calibration"])
     if false_alarm_rate is None:
+        if cal.physical_threshold is not None:
+            return cal.physical_threshold, None
         if side.get("default_threshold") is not None:
             return float(side["default_threshold"]), side.get("default_false_alarm_rate")
         return cal.default_threshold, cal.default_false_alarm_rate

@@ -31,7 +31,14 @@ from .calibration import Calibration
 from .detectors import Detector, FitBlock, InputLayout, create_detector
 from .errors import EmptyDataError, MethodError, OutputError
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
-from .raster import AlignedStack, RasterInfo, check_alignment, check_band_counts, inspect_raster
+from .raster import (
+    AlignedStack,
+    RasterInfo,
+    check_alignment,
+    check_band_counts,
+    inspect_raster,
+    pixel_size_m,
+)
 from .scorefile import ScoreRasterWriter, sidecar_path, write_sidecar
 from .tiling import StripStitcher, make_block_grid, make_tile_grid
 
@@ -47,7 +54,13 @@ HOLDOUT_CELL_PX = 16
 
 @dataclass(frozen=True)
 class ScoreJob:
-    """What to score and how (all plain values, so a job can cross a process boundary)."""
+    """What to score and how (all plain values, so a job can cross a process boundary).
+
+    ``prompt``, ``negative`` and ``checkpoint`` become the method's parameters of those names when
+    its config has them (prompt methods), and are ignored with a warning otherwise. ``fuse`` names an
+    anomaly method to combine with the prompt method (:mod:`backend.detectors.fusion`); parameters
+    ``fuse.KEY=VALUE`` go to that method.
+    """
 
     targets: tuple[str, ...]
     references: tuple[str, ...] = ()
@@ -56,6 +69,10 @@ class ScoreJob:
     tile_size_px: int = 512
     overlap_px: int = 32
     device: str = "auto"
+    prompt: str = ""
+    negative: str = ""
+    checkpoint: str = ""
+    fuse: str = ""
 
 
 @dataclass
@@ -113,7 +130,7 @@ def score_to_file(
     cancel = cancel or CancelToken()
     started = time.monotonic()
     _check_not_an_input(output, job)
-    detector = create_detector(job.method, job.params)
+    detector = build_detector(job)
     inputs = _prepare_for(detector, job)
     if detector.needs_reference and not inputs.references:
         raise MethodError(
@@ -133,6 +150,8 @@ def score_to_file(
             if holdout:
                 sample = _holdout_scores(detector, reference, job, scaled(progress, 0.9, 1.0), cancel)
             calibration = Calibration.from_samples(sample, "reference-holdout" if holdout else "target-bulk")
+            if detector.default_threshold is not None:
+                calibration = calibration.with_physical_threshold(detector.default_threshold)
             seconds = time.monotonic() - started
             sidecar = _sidecar(job, inputs, detector, calibration, stats, seconds)
             write_sidecar(tmp_side, sidecar)
@@ -169,6 +188,46 @@ def fit_model_to_file(
     return card
 
 
+PROMPT_FIELDS = ("prompt", "negative", "checkpoint")
+FUSE_PREFIX = "fuse."
+
+
+def build_detector(job: ScoreJob) -> Detector:
+    """The detector of ``job``: its method with the prompt fields routed into its parameters, wrapped
+    in a :class:`~backend.detectors.fusion.FusedDetector` when ``job.fuse`` is set.
+
+    Raises:
+        MethodError: unknown method, a prompt method without a prompt, or a bad fusion.
+        InputError: bad parameters.
+    """
+    from .detectors import METHODS
+    from .detectors.fusion import FusedDetector
+
+    params = {k: v for k, v in job.params.items() if not k.startswith(FUSE_PREFIX)}
+    fuse_params = {k[len(FUSE_PREFIX) :]: v for k, v in job.params.items() if k.startswith(FUSE_PREFIX)}
+    fields = METHODS[job.method].Config().to_dict() if job.method in METHODS else {}
+    for key in PROMPT_FIELDS:
+        value = str(getattr(job, key) or "").strip()
+        if not value:
+            continue
+        if key in fields:
+            params.setdefault(key, value)
+        else:
+            log.warning("Method %s takes no %s: %r is ignored.", job.method, key, value)
+    cls = METHODS.get(job.method)
+    if cls is not None and cls.uses_prompt and not str(params.get("prompt", "")).strip():
+        raise MethodError(
+            f"Method {job.method} needs a prompt: give --prompt TEXT (in QGIS, the Prompt box or PROMPT)"
+            f"{cls.prompt_hint}."
+        )
+    detector = create_detector(job.method, params)
+    if not job.fuse:
+        if fuse_params:
+            raise MethodError("fuse.* parameters apply to the --fuse method: name one, or leave them out.")
+        return detector
+    return FusedDetector(detector, create_detector(job.fuse, fuse_params))
+
+
 def _prepare_for(detector: Detector, job: ScoreJob) -> _Inputs:
     """Inspect the inputs, then tell the detector their layout (which may make it a pair method)."""
     inputs = prepare_inputs(job, any_reference_bands=True)
@@ -197,6 +256,9 @@ def input_layout(inputs: _Inputs, device: str) -> InputLayout:
         target_date=first_date(inputs.targets),
         reference_date=first_date(inputs.references),
         device=device,
+        target_band_names=tuple(tuple(i.descriptions) for i in inputs.targets),
+        grid_shape=(inputs.grid.height, inputs.grid.width),
+        pixel_size_m=pixel_size_m(inputs.grid),
     )
 
 
@@ -325,9 +387,10 @@ def _sidecar(job, inputs, detector, calibration, stats, seconds) -> dict[str, An
         "format": "raresight-score/1",
         "software": {"name": "raresight", "version": __version__},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "method": detector.name,
+        "method": f"{job.method}+{job.fuse}" if job.fuse else detector.name,
         "parameters": detector.config.to_dict(),
-        "score_meaning": detector.summary + " Higher = more anomalous; NaN = no data.",
+        "fuse": job.fuse or None,
+        "score_meaning": detector.score_meaning,
         "inputs": {
             "targets": [i.to_dict() for i in inputs.targets],
             "references": [i.to_dict() for i in inputs.references],
@@ -339,6 +402,7 @@ def _sidecar(job, inputs, detector, calibration, stats, seconds) -> dict[str, An
         "calibration": calibration.to_dict(),
         "default_false_alarm_rate": calibration.default_false_alarm_rate,
         "default_threshold": calibration.default_threshold,
+        "default_threshold_source": calibration.default_threshold_source,
         "statistics": {
             **stats,
             "seconds": round(seconds, 3),
@@ -349,5 +413,5 @@ def _sidecar(job, inputs, detector, calibration, stats, seconds) -> dict[str, An
 
 def _fit_data_name(detector, inputs) -> str:
     if not detector.scores_single_input:
-        return "target and reference pairs"
+        return "target and reference pairs" if inputs.references else "target"
     return "reference (held-out cells excluded)" if inputs.references else "target"

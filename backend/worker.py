@@ -18,9 +18,12 @@ Replies, all tagged with the request's ``id``::
 Operations (``args`` keys in brackets are optional):
 
 - ``hello``: versions, the device, and the method list (as ``raresight methods --json``).
-- ``score``: ``targets``, [``references``, ``method``, ``params``, ``prompt``, ``tile_size``,
-  ``overlap``, ``device``], ``output`` -> the sidecar plus ``output``. A generative method reuses a
-  saved model with ``params["model"]``; without ``method``, that model's card names the method.
+- ``score``: ``targets``, [``references``, ``method``, ``params``, ``prompt``, ``negative``,
+  ``checkpoint``, ``fuse``, ``tile_size``, ``overlap``, ``device``], ``output`` -> the sidecar plus
+  ``output``. A generative method reuses a saved model with ``params["model"]``; without ``method``,
+  that model's card names the method. ``prompt``, ``negative`` and ``checkpoint`` reach prompt
+  methods as parameters (other methods ignore them with a warning); ``fuse`` names an anomaly
+  method to combine with the prompt method (as ``raresight score --fuse``).
 - ``fit``: the fields of ``score`` (``method`` ``diffusion`` by default), ``output`` the model file
   (``.safetensors``) -> ``output`` and ``card`` (also written beside it as ``<output>.json``).
 - ``polygonize``: ``score``, ``output``, [``false_alarm_rate`` | ``threshold``, ``min_area_m2``,
@@ -59,6 +62,8 @@ log = logging.getLogger("raresight")
 
 #: Progress replies are sent at most this often (seconds), plus on every stage change.
 PROGRESS_INTERVAL_S = 0.1
+#: Loggers whose warnings reach the client: the command's own and every backend module's.
+FORWARDED_LOGGERS = ("raresight", "backend")
 
 
 class _Channel:
@@ -188,7 +193,6 @@ def _devices() -> list[str]:
 
 def _score_job(args: dict, default_method: str):
     """The :class:`ScoreJob` of a ``score`` or ``fit`` request."""
-    from .detectors import METHODS
     from .detectors.generative import model_method
     from .scoring import ScoreJob
 
@@ -198,12 +202,6 @@ def _score_job(args: dict, default_method: str):
     if model is not None and not isinstance(model, str):
         raise InputError(f"Parameter 'model' must be a file path, got {type(model).__name__}.")
     method = _args_get(args, "method", str, "") or (model_method(model) if model else default_method)
-    prompt = _args_get(args, "prompt", str, "").strip()
-    if prompt:
-        if method in METHODS and METHODS[method].uses_prompt:
-            params.setdefault("prompt", prompt)
-        else:
-            log.warning("Method %s takes no prompt: the prompt %r is ignored.", method, prompt)
     job = ScoreJob(
         targets=tuple(str(p) for p in targets),
         references=tuple(str(p) for p in _args_get(args, "references", list, [])),
@@ -212,6 +210,10 @@ def _score_job(args: dict, default_method: str):
         tile_size_px=_args_get(args, "tile_size", int, 512),
         overlap_px=_args_get(args, "overlap", int, 32),
         device=_args_get(args, "device", str, "auto"),
+        prompt=_args_get(args, "prompt", str, "").strip(),
+        negative=_args_get(args, "negative", str, "").strip(),
+        checkpoint=_args_get(args, "checkpoint", str, "").strip(),
+        fuse=_args_get(args, "fuse", str, "").strip(),
     )
     if not 16 <= job.tile_size_px <= 8192 or not 0 <= job.overlap_px <= job.tile_size_px // 2:
         raise InputError(
@@ -330,8 +332,9 @@ class Worker:
         self._runner = threading.Thread(target=self._run_queue, name="raresight-runner", daemon=True)
 
     def serve(self) -> int:
-        logger = logging.getLogger("raresight")
-        logger.addHandler(self._forwarder)
+        loggers = [logging.getLogger(name) for name in FORWARDED_LOGGERS]
+        for logger in loggers:
+            logger.addHandler(self._forwarder)
         self._runner.start()
         try:
             for line in self._requests:
@@ -341,7 +344,8 @@ class Worker:
             self._cancel_all()
             self._queue.put(None)
             self._runner.join(timeout=30)
-            logger.removeHandler(self._forwarder)
+            for logger in loggers:
+                logger.removeHandler(self._forwarder)
         return 0
 
     def _cancel_all(self) -> None:

@@ -4,12 +4,12 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock.py" line="266"/>
+        <location filename="../plugin/dock.py" line="299"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="218"/>
+        <location filename="../plugin/dock.py" line="251"/>
         <source> px</source>
         <translation> px</translation>
     </message>
@@ -20,9 +20,14 @@
         <translation>&amp;RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="335"/>
+        <location filename="../plugin/dock.py" line="375"/>
         <source>(needs a reference)</source>
         <translation>(nécessite une image de référence)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="712"/>
+        <source>(the method's physical threshold is {threshold:.4g})</source>
+        <translation>(le seuil physique de la méthode est {threshold:.4g})</translation>
     </message>
     <message>
         <location filename="../plugin/layers.py" line="56"/>
@@ -30,99 +35,119 @@
         <translation>Une couche choisie n'est pas valide : vérifiez que sa source existe toujours.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="152"/>
+        <location filename="../plugin/dock.py" line="159"/>
         <source>A co-registered image of the same date, e.g. SAR; it is aligned onto the first image's grid.</source>
         <translation>Une image coregistrée de la même date, par ex. SAR ; elle est alignée sur la grille de la première image.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="189"/>
+        <location filename="../plugin/dock.py" line="192"/>
+        <source>A local open_clip checkpoint for the CLIP methods. Empty: the default model card's weights (downloaded on first use, checksum verified).</source>
+        <translation>Un checkpoint open_clip local pour les méthodes CLIP. Vide : les poids de la fiche de modèle par défaut (téléchargés à la première utilisation, somme de contrôle vérifiée).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="222"/>
         <source>A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly.</source>
         <translation>Un modèle enregistré par « Entraîner le modèle » (.safetensors) ou exporté en ONNX (.onnx). Vide : chaque détection entraîne un modèle à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="155"/>
+        <location filename="../plugin/dock.py" line="162"/>
         <source>A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself.</source>
         <translation>Une image de référence normale (avant l'événement ou d'archive), dans le même ordre que les images ; sans référence, la méthode apprend la normalité à partir de l'image elle-même.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="212"/>
+        <location filename="../plugin/dock.py" line="245"/>
         <source>Advanced settings</source>
         <translation>Paramètres avancés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="670"/>
+        <location filename="../plugin/dock.py" line="747"/>
         <source>Anomalies</source>
         <translation>Anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="670"/>
+        <location filename="../plugin/dock.py" line="747"/>
         <source>Anomalies (false-alarm rate {rate:.1e})</source>
         <translation>Anomalies (taux de fausses alarmes {rate:.1e})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="387"/>
-        <location filename="../plugin/processing/algorithms.py" line="432"/>
+        <location filename="../plugin/processing/algorithms.py" line="434"/>
+        <location filename="../plugin/processing/algorithms.py" line="479"/>
         <source>Anomaly polygons</source>
         <translation>Polygones d'anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="233"/>
+        <location filename="../plugin/processing/algorithms.py" line="275"/>
         <source>Anomaly score</source>
         <translation>Score d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="565"/>
+        <location filename="../plugin/dock.py" line="636"/>
         <source>Anomaly score ({method})</source>
         <translation>Score d'anomalie ({method})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="220"/>
+        <location filename="../plugin/dock.py" line="253"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="233"/>
+        <location filename="../plugin/dock.py" line="266"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="86"/>
+        <location filename="../plugin/dock.py" line="93"/>
         <source>Backend stopped</source>
         <translation>Moteur arrêté</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="90"/>
+        <location filename="../plugin/dock.py" line="97"/>
         <source>Backend unavailable</source>
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="374"/>
+        <location filename="../plugin/dock.py" line="423"/>
         <source>Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}</source>
         <translation>Moteur : RareSight {version}, Python {python}, GDAL {gdal} ; {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="275"/>
-        <location filename="../plugin/dock.py" line="356"/>
+        <location filename="../plugin/dock.py" line="308"/>
+        <location filename="../plugin/dock.py" line="405"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="360"/>
+        <location filename="../plugin/dock.py" line="409"/>
         <source>Backend: starting...</source>
         <translation>Moteur : démarrage...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="366"/>
+        <location filename="../plugin/dock.py" line="415"/>
         <source>Backend: unavailable ({title})</source>
         <translation>Moteur : indisponible ({title})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="220"/>
+        <location filename="../plugin/dock.py" line="196"/>
+        <source>CLIP checkpoint</source>
+        <translation>Checkpoint CLIP</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="234"/>
+        <source>CLIP checkpoint (CLIP methods only)</source>
+        <translation>Checkpoint CLIP (méthodes CLIP uniquement)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="189"/>
+        <source>CLIP checkpoints (*.safetensors *.pt *.pth *.bin);;All files (*)</source>
+        <translation>Checkpoints CLIP (*.safetensors *.pt *.pth *.bin);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="253"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="372"/>
+        <location filename="../plugin/dock.py" line="421"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
     </message>
@@ -132,136 +157,156 @@
         <translation>Étalonnage : {source}, {n} échantillons normaux ; les pixels au niveau ou au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="241"/>
+        <location filename="../plugin/dock.py" line="274"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="84"/>
+        <location filename="../plugin/dock.py" line="91"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="730"/>
+        <location filename="../plugin/dock.py" line="807"/>
         <source>Cancelled; nothing was added.</source>
         <translation>Annulé ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="711"/>
+        <location filename="../plugin/dock.py" line="788"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="560"/>
-        <location filename="../plugin/dock.py" line="569"/>
-        <location filename="../plugin/dock.py" line="674"/>
+        <location filename="../plugin/dock.py" line="631"/>
+        <location filename="../plugin/dock.py" line="640"/>
+        <location filename="../plugin/dock.py" line="751"/>
         <source>Cannot add the result</source>
         <translation>Impossible d'ajouter le résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="407"/>
+        <location filename="../plugin/dock.py" line="456"/>
         <source>Cannot create the output folder {folder}: {reason}</source>
         <translation>Impossible de créer le dossier de sortie {folder} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="485"/>
-        <location filename="../plugin/dock.py" line="503"/>
+        <location filename="../plugin/dock.py" line="556"/>
+        <location filename="../plugin/dock.py" line="574"/>
         <source>Cannot start</source>
         <translation>Impossible de démarrer</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="230"/>
+        <location filename="../plugin/dock.py" line="263"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="187"/>
+        <location filename="../plugin/dock.py" line="190"/>
+        <source>Choose a CLIP checkpoint</source>
+        <translation>Choisir un checkpoint CLIP</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="220"/>
         <source>Choose a saved model</source>
         <translation>Choisir un modèle enregistré</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="395"/>
+        <location filename="../plugin/dock.py" line="444"/>
         <source>Choose the image to analyse first.</source>
         <translation>Choisissez d'abord l'image à analyser.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="239"/>
-        <location filename="../plugin/processing/algorithms.py" line="170"/>
+        <location filename="../plugin/dock.py" line="204"/>
+        <source>Combine with anomaly method</source>
+        <translation>Combiner avec la méthode d'anomalie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="242"/>
+        <source>Combine with anomaly method (prompt methods only)</source>
+        <translation>Combiner avec la méthode d'anomalie (méthodes à invite uniquement)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="272"/>
+        <location filename="../plugin/processing/algorithms.py" line="187"/>
         <source>Detect anomalies</source>
         <translation>Détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="93"/>
+        <location filename="../plugin/dock.py" line="100"/>
         <source>Detection failed</source>
         <translation>Échec de la détection</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="543"/>
+        <location filename="../plugin/dock.py" line="614"/>
         <source>Detection finished</source>
         <translation>Détection terminée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="232"/>
-        <location filename="../plugin/processing/algorithms.py" line="225"/>
-        <location filename="../plugin/processing/algorithms.py" line="323"/>
+        <location filename="../plugin/dock.py" line="265"/>
+        <location filename="../plugin/processing/algorithms.py" line="267"/>
+        <location filename="../plugin/processing/algorithms.py" line="370"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="259"/>
+        <location filename="../plugin/dock.py" line="292"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="267"/>
+        <location filename="../plugin/dock.py" line="300"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="269"/>
-        <location filename="../plugin/processing/algorithms.py" line="402"/>
+        <location filename="../plugin/dock.py" line="302"/>
+        <location filename="../plugin/processing/algorithms.py" line="449"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="626"/>
+        <location filename="../plugin/dock.py" line="699"/>
         <source>False-alarm rate {rate:.1e} (no score layer selected)</source>
         <translation>Taux de fausses alarmes {rate:.1e} (aucune couche de score sélectionnée)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="635"/>
+        <location filename="../plugin/dock.py" line="708"/>
         <source>False-alarm rate {rate:.1e}: showing scores &gt;= {threshold:.4g}</source>
         <translation>Taux de fausses alarmes {rate:.1e} : affichage des scores &gt;= {threshold:.4g}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="207"/>
+        <location filename="../plugin/dock.py" line="240"/>
         <source>Folder where score rasters and polygons are written (kept after QGIS closes).</source>
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="220"/>
+        <location filename="../plugin/dock.py" line="253"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="372"/>
+        <location filename="../plugin/dock.py" line="421"/>
         <source>GPU (CUDA) available</source>
         <translation>GPU (CUDA) disponible</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="97"/>
+        <location filename="../plugin/processing/algorithms.py" line="113"/>
         <source>Give at least one target raster.</source>
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="146"/>
+        <location filename="../plugin/dock.py" line="153"/>
         <source>Image (e.g. optical)</source>
         <translation>Image (par ex. optique)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="140"/>
+        <location filename="../plugin/dock.py" line="147"/>
         <source>Inputs</source>
         <translation>Entrées</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="200"/>
+        <source>Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed).</source>
+        <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
     </message>
     <message>
         <location filename="../plugin/layers.py" line="69"/>
@@ -274,40 +319,40 @@
         <translation>La couche {name} n'a pas pu être écrite dans un GeoTIFF temporaire (erreur {code}).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="253"/>
+        <location filename="../plugin/processing/algorithms.py" line="295"/>
         <source>MODEL applies to the generative methods ({methods}), not {method}.</source>
         <translation>MODEL s’applique aux méthodes génératives ({methods}), pas à {method}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="161"/>
-        <location filename="../plugin/dock.py" line="170"/>
-        <location filename="../plugin/processing/algorithms.py" line="200"/>
-        <location filename="../plugin/processing/algorithms.py" line="314"/>
+        <location filename="../plugin/dock.py" line="168"/>
+        <location filename="../plugin/dock.py" line="177"/>
+        <location filename="../plugin/processing/algorithms.py" line="220"/>
+        <location filename="../plugin/processing/algorithms.py" line="361"/>
         <source>Method</source>
         <translation>Méthode</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="228"/>
+        <location filename="../plugin/processing/algorithms.py" line="270"/>
         <source>Method parameters (KEY=VALUE, e.g. fit_fraction=0.5)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. fit_fraction=0.5)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="319"/>
+        <location filename="../plugin/processing/algorithms.py" line="366"/>
         <source>Method parameters (KEY=VALUE, e.g. steps=600)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. steps=600)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="176"/>
+        <location filename="../plugin/dock.py" line="209"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters).</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules (voir les paramètres de chaque méthode).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="340"/>
+        <location filename="../plugin/dock.py" line="389"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules. Valeurs par défaut : {defaults}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="470"/>
+        <location filename="../plugin/dock.py" line="541"/>
         <source>Method {method} has no model to train: choose a generative method (diffusion, flow).</source>
         <translation>La méthode {method} n’a pas de modèle à entraîner : choisissez une méthode générative (diffusion, flow).</translation>
     </message>
@@ -317,57 +362,72 @@
         <translation>Méthode : {method}. {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="271"/>
+        <location filename="../plugin/dock.py" line="304"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="413"/>
+        <location filename="../plugin/processing/algorithms.py" line="460"/>
         <source>Minimum area (m²)</source>
         <translation>Surface minimale (m²)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="201"/>
+        <location filename="../plugin/dock.py" line="234"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="332"/>
+        <location filename="../plugin/processing/algorithms.py" line="379"/>
         <source>Model card (JSON)</source>
         <translation>Fiche du modèle (JSON)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="329"/>
+        <location filename="../plugin/processing/algorithms.py" line="376"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="531"/>
+        <location filename="../plugin/dock.py" line="602"/>
         <source>Model trained</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="523"/>
+        <location filename="../plugin/dock.py" line="594"/>
         <source>Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it.</source>
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="632"/>
+        <location filename="../plugin/dock.py" line="185"/>
+        <source>Negative prompt</source>
+        <translation>Invite négative</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="228"/>
+        <source>Negative prompt (CLIP methods only)</source>
+        <translation>Invite négative (méthodes CLIP uniquement)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="706"/>
         <source>No calibration found beside this score layer.</source>
         <translation>Aucun étalonnage trouvé à côté de cette couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="435"/>
+        <location filename="../plugin/dock.py" line="360"/>
+        <source>None</source>
+        <translation>Aucune</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/algorithms.py" line="482"/>
         <source>Number of polygons</source>
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="209"/>
+        <location filename="../plugin/dock.py" line="242"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="180"/>
+        <location filename="../plugin/dock.py" line="213"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
@@ -377,33 +437,33 @@
         <translation>Les paramètres s’écrivent en paires CLÉ=VALEUR, par ex. fit_fraction=0.5 ; reçu : {item}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="682"/>
+        <location filename="../plugin/dock.py" line="759"/>
         <source>Polygons exported</source>
         <translation>Polygones exportés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="172"/>
+        <location filename="../plugin/dock.py" line="179"/>
         <source>Prompt</source>
         <translation>Invite textuelle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="204"/>
+        <location filename="../plugin/processing/algorithms.py" line="224"/>
         <source>Prompt (prompt methods only)</source>
         <translation>Invite textuelle (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="228"/>
+        <location filename="../plugin/dock.py" line="261"/>
         <source>Python interpreter of the backend environment (default: the .venv inside the plugin folder).</source>
         <translation>Interpréteur Python de l'environnement du moteur (par défaut : le .venv du dossier de l'extension).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="570"/>
-        <location filename="../plugin/dock.py" line="675"/>
+        <location filename="../plugin/dock.py" line="641"/>
+        <location filename="../plugin/dock.py" line="752"/>
         <source>QGIS cannot read {path}.</source>
         <translation>QGIS ne peut pas lire {path}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="112"/>
+        <location filename="../plugin/dock.py" line="119"/>
         <location filename="../plugin/processing/provider.py" line="21"/>
         <source>RareSight</source>
         <translation>RareSight</translation>
@@ -414,23 +474,23 @@
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="735"/>
+        <location filename="../plugin/dock.py" line="812"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="186"/>
-        <location filename="../plugin/processing/algorithms.py" line="212"/>
+        <location filename="../plugin/dock.py" line="219"/>
+        <location filename="../plugin/processing/algorithms.py" line="254"/>
         <source>RareSight models (*.safetensors *.onnx)</source>
         <translation>Modèles RareSight (*.safetensors *.onnx)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="329"/>
+        <location filename="../plugin/processing/algorithms.py" line="376"/>
         <source>RareSight models (*.safetensors)</source>
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="361"/>
+        <location filename="../plugin/dock.py" line="410"/>
         <source>RareSight: checking the backend</source>
         <translation>RareSight : vérification du moteur</translation>
     </message>
@@ -445,32 +505,32 @@
         <translation>RareSight : détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="489"/>
+        <location filename="../plugin/dock.py" line="560"/>
         <source>RareSight: detecting anomalies</source>
         <translation>RareSight : détection des anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="657"/>
+        <location filename="../plugin/dock.py" line="734"/>
         <source>RareSight: exporting polygons</source>
         <translation>RareSight : export des polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="507"/>
+        <location filename="../plugin/dock.py" line="578"/>
         <source>RareSight: training a model</source>
         <translation>RareSight : entraînement d’un modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="148"/>
+        <location filename="../plugin/dock.py" line="155"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="306"/>
+        <location filename="../plugin/processing/algorithms.py" line="353"/>
         <source>Reference rasters (learn the targets given these)</source>
         <translation>Rasters de référence (apprendre les cibles sachant ceux-ci)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="192"/>
+        <location filename="../plugin/processing/algorithms.py" line="212"/>
         <source>Reference rasters (normal, same order)</source>
         <translation>Rasters de référence (normaux, même ordre)</translation>
     </message>
@@ -480,47 +540,47 @@
         <translation>Référence : {refs}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="250"/>
+        <location filename="../plugin/dock.py" line="283"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="209"/>
+        <location filename="../plugin/processing/algorithms.py" line="251"/>
         <source>Saved model (generative methods only)</source>
         <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="268"/>
+        <location filename="../plugin/dock.py" line="301"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="544"/>
+        <location filename="../plugin/dock.py" line="615"/>
         <source>Score layer {name} added; move the false-alarm rate slider to restyle it.</source>
         <translation>Couche de score {name} ajoutée ; déplacez le curseur du taux de fausses alarmes pour modifier son style.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="398"/>
+        <location filename="../plugin/processing/algorithms.py" line="445"/>
         <source>Score raster</source>
         <translation>Raster de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="436"/>
+        <location filename="../plugin/processing/algorithms.py" line="483"/>
         <source>Score threshold</source>
         <translation>Seuil de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="173"/>
-        <source>Scores every pixel of the target raster(s) for how anomalous it is and writes a float32 score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. MODEL (generative methods only) reuses a model saved by Train a generative model (or its ONNX export) instead of training one on the fly; without METHOD, the model's card names it.</source>
-        <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio, gauss-ref, diffusion ou flow. Le modèle (MODEL, méthodes génératives uniquement) réutilise un modèle enregistré par « Entraîner un modèle génératif » (ou son export ONNX) au lieu d'en entraîner un à la volée ; sans METHOD, la fiche du modèle désigne la méthode.</translation>
+        <location filename="../plugin/processing/algorithms.py" line="190"/>
+        <source>Scores every pixel of the target raster(s) for how anomalous it is and writes a float32 score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. MODEL (generative methods only) reuses a model saved by Train a generative model (or its ONNX export) instead of training one on the fly; without METHOD, the model's card names it. Prompt methods (spectral, CLIP) take PROMPT (e.g. flood), CLIP methods also NEGATIVE (what it is not) and CHECKPOINT (a local open_clip checkpoint); FUSE combines a prompt method with an anomaly method (anomalous and like the prompt, default threshold 0.5).</source>
+        <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio, gauss-ref, diffusion ou flow. Le modèle (MODEL, méthodes génératives uniquement) réutilise un modèle enregistré par « Entraîner un modèle génératif » (ou son export ONNX) au lieu d'en entraîner un à la volée ; sans METHOD, la fiche du modèle désigne la méthode. Les méthodes à invite (spectral, CLIP) prennent une invite (PROMPT, par ex. flood), les méthodes CLIP aussi une invite négative (NEGATIVE, ce que la cible n'est pas) et un checkpoint (CHECKPOINT, un checkpoint open_clip local) ; FUSE combine une méthode à invite avec une méthode d'anomalie (anormal et conforme à l'invite, seuil par défaut 0,5).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="147"/>
+        <location filename="../plugin/dock.py" line="154"/>
         <source>Second image (e.g. SAR, optional)</source>
         <translation>Seconde image (par ex. SAR, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="149"/>
+        <location filename="../plugin/dock.py" line="156"/>
         <source>Second reference (optional)</source>
         <translation>Seconde référence (facultative)</translation>
     </message>
@@ -530,7 +590,7 @@
         <translation>Afficher le panneau RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="422"/>
+        <location filename="../plugin/processing/algorithms.py" line="469"/>
         <source>Simplification tolerance (m)</source>
         <translation>Tolérance de simplification (m)</translation>
     </message>
@@ -540,17 +600,17 @@
         <translation>Logiciel : RareSight {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="100"/>
+        <location filename="../plugin/processing/algorithms.py" line="116"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="299"/>
+        <location filename="../plugin/processing/algorithms.py" line="346"/>
         <source>Target rasters (normal imagery to learn)</source>
         <translation>Rasters cibles (imagerie normale à apprendre)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="186"/>
+        <location filename="../plugin/processing/algorithms.py" line="206"/>
         <source>Target rasters (one date)</source>
         <translation>Rasters cibles (une seule date)</translation>
     </message>
@@ -560,132 +620,152 @@
         <translation>Cibles : {targets}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="90"/>
+        <location filename="../plugin/dock.py" line="97"/>
         <source>The backend could not be started. Set its Python interpreter under Advanced settings, or run scripts/setup.sh in the plugin folder. Details: {details}</source>
         <translation>Le moteur n'a pas pu être démarré. Définissez son interpréteur Python dans les Paramètres avancés, ou exécutez scripts/setup.sh dans le dossier de l'extension. Détails : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="86"/>
+        <location filename="../plugin/dock.py" line="93"/>
         <source>The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend. Details: {details}</source>
         <translation>Le processus du moteur s'est arrêté de manière inattendue ; rien n'a été ajouté. La prochaine exécution démarrera un nouveau moteur. Détails : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="93"/>
+        <location filename="../plugin/dock.py" line="100"/>
         <source>The backend refused the request ({kind}): {details}</source>
         <translation>Le moteur a refusé la requête ({kind}) : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="150"/>
+        <location filename="../plugin/processing/algorithms.py" line="88"/>
+        <source>The checkpoint file {path} does not exist.</source>
+        <translation>Le fichier de checkpoint {path} n'existe pas.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="507"/>
+        <source>The checkpoint file {path} does not exist: choose another one, or clear it.</source>
+        <translation>Le fichier de checkpoint {path} n'existe pas : choisissez-en un autre, ou videz le champ.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="157"/>
         <source>The image to search for anomalies (the event date).</source>
         <translation>L'image dans laquelle rechercher les anomalies (date de l'événement).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="247"/>
+        <location filename="../plugin/processing/algorithms.py" line="289"/>
         <source>The model file {path} does not exist.</source>
         <translation>Le fichier de modèle {path} n’existe pas.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="439"/>
+        <location filename="../plugin/dock.py" line="488"/>
         <source>The model file {path} does not exist: choose another one, or clear it to train on the fly.</source>
         <translation>Le fichier de modèle {path} n’existe pas : choisissez-en un autre, ou videz le champ pour entraîner à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="339"/>
+        <location filename="../plugin/processing/algorithms.py" line="386"/>
         <source>The model is written as safetensors: give an output ending in .safetensors.</source>
         <translation>Le modèle est écrit au format safetensors : indiquez une sortie se terminant par .safetensors.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="413"/>
+        <location filename="../plugin/dock.py" line="462"/>
         <source>The output folder {folder} is not writable: choose another one.</source>
         <translation>Le dossier de sortie {folder} n'est pas accessible en écriture : choisissez-en un autre.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="445"/>
+        <location filename="../plugin/processing/algorithms.py" line="492"/>
         <source>The polygons are written as a GeoPackage: give an output ending in .gpkg.</source>
         <translation>Les polygones sont écrits au format GeoPackage : indiquez une sortie se terminant par .gpkg.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="84"/>
+        <location filename="../plugin/dock.py" line="91"/>
         <source>The run was cancelled; nothing was added.</source>
         <translation>L'exécution a été annulée ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="441"/>
+        <location filename="../plugin/processing/algorithms.py" line="488"/>
         <source>The score raster is not a valid raster layer.</source>
         <translation>Le raster de score n'est pas une couche raster valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="561"/>
+        <location filename="../plugin/dock.py" line="632"/>
         <source>The score's calibration is unreadable: {reason}</source>
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="235"/>
+        <location filename="../plugin/processing/algorithms.py" line="277"/>
         <source>Threshold at the default false-alarm rate</source>
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="231"/>
+        <location filename="../plugin/dock.py" line="264"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="217"/>
+        <location filename="../plugin/processing/algorithms.py" line="259"/>
         <source>Tile size (px)</source>
         <translation>Taille des tuiles (px)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="284"/>
+        <location filename="../plugin/processing/algorithms.py" line="331"/>
         <source>Train a generative model</source>
         <translation>Entraîner un modèle génératif</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="193"/>
+        <location filename="../plugin/dock.py" line="226"/>
         <source>Train model…</source>
         <translation>Entraîner le modèle…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="195"/>
+        <location filename="../plugin/dock.py" line="228"/>
         <source>Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections.</source>
         <translation>Entraîne le modèle de la méthode sur la ou les images choisies, sachant les références si elles sont indiquées, l’enregistre dans le dossier de sortie et l’utilise pour les détections suivantes.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="517"/>
+        <location filename="../plugin/dock.py" line="588"/>
         <source>Training failed</source>
         <translation>Échec de l’entraînement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="344"/>
+        <location filename="../plugin/processing/algorithms.py" line="391"/>
         <source>Training writes a new model: leave model= out of the parameters.</source>
         <translation>L’entraînement écrit un nouveau modèle : retirez model= des paramètres.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="287"/>
+        <location filename="../plugin/processing/algorithms.py" line="334"/>
         <source>Trains the model of a generative method (diffusion or flow) on the target raster(s), without labels, and saves it as a .safetensors file with its model card beside it (&lt;file&gt;.json). With reference rasters, the model learns the targets given the references (post given pre). Give the file to Detect anomalies as MODEL to score without training again. PARAMETERS takes the method's KEY=VALUE pairs (e.g. steps=600, time_budget_s=60).</source>
         <translation>Entraîne sans étiquettes le modèle d'une méthode générative (diffusion ou flow) sur le ou les rasters cibles et l'enregistre dans un fichier .safetensors, avec sa fiche à côté (&lt;fichier&gt;.json). Avec des rasters de référence, le modèle apprend les cibles sachant les références (après sachant avant). Donnez le fichier à « Détecter les anomalies » comme MODEL pour calculer le score sans nouvel entraînement. PARAMETERS accepte les paires CLÉ=VALEUR de la méthode (par ex. steps=600, time_budget_s=60).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="390"/>
+        <location filename="../plugin/processing/algorithms.py" line="437"/>
         <source>Turns a RareSight score raster into polygons: one feature per connected region whose score reaches the threshold of the chosen false-alarm rate (from the score's sidecar calibration), with area_m2, max_score, mean_score, method and threshold. Written as a GeoPackage in the raster's CRS.</source>
         <translation>Convertit un raster de score RareSight en polygones : une entité par région connexe dont le score atteint le seuil du taux de fausses alarmes choisi (d'après l'étalonnage du fichier annexe du score), avec les champs area_m2, max_score, mean_score, method et threshold. Écrit au format GeoPackage dans le SCR du raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="169"/>
+        <location filename="../plugin/dock.py" line="183"/>
+        <source>What the target is not; CLIP methods score the prompt against it. Optional.</source>
+        <translation>Ce que la cible n'est pas ; les méthodes CLIP opposent l'invite à ce texte. Facultatif.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="176"/>
         <source>What you are looking for; used by prompt methods only.</source>
         <translation>Ce que vous recherchez ; utilisé uniquement par les méthodes à invite.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="174"/>
+        <location filename="../plugin/dock.py" line="181"/>
+        <source>e.g. dry fields, river in its bed</source>
+        <translation>par ex. champs secs, rivière dans son lit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="207"/>
         <source>e.g. fit_fraction=0.5</source>
         <translation>par ex. fit_fraction=0.5</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="168"/>
+        <location filename="../plugin/dock.py" line="175"/>
         <source>e.g. flooded area</source>
         <translation>par ex. zone inondée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="342"/>
+        <location filename="../plugin/dock.py" line="391"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -695,12 +775,12 @@
         <translation>aucune (ajustement sur la cible elle-même)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="360"/>
+        <location filename="../plugin/processing/algorithms.py" line="407"/>
         <source>{method} model of {bands} band(s), {condition} conditioning: {steps} steps in {seconds:.1f} s.</source>
         <translation>Modèle {method} de {bands} bande(s), conditionnement {condition} : {steps} itérations en {seconds:.1f} s.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="683"/>
+        <location filename="../plugin/dock.py" line="760"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
     </message>

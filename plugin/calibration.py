@@ -25,6 +25,8 @@ class CalibrationTable:
     thresholds: tuple[float, ...]  # descending with ascending rates
     default_false_alarm_rate: float
     source: str
+    #: A method's physical default threshold (e.g. 0 for a spectral margin), None for most methods.
+    physical_threshold: float | None = None
 
     @classmethod
     def from_sidecar(cls, sidecar: dict) -> CalibrationTable:
@@ -32,11 +34,13 @@ class CalibrationTable:
         pairs = sorted(zip((float(a) for a in cal["false_alarm_rates"]), (float(t) for t in cal["thresholds"])))
         if len(pairs) < 2:
             raise ValueError("calibration table too short")
+        physical = cal.get("physical_threshold")
         return cls(
             tuple(a for a, _ in pairs),
             tuple(t for _, t in pairs),
             float(cal.get("default_false_alarm_rate", 1e-2)),
             str(cal.get("source", "")),
+            None if physical is None else float(physical),
         )
 
     @classmethod

@@ -54,8 +54,9 @@ from .layers import LayerError, layer_to_path, output_name, parse_params, remove
 from .tasks import BackendTask
 
 METHODS_FILE = Path(__file__).resolve().parents[1] / "resources" / "methods.json"
-#: The slider's range of false-alarm rates (log10) and its resolution.
-SLIDER_LOG10_RANGE = (-4.0, -1.0)
+#: The slider's range of false-alarm rates (log10; up to 0.5, the calibration table's top, so that
+#: the physical default of a prompt map, often a large share of the scene, fits) and its resolution.
+SLIDER_LOG10_RANGE = (-4.0, math.log10(0.5))
 SLIDER_STEPS_PER_DECADE = 20
 DEFAULT_RATE = 1e-2
 
@@ -75,6 +76,12 @@ def bundled_methods() -> list[dict]:
 def is_generative(method: dict) -> bool:
     """True for a method that can reuse a saved model (it takes a ``model`` parameter)."""
     return "model" in (method.get("parameters") or {})
+
+
+def takes(method: dict, parameter: str) -> bool:
+    """True for a prompt method whose parameters include ``parameter`` (``negative`` and
+    ``checkpoint`` mark the CLIP methods)."""
+    return bool(method.get("uses_prompt")) and parameter in (method.get("parameters") or {})
 
 
 def error_text(error: BackendError, failed_title: str | None = None) -> tuple[str, str]:
@@ -170,6 +177,34 @@ class RareSightDock(QgsDockWidget):
         mform.addRow(tr("Method"), self.method_combo)
         mform.addRow(self.method_help)
         mform.addRow(tr("Prompt"), self.prompt_edit)
+        self.negative_edit = QLineEdit()
+        self.negative_edit.setPlaceholderText(tr("e.g. dry fields, river in its bed"))
+        self.negative_edit.setToolTip(
+            tr("What the target is not; CLIP methods score the prompt against it. Optional.")
+        )
+        self.negative_label = QLabel(tr("Negative prompt"))
+        mform.addRow(self.negative_label, self.negative_edit)
+        self.checkpoint_widget = QgsFileWidget()
+        self.checkpoint_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.checkpoint_widget.setFilter(
+            tr("CLIP checkpoints (*.safetensors *.pt *.pth *.bin);;All files (*)")
+        )
+        self.checkpoint_widget.setDialogTitle(tr("Choose a CLIP checkpoint"))
+        self.checkpoint_widget.setToolTip(
+            tr(
+                "A local open_clip checkpoint for the CLIP methods. Empty: the default model card's weights (downloaded on first use, checksum verified)."
+            )
+        )
+        self.checkpoint_label = QLabel(tr("CLIP checkpoint"))
+        mform.addRow(self.checkpoint_label, self.checkpoint_widget)
+        self.fuse_combo = QComboBox()
+        self.fuse_combo.setToolTip(
+            tr(
+                "Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed)."
+            )
+        )
+        self.fuse_label = QLabel(tr("Combine with anomaly method"))
+        mform.addRow(self.fuse_label, self.fuse_combo)
         self.params_edit = QLineEdit()
         self.params_edit.setPlaceholderText(tr("e.g. fit_fraction=0.5"))
         self.params_edit.setToolTip(
@@ -322,6 +357,13 @@ class RareSightDock(QgsDockWidget):
         index = self.method_combo.findData(current)
         self.method_combo.setCurrentIndex(max(index, 0))
         self.method_combo.blockSignals(False)
+        fuse = self.fuse_combo.currentData() or ""
+        self.fuse_combo.clear()
+        self.fuse_combo.addItem(tr("None"), "")
+        for m in self.methods:
+            if not m.get("uses_prompt"):
+                self.fuse_combo.addItem(m["name"], m["name"])
+        self.fuse_combo.setCurrentIndex(max(self.fuse_combo.findData(fuse), 0))
         self._method_changed()
 
     def current_method(self) -> dict:
@@ -334,7 +376,16 @@ class RareSightDock(QgsDockWidget):
         if method.get("needs_reference"):
             text += " " + tr("(needs a reference)")
         self.method_help.setText(text)
-        self.prompt_edit.setEnabled(bool(method.get("uses_prompt")))
+        prompt = bool(method.get("uses_prompt"))
+        self.prompt_edit.setEnabled(prompt)
+        for widgets, shown in (
+            ((self.negative_label, self.negative_edit), takes(method, "negative")),
+            ((self.checkpoint_label, self.checkpoint_widget), takes(method, "checkpoint")),
+            ((self.fuse_label, self.fuse_combo), prompt),
+        ):
+            for widget in widgets:
+                widget.setVisible(shown)
+                widget.setEnabled(shown)
         names = ", ".join(f"{k}={v}" for k, v in (method.get("parameters") or {}).items())
         self.params_edit.setToolTip(
             tr(
@@ -442,6 +493,25 @@ class RareSightDock(QgsDockWidget):
             )
         return os.path.abspath(path)
 
+    def checkpoint_path(self) -> str:
+        """The CLIP checkpoint chosen for a CLIP method (absolute), or "" for the default.
+
+        Raises:
+            LayerError: the chosen checkpoint file does not exist.
+        """
+        if not self.checkpoint_widget.isEnabled():
+            return ""
+        path = self.checkpoint_widget.filePath().strip()
+        if not path:
+            return ""
+        if not os.path.isfile(path):
+            raise LayerError(
+                tr("The checkpoint file {path} does not exist: choose another one, or clear it.").format(
+                    path=path
+                )
+            )
+        return os.path.abspath(path)
+
     def request_args(self) -> dict:
         """The ``score`` request for the current choices (exports non-file layers first); a
         generative method gets the chosen saved model as its ``model`` parameter.
@@ -454,6 +524,9 @@ class RareSightDock(QgsDockWidget):
         if model:
             args["params"]["model"] = model
         args["prompt"] = self.prompt_edit.text().strip() if self.prompt_edit.isEnabled() else ""
+        args["negative"] = self.negative_edit.text().strip() if self.negative_edit.isEnabled() else ""
+        args["checkpoint"] = self.checkpoint_path()
+        args["fuse"] = (self.fuse_combo.currentData() or "") if self.fuse_combo.isEnabled() else ""
         args["output"] = output_name(folder, args["method"])
         return args
 
@@ -572,6 +645,8 @@ class RareSightDock(QgsDockWidget):
             )
             return None
         rate = self.position_to_rate(self.slider.value())
+        if table.physical_threshold is not None:  # start at the method's physical threshold
+            rate = table.default_false_alarm_rate
         styling.style_score_layer(layer, table, rate, sidecar)
         QgsProject.instance().addMapLayer(layer)
         self.score_combo.setLayer(layer)
@@ -627,15 +702,19 @@ class RareSightDock(QgsDockWidget):
             )
             return
         try:
-            threshold = styling.load_table(layer).threshold_for(rate)
+            table = styling.load_table(layer)
+            threshold = table.threshold_for(rate)
         except (OSError, ValueError, KeyError):
             self.threshold_label.setText(tr("No calibration found beside this score layer."))
             return
-        self.threshold_label.setText(
-            tr("False-alarm rate {rate:.1e}: showing scores >= {threshold:.4g}").format(
-                rate=rate, threshold=threshold
-            )
+        text = tr("False-alarm rate {rate:.1e}: showing scores >= {threshold:.4g}").format(
+            rate=rate, threshold=threshold
         )
+        if table.physical_threshold is not None:
+            text += " " + tr("(the method's physical threshold is {threshold:.4g})").format(
+                threshold=table.physical_threshold
+            )
+        self.threshold_label.setText(text)
 
     # -- polygons -------------------------------------------------------------------------------
 

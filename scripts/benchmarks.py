@@ -184,9 +184,10 @@ def main() -> None:
     load = plugin_load()
     text = render(rows, tp, command, load) + "\n"
     old = Path(args.output).read_text(encoding="utf-8") if Path(args.output).exists() else ""
-    start, end = "<!-- generative:start -->", "<!-- generative:end -->"
-    if start in old and end in old:  # the section of scripts/bench_generative.py is kept as it is
-        text += "\n" + old[old.index(start) : old.index(end) + len(end)] + "\n"
+    for name in ("generative", "prompts"):  # the sections of bench_generative.py, bench_prompts.py
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start in old and end in old:  # kept as they are
+            text += "\n" + old[old.index(start) : old.index(end) + len(end)] + "\n"
     Path(args.output).write_text(text, encoding="utf-8")
     (Path(args.output).with_suffix(".json")).write_text(json.dumps({"accuracy": rows, "throughput": tp}, indent=1))
     print(f"wrote {args.output}")

@@ -18,7 +18,7 @@ Environment (all optional except the two outputs, which default to the temp fold
     RARESIGHT_GUI_OUT       the dock's output folder (default: a new temp folder)
     RARESIGHT_ROOT          the plugin folder holding resources/sample (default: the loaded plugin's)
     RARESIGHT_GUI_TIMEOUT   seconds before the session gives up, reports and quits (default 120)
-    RARESIGHT_GUI_RATE      false-alarm rate for the slider (default 0.1, the slider's top)
+    RARESIGHT_GUI_RATE      false-alarm rate for the slider (default 0.1)
     RARESIGHT_GUI_METHOD    detector (default rx)
     RARESIGHT_GUI_PARAMS    method parameters for the dock (default ``fit_fraction=0.5``)
     RARESIGHT_GUI_IMAGES    ``s1`` (default), ``s2`` or ``s2+s1``

@@ -35,15 +35,23 @@ REQS=requirements-dev.txt
 [ -f "$REQS" ] || REQS=requirements.txt
 want="$(cat requirements.txt "$REQS" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  # torch: the CPU build unless RARESIGHT_TORCH=cuda. A wheel that pip's configured local sources
-  # already hold is taken first (no download); otherwise the PyTorch CPU index (about 200 MB instead
-  # of PyPI's multi-GB CUDA build). The requirements' pin then finds torch installed.
-  torch_pin="$(grep -E '^torch==' requirements.txt)"
-  if [ "${RARESIGHT_TORCH:-cpu}" != "cuda" ] && ! .venv/bin/python -c "import torch" 2>/dev/null; then
-    echo "setup: installing $torch_pin (CPU build)"
-    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-index "$torch_pin" 2>/dev/null \
-      || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "$torch_pin" \
-           --index-url https://download.pytorch.org/whl/cpu
+  # torch + torchvision (a pinned pair): the CPU build unless RARESIGHT_TORCH=cuda. The PyTorch CPU
+  # index is listed as an extra index so that its "+cpu" wheels win where it is reachable (a few
+  # hundred MB); without it, pip's configured sources give the CUDA build (about 5.5 GB, runs on
+  # the CPU too). The requirements' pins then find both installed.
+  pair=($(grep -E '^(torch|torchvision)==' requirements.txt))
+  if ! .venv/bin/python -c "import torch, torchvision, sys; sys.exit(torch.__version__.split('+')[0] != '${pair[0]#torch==}')" 2>/dev/null; then
+    echo "setup: installing ${pair[*]}"
+    if [ "${RARESIGHT_TORCH:-cpu}" = "cuda" ]; then
+      .venv/bin/python -m pip install -q --disable-pip-version-check "${pair[@]}"
+    else
+      cpu_index=https://download.pytorch.org/whl/cpu
+      extra=()
+      .venv/bin/python -c "import urllib.request as u; u.urlopen('$cpu_index/', timeout=10)" 2>/dev/null \
+        && extra=(--extra-index-url "$cpu_index") \
+        || echo "setup: $cpu_index is not reachable; taking torch from pip's configured sources"
+      .venv/bin/python -m pip install -q --disable-pip-version-check "${pair[@]}" "${extra[@]}"
+    fi
   fi
   echo "setup: installing Python packages ($REQS)"
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$REQS"

@@ -723,3 +723,16 @@ def test_usage_errors_exit_non_zero_without_traceback(tmp_path):
         assert res.returncode == 2, (args, res.stderr)
         assert "Traceback" not in res.stderr
         assert "usage:" in res.stderr
+
+
+def test_prompt_options_for_a_method_without_prompts_are_warnings(scene, tmp_path):
+    out = tmp_path / "rx.tif"
+    res = ok(run_cli("score", scene["post"], "-o", out, "--prompt", "flood", "--negative", "dry"))
+    assert "takes no prompt" in res.stderr and "takes no negative" in res.stderr
+    assert json.loads((tmp_path / "rx.tif.json").read_text())["default_threshold_source"] == "false-alarm-rate"
+
+
+def test_fuse_needs_a_prompt_method(scene, tmp_path):
+    line = assert_one_line_error(run_cli("score", scene["post"], "-o", tmp_path / "x.tif", "--fuse", "lrx"))
+    assert "takes no prompt" in line
+    assert listing(tmp_path) == sorted(os.listdir(tmp_path)) and not (tmp_path / "x.tif").exists()

@@ -383,3 +383,34 @@ def test_training_core_leaves_out_the_gaussian_outliers():
     assert core.sum() == pytest.approx(0.9 * valid.sum(), abs=2)
     with pytest.raises(InputError):
         create_detector("diffusion", {"fit_quantile": "0.3"})
+
+
+def test_conditional_gaussian_regression_from_streamed_moments():
+    """The pair models start from the conditional Gaussian: the regression of the modelled channels
+    on the conditioning ones, computed exactly from moments streamed over every fit pixel, leaves a
+    white residual uncorrelated with the conditioning."""
+    from backend.generative.data import Regression
+
+    rng = np.random.default_rng(1)
+    n = 4000
+    c_raw = rng.standard_normal((n, 3)) @ rng.standard_normal((3, 3)) + 5
+    x_raw = c_raw @ rng.standard_normal((3, 4)) + 0.3 * rng.standard_normal((n, 4)) + 2
+    moments = {k: MomentAccumulator() for k in ("x", "c", "joint")}
+    for part in np.array_split(np.arange(n), 7):  # streamed in blocks
+        moments["x"].add(x_raw[part])
+        moments["c"].add(c_raw[part])
+        moments["joint"].add(np.concatenate([x_raw[part], c_raw[part]], axis=1))
+    proj, cproj = Projection.fit(moments["x"], 4, tail=False), Projection.fit(moments["c"], 3, tail=False)
+    reg = Regression.from_moments(moments["joint"], proj, cproj)
+    z = (x_raw - proj.mean) @ proj.w
+    c = (c_raw - cproj.mean) @ cproj.w
+    r = reg.residual(z, c)
+    design = np.concatenate([c, np.ones((n, 1))], axis=1)
+    coef = np.linalg.lstsq(design, z, rcond=None)[0]
+    np.testing.assert_allclose(reg.coef, coef, atol=1e-8)
+    np.testing.assert_allclose(np.cov(r, rowvar=False, bias=True), np.eye(4), atol=2e-3)
+    np.testing.assert_allclose(r.T @ c / n, 0, atol=1e-8)
+    # the block form agrees with the sample form
+    zb = z.T.reshape(4, 40, 100).astype(np.float32)
+    cb = c.T.reshape(3, 40, 100).astype(np.float32)
+    np.testing.assert_allclose(reg.apply(zb, cb).reshape(4, -1).T, r, atol=1e-4)

@@ -153,6 +153,83 @@ def test_prompt_box_follows_the_method(dock):
     assert not dock.prompt_edit.isEnabled()
 
 
+PROMPT_METHODS = [
+    {"name": "rx", "summary": "a", "needs_reference": False, "uses_prompt": False, "parameters": {}},
+    {"name": "cva", "summary": "b", "needs_reference": True, "uses_prompt": False, "parameters": {}},
+    {"name": "spectral", "summary": "c", "needs_reference": False, "uses_prompt": True, "parameters": {"prompt": ""}},
+    {
+        "name": "clip",
+        "summary": "d",
+        "needs_reference": False,
+        "uses_prompt": True,
+        "parameters": {"prompt": "", "negative": "", "checkpoint": ""},
+    },
+]
+
+
+def test_prompt_rows_follow_the_method(dock):
+    dock.set_methods(PROMPT_METHODS)
+    fuse = [dock.fuse_combo.itemData(i) for i in range(dock.fuse_combo.count())]
+    assert fuse == ["", "rx", "cva"]  # none, then the anomaly methods
+
+    def shown(*widgets) -> list[bool]:
+        return [not w.isHidden() and w.isEnabled() for w in widgets]
+
+    rows = (dock.negative_edit, dock.checkpoint_widget, dock.fuse_combo)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    assert shown(*rows) == [False, False, False]
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("spectral"))
+    assert dock.prompt_edit.isEnabled() and shown(*rows) == [False, False, True]
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("clip"))
+    assert shown(*rows) == [True, True, True]
+    assert dock.negative_label.isHidden() is False and dock.checkpoint_label.isHidden() is False
+
+
+def test_request_carries_prompt_negative_checkpoint_and_fuse(dock, scene, tmp_path):
+    from raresight.plugin.layers import LayerError
+
+    dock.set_methods(PROMPT_METHODS)
+    dock.target_combo.setLayer(add_raster(scene["post"], "post"))
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("clip"))
+    dock.prompt_edit.setText(" flooded area ")
+    dock.negative_edit.setText("dry fields")
+    dock.fuse_combo.setCurrentIndex(dock.fuse_combo.findData("rx"))
+    checkpoint = tmp_path / "weights.safetensors"
+    checkpoint.write_bytes(b"x")
+    dock.checkpoint_widget.setFilePath(str(checkpoint))
+    args = dock.request_args()
+    assert (args["prompt"], args["negative"], args["fuse"]) == ("flooded area", "dry fields", "rx")
+    assert args["checkpoint"] == str(checkpoint)
+    dock.checkpoint_widget.setFilePath(str(tmp_path / "missing.pt"))
+    with pytest.raises(LayerError, match="missing.pt"):
+        dock.request_args()
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("spectral"))  # no negative, no checkpoint
+    args = dock.request_args()
+    assert (args["negative"], args["checkpoint"], args["fuse"]) == ("", "", "rx")
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    args = dock.request_args()
+    assert (args["prompt"], args["fuse"]) == ("", "")
+
+
+def test_spectral_detection_starts_at_the_physical_threshold(dock, tmp_path):
+    import rasters
+
+    s2 = rasters.write(tmp_path / "s2.tif", rasters.sentinel2(), nodata=rasters.NODATA)
+    s1 = rasters.write_named(tmp_path / "s1.tif", rasters.sentinel1(), ("VV", "VH"), nodata=float("nan"))
+    dock.target_combo.setLayer(add_raster(s2, "s2"))
+    dock.target2_combo.setLayer(add_raster(s1, "s1"))
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("spectral"))
+    dock.prompt_edit.setText("flood")
+    dock.fuse_combo.setCurrentIndex(dock.fuse_combo.findData(""))
+    rec = detect(dock)
+    assert not rec.failures, rec.failures
+    layer = rec.layers[0]
+    assert "spectral" in layer.name()
+    hidden_below = layer.renderer().rasterTransparency().transparentSingleValuePixelList()[0].max
+    assert abs(hidden_below) < 0.02  # transparent below (about) the physical threshold 0
+    assert "physical threshold is 0" in dock.threshold_label.text()
+
+
 def test_check_backend_fills_the_status_line(dock):
     dock.check_backend()
     wait_for(lambda: dock.task is None and dock.backend_info is not None, 60)

@@ -209,6 +209,17 @@ def test_detect_parameters(provider):
     assert "*.safetensors" in model.fileFilter() and "*.onnx" in model.fileFilter()
     assert {"diffusion", "flow"} <= set(method.options())
 
+    negative = alg.parameterDefinition("NEGATIVE")
+    assert isinstance(negative, QgsProcessingParameterString) and _flags_optional(negative)
+    checkpoint = alg.parameterDefinition("CHECKPOINT")
+    assert isinstance(checkpoint, QgsProcessingParameterFile) and _flags_optional(checkpoint)
+    assert checkpoint.behavior() == QgsProcessingParameterFile.File
+    fuse = alg.parameterDefinition("FUSE")
+    assert isinstance(fuse, QgsProcessingParameterEnum) and _flags_optional(fuse)
+    assert fuse.usesStaticStrings() and not fuse.allowMultiple()
+    assert {"rx", "lrx", "cva"} <= set(fuse.options()) and "spectral" not in fuse.options()
+    assert "spectral" in method.options()
+
     assert isinstance(alg.parameterDefinition("OUTPUT"), QgsProcessingParameterRasterDestination)
     assert "OUTPUT" in [o.name() for o in alg.outputDefinitions()]
 
@@ -521,6 +532,88 @@ def test_detect_passes_method_parameters(provider, scene, tmp_path):
     )
     side = json.loads(Path(str(out) + ".json").read_text())
     assert side["parameters"]["fit_fraction"] == 0.5
+
+
+def test_detect_with_a_prompt_and_fusion_matches_the_command_line(provider, tmp_path):
+    import rasters
+
+    s2 = rasters.write(tmp_path / "s2.tif", rasters.sentinel2(), nodata=rasters.NODATA)
+    s1 = rasters.write_named(tmp_path / "s1.tif", rasters.sentinel1(), ("VV", "VH"), nodata=float("nan"))
+    out = tmp_path / "fused.tif"
+    results = run_processing(
+        "raresight:detect",
+        {
+            "TARGET": [str(s2), str(s1)],
+            "METHOD": "spectral",
+            "PROMPT": "flooded area",
+            "NEGATIVE": "dry fields",
+            "FUSE": "rx",
+            "OUTPUT": str(out),
+        },
+    )
+    assert results["THRESHOLD"] == 0.5  # the fused map's physical default
+    side = json.loads(Path(str(out) + ".json").read_text())
+    assert side["method"] == "spectral+rx" and side["parameters"]["prompt"] == "flooded area"
+    expected = tmp_path / "cli_fused.tif"
+    cli_score(s2, s1, "--method", "spectral", "--prompt", "flooded area", "--fuse", "rx", "-o", expected)
+    assert_same_scores(out, expected)
+
+
+def test_detect_prompt_method_without_prompt_and_missing_checkpoint_are_one_line(provider, scene, tmp_path):
+    out = tmp_path / "x.tif"
+    with pytest.raises(QgsProcessingException) as err:
+        run_unchecked("raresight:detect", {"TARGET": [str(scene["post"])], "METHOD": "spectral", "OUTPUT": str(out)})
+    assert "needs a prompt" in assert_one_line(err.value)
+    with pytest.raises(QgsProcessingException) as err:
+        run_unchecked(
+            "raresight:detect",
+            {
+                "TARGET": [str(scene["post"])],
+                "METHOD": "spectral",
+                "PROMPT": "flood",
+                "CHECKPOINT": str(tmp_path / "missing.pt"),
+                "OUTPUT": str(out),
+            },
+        )
+    assert "missing.pt" in assert_one_line(err.value)
+    assert_no_output(out)
+
+
+@pytest.mark.parametrize("method", ["clip", "gradcam", "gscorecam"])
+def test_detect_clip_method_with_a_checkpoint_matches_command_line(provider, scene, tmp_path, monkeypatch, method):
+    """A CLIP prompt method with a checkpoint file (a micro open_clip model and its card, no
+    download) writes through Processing the same georeferenced raster as ``raresight score``."""
+    pytest.importorskip("open_clip")
+    from clip_micro import save_micro
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("RARESIGHT_CLIP_CACHE", str(tmp_path / "cache"))
+    checkpoint = save_micro(tmp_path / "weights")
+    params = "topk=4" if method == "gscorecam" else ""
+    out = tmp_path / f"{method}.tif"
+    run_processing(
+        "raresight:detect",
+        {
+            "TARGET": [str(scene["post"])],
+            "METHOD": method,
+            "PROMPT": "flooded area",
+            "NEGATIVE": "dry fields",
+            "CHECKPOINT": str(checkpoint),
+            "PARAMETERS": params,
+            "OUTPUT": str(out),
+        },
+    )
+    expected = tmp_path / f"{method}_cli.tif"
+    extra = ["--param", params] if params else []
+    cli_score(
+        scene["post"], "--method", method, "--prompt", "flooded area", "--negative", "dry fields",
+        "--checkpoint", checkpoint, *extra, "-o", expected,
+    )  # fmt: skip
+    assert_same_scores(out, expected)
+    with rasterio.open(out) as ds, rasterio.open(scene["post"]) as post:
+        assert ds.crs == post.crs and ds.transform.almost_equals(post.transform)
+    side = json.loads(Path(str(out) + ".json").read_text(encoding="utf-8"))
+    assert side["method"] == method and side["fit"]["prompts"] == ["flooded area"]
 
 
 # --------------------------------------------------------------------------------------------------

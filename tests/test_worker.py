@@ -156,6 +156,67 @@ def test_worker_prompt_for_a_method_without_prompts_is_a_warning(scene, tmp_path
     assert replies[-1]["type"] == "result"
 
 
+def test_worker_passes_prompt_negative_checkpoint_and_fuse(tmp_path):
+    import rasters
+
+    s2 = rasters.write(tmp_path / "s2.tif", rasters.sentinel2(), nodata=rasters.NODATA)
+    s1 = rasters.write_named(tmp_path / "s1.tif", rasters.sentinel1(), ("VV", "VH"), nodata=float("nan"))
+    base = {"targets": [str(s2), str(s1)], "method": "spectral", "prompt": "flood"}
+    replies = serve(
+        [
+            {
+                "id": 1,
+                "op": "score",
+                "args": {**base, "output": str(tmp_path / "f.tif"), "fuse": "rx", "negative": "dry fields"},
+            },
+            {"id": 2, "op": "score", "args": {**base, "prompt": "", "output": str(tmp_path / "n.tif")}},
+            {"id": 3, "op": "score", "args": {**base, "checkpoint": 3, "output": str(tmp_path / "c.tif")}},
+            {"id": 4, "op": "mask", "args": {"score": str(tmp_path / "f.tif"), "output": str(tmp_path / "m.tif")}},
+        ]
+    )
+    fused = replies_of(replies, 1)
+    side = fused[-1]["result"]["sidecar"]
+    assert side["method"] == "spectral+rx" and side["fuse"] == "rx" and side["default_threshold"] == 0.5
+    assert side["parameters"]["prompt"] == "flood"
+    assert any(r["type"] == "log" and "takes no negative" in r["message"] for r in fused)
+    assert replies_of(replies, 2)[-1]["error"] == "MethodError"
+    assert "needs a prompt" in replies_of(replies, 2)[-1]["message"]
+    assert replies_of(replies, 3)[-1]["error"] == "InputError"  # checkpoint must be text
+    mask = replies_of(replies, 4)[-1]["result"]
+    assert mask["threshold"] == 0.5 and mask["false_alarm_rate"] is None
+
+
+def test_worker_scores_a_clip_method_with_a_checkpoint(tmp_path, monkeypatch):
+    """The dock's path for CLIP: prompt, negative and a checkpoint file (a micro open_clip model
+    with its card, no download) give a georeferenced score raster."""
+    pytest.importorskip("open_clip")
+    import rasters
+    from clip_micro import save_micro
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("RARESIGHT_CLIP_CACHE", str(tmp_path / "cache"))
+    checkpoint = save_micro(tmp_path / "weights")
+    s2 = rasters.write(tmp_path / "s2.tif", rasters.sentinel2(), nodata=rasters.NODATA)
+    out = tmp_path / "clip.tif"
+    args = {"targets": [str(s2)], "method": "clip", "prompt": "flooded area", "negative": "dry fields"}
+    replies = serve(
+        [
+            {"id": 1, "op": "score", "args": {**args, "checkpoint": str(checkpoint), "output": str(out)}},
+            {"id": 2, "op": "score", "args": {**args, "output": str(tmp_path / "none.tif")}},
+        ]
+    )
+    side = replies_of(replies, 1)[-1]["result"]["sidecar"]
+    assert side["method"] == "clip" and side["fit"]["negatives"] == ["dry fields"]
+    with rasterio.open(out) as ds, rasterio.open(s2) as src:
+        assert ds.crs == src.crs and ds.transform == src.transform
+        assert np.isfinite(ds.read(1)[src.read_masks(1) > 0]).all()
+    # no checkpoint, nothing cached, offline: a typed one-line error naming where the file goes
+    failed = replies_of(replies, 2)[-1]
+    assert failed["error"] == "WeightsError" and "\n" not in failed["message"]
+    assert str(tmp_path / "cache") in failed["message"]
+    assert not (tmp_path / "none.tif").exists()
+
+
 def test_worker_cancels_a_queued_request_before_it_starts():
     replies = serve(
         [

@@ -6,12 +6,14 @@ from typing import Any
 
 from ..errors import MethodError
 from .base import Detector, DetectorConfig, FitBlock, InputLayout
+from .clip import ClipSimilarityDetector, GradCamDetector, GScoreCamDetector
 from .cva import CVADetector
 from .gauss_ref import GaussRefDetector
 from .generative import DiffusionDetector, FlowDetector
 from .logratio import LogRatioDetector
 from .lrx import LRXDetector
 from .rx import RXDetector
+from .spectral import SpectralDetector
 
 METHODS: dict[str, type[Detector]] = {
     cls.name: cls
@@ -23,6 +25,10 @@ METHODS: dict[str, type[Detector]] = {
         GaussRefDetector,
         DiffusionDetector,
         FlowDetector,
+        SpectralDetector,
+        ClipSimilarityDetector,
+        GradCamDetector,
+        GScoreCamDetector,
     )
 }
 

@@ -51,6 +51,10 @@ class InputLayout:
         lonlat: (lon, lat) of the scene centre in degrees, None when not georeferenced.
         target_date, reference_date: acquisition dates as ISO text when the rasters' metadata say.
         device: the job's ``--device`` (auto, cpu, cuda).
+        target_band_names: the band descriptions of each target raster (None where a band has
+            none; empty when unknown), for methods that must know which band is which.
+        grid_shape: (rows, cols) of the grid every block comes from (None when unknown).
+        pixel_size_m: ground size of a pixel in metres (None when not georeferenced).
     """
 
     target_bands: tuple[int, ...]
@@ -59,6 +63,9 @@ class InputLayout:
     target_date: str | None = None
     reference_date: str | None = None
     device: str = "auto"
+    target_band_names: tuple[tuple[str | None, ...], ...] = ()
+    grid_shape: tuple[int, int] | None = None
+    pixel_size_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,8 @@ class Detector(ABC):
     scores_single_input: ClassVar[bool] = True
     #: True for prompt-driven methods: the job's prompt arrives as the ``prompt`` parameter.
     uses_prompt: ClassVar[bool] = False
+    #: Appended to the "needs a prompt" error of a prompt method (e.g. its vocabulary).
+    prompt_hint: ClassVar[str] = ""
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else self.Config()
@@ -142,6 +151,18 @@ class Detector(ABC):
     def context_px(self) -> int:
         """Neighbours on each side a pixel's score depends on (0 for pixel-wise methods)."""
         return 0
+
+    @property
+    def default_threshold(self) -> float | None:
+        """A physically meaningful score threshold that ``raresight mask`` and the sidecar use by
+        default instead of the false-alarm-rate one (e.g. 0 for a spectral index margin); None
+        (the default) keeps the label-free calibration's threshold."""
+        return None
+
+    @property
+    def score_meaning(self) -> str:
+        """What the score means, for the sidecar and the layer abstract."""
+        return self.summary + " Higher = more anomalous; NaN = no data."
 
     def partial_fit(self, block: FitBlock) -> None:  # noqa: B027 - optional hook
         """Accumulate statistics from one block."""

@@ -57,7 +57,7 @@ class GenerativeConfig(DetectorConfig):
     seed: int = 0
     time_budget_s: float = 0.0  # > 0: stop training after this many seconds (not reproducible)
     trim: float = 0.0  # robust training: ignore this fraction of worst-fit pixels per batch
-    fit_quantile: float = 1.0  # < 1: train only on pixels below this quantile of the Gaussian's RX
+    fit_quantile: float = 0.9  # < 1: train only on the pixels below this quantile of the Gaussian's energy
     smooth_px: float = -1.0  # Gaussian smoothing (sigma, px) of the score; -1: auto (see _smoothing)
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
@@ -257,11 +257,13 @@ class _GenerativeDetector(Detector):
             channels = x.shape[0] + (cond.shape[0] if cond is not None else 0)
             self._moments = MomentAccumulator()
             self._cond_moments = MomentAccumulator() if cond is not None else None
+            self._joint_moments = MomentAccumulator() if cond is not None else None
             self._reservoir = CropReservoir(64, self.config.fit_memory_mb << 20, channels, self.config.seed)
         ok = np.isfinite(x).all(axis=0) & block.use
         if cond is not None:
             ok &= np.isfinite(cond).all(axis=0)
             self._cond_moments.add(cond[:, ok].T.astype(np.float64))
+            self._joint_moments.add(np.concatenate([x[:, ok], cond[:, ok]]).T.astype(np.float64))
         self._moments.add(x[:, ok].T.astype(np.float64))
         stack = np.concatenate([x, cond], axis=0) if cond is not None else np.array(x, np.float32)
         stack = stack.astype(np.float32, copy=True)
@@ -274,7 +276,7 @@ class _GenerativeDetector(Detector):
         import torch
 
         from .. import __version__
-        from ..generative.data import Projection
+        from ..generative.data import Projection, Regression
         from ..generative.model import GenerativeModel, ScoreSpec, make_noise
         from ..generative.nets import Denoiser, NetSpec
         from ..generative.training import TrainData, TrainSettings, train
@@ -290,10 +292,12 @@ class _GenerativeDetector(Detector):
         )
         crops = self._reservoir.stack()
         x, valid = _normalise_crops(proj, crops[:, :nm])
-        cond = None
+        cond = regression = None
         if cproj is not None:
             cond, cvalid = _normalise_crops(cproj, crops[:, nm:])
             valid &= cvalid
+            regression = Regression.from_moments(self._joint_moments, proj, cproj)
+            x = _regress_crops(regression, x, cond, valid)
         if c.fit_quantile < 1.0:
             valid = _gaussian_core(x, valid, c.fit_quantile)
         arch = self._arch()
@@ -316,7 +320,7 @@ class _GenerativeDetector(Detector):
             net, self.config.process, data, settings, make_noise(c.noise), device, self.progress, self.cancel
         )
         score = ScoreSpec(c.score, c.level_tuple(), c.score_steps, c.noise, c.norm, c.antithetic)
-        model = GenerativeModel(self.config.process, net, proj, cproj, score, c.seed)
+        model = GenerativeModel(self.config.process, net, proj, cproj, score, c.seed, regression=regression)
         model.to(device)
         et = torch.from_numpy(self._embed)[None].to(device) if self._embed is not None else None
         model.fit_score_statistics(x, valid, cond, et)
@@ -389,6 +393,9 @@ class _GenerativeDetector(Detector):
                 raise InputError("This model is conditional: give the conditioning raster(s) too.")
             cz, cok = m.cond_projection.apply(cond)
             ok &= cok
+            if m.regression is not None:
+                z = m.regression.apply(z, cz)
+                z[:, ~ok] = 0.0
         s = m.score_tile(z, cz, self._embed if m.spec.embed_dim else None, origin)
         s += m.projection.tail_energy(x)
         if self._smoothing() > 0:
@@ -433,12 +440,20 @@ def model_method(path: str) -> str:
 
 
 def _gaussian_core(x: np.ndarray, valid: np.ndarray, quantile: float) -> np.ndarray:
-    """``valid`` restricted to the pixels whose squared norm in the whitened components (RX of the
-    Gaussian the model starts from) is below its ``quantile``: the rare events are left out of what
-    the flexible model learns as normal, as a robust (trimmed) Gaussian fit would leave them out."""
+    """``valid`` restricted to the pixels whose squared norm in the whitened channels (RX of the
+    Gaussian the model starts from; for a conditional model, of the regression residual) is below
+    its ``quantile``: the rare events are left out of what the flexible model learns as normal, as
+    a trimmed Gaussian fit would leave them out, while the normal variety (and, given a reference,
+    the normal differences between the two rasters) is kept."""
     energy = (x.astype(np.float64) ** 2).sum(axis=1)
     cut = np.quantile(energy[valid], quantile) if valid.any() else np.inf
     return valid & (energy <= cut)
+
+
+def _regress_crops(reg, x: np.ndarray, cond: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    out = np.stack([reg.apply(x[i], cond[i]) for i in range(x.shape[0])])
+    out[np.broadcast_to(~valid[:, None], out.shape)] = 0.0
+    return out
 
 
 def _normalise_crops(proj, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -76,6 +76,52 @@ class Projection:
         return z.reshape(self.channels, rows, cols), ok.reshape(rows, cols)
 
 
+@dataclass(frozen=True)
+class Regression:
+    """The conditional Gaussian the pair and modality models start from: the whitened channels ``z``
+    of the modelled raster given the whitened channels ``c`` of the conditioning one are mapped to
+    the whitened residual of their linear regression, ``r = (z - [c, 1] @ coef) @ w``.
+
+    The network then models ``r`` given ``c``: its untrained state (the Gaussian-optimal prediction
+    of white data) is the conditional Gaussian, and it learns only what a linear, per-pixel relation
+    between the two rasters does not explain. ``coef`` is ``(kc + 1, k)``, ``w`` is ``(k, k)``.
+    """
+
+    coef: np.ndarray
+    w: np.ndarray
+
+    @classmethod
+    def from_moments(
+        cls, joint: MomentAccumulator, proj: Projection, cproj: Projection, rel_floor: float = 1e-6
+    ) -> Regression:
+        """From the streamed moments of the raw bands ``[modelled, conditioning]`` on every fit
+        pixel: the exact least-squares regression in the two projections' channels."""
+        mean, cov = joint.mean_cov()
+        nx = proj.mean.size
+        wx, wc = proj.w, cproj.w
+        mz, mc = (mean[:nx] - proj.mean) @ wx, (mean[nx:] - cproj.mean) @ wc
+        czz = wx.T @ cov[:nx, :nx] @ wx
+        czc = wx.T @ cov[:nx, nx:] @ wc
+        ccc = wc.T @ cov[nx:, nx:] @ wc
+        slope = np.linalg.lstsq(ccc, czc.T, rcond=1e-10)[0]  # (kc, k)
+        res_cov = czz - czc @ slope
+        res_cov = (res_cov + res_cov.T) / 2
+        evals, evecs = np.linalg.eigh(res_cov)
+        floor = max(float(evals.max()), 1e-12) * rel_floor
+        coef = np.concatenate([slope, (mz - mc @ slope)[None]], axis=0)
+        return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
+
+    def residual(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Samples ``(n, k)`` and ``(n, kc)`` -> whitened residuals ``(n, k)``, float64."""
+        return (z - c @ self.coef[:-1] - self.coef[-1]) @ self.w
+
+    def apply(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Channel-first blocks ``(k, ...)`` and ``(kc, ...)`` (same trailing shape) -> float32 ``(k, ...)``."""
+        k, shape = z.shape[0], z.shape[1:]
+        flat = self.residual(z.reshape(k, -1).T.astype(np.float64), c.reshape(c.shape[0], -1).T)
+        return flat.T.reshape((k, *shape)).astype(np.float32)
+
+
 class CropReservoir:
     """Uniform random sample of square crops (all channels, float32 with NaN) from a block stream.
 

@@ -33,7 +33,7 @@ import torch
 
 from ..detectors.gaussian import MomentAccumulator, Whitener
 from . import processes
-from .data import Projection
+from .data import Projection, Regression
 from .nets import Denoiser, NetSpec
 
 NOISE_BANK_PX = 256
@@ -103,11 +103,15 @@ class GenerativeModel:
         seed: int,
         residual_whiteners: Sequence[Whitener] = (),
         card: dict | None = None,
+        regression: Regression | None = None,
     ) -> None:
         self.process = process
         self.net = net
         self.projection = projection
         self.cond_projection = cond_projection
+        # The conditional Gaussian (pair and modality models): applied to the channels before the
+        # network, see :class:`.data.Regression`.
+        self.regression = regression
         self.score_spec = score
         self.seed = seed
         self.residual_whiteners = list(residual_whiteners)

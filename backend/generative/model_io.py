@@ -18,7 +18,7 @@ import numpy as np
 from ..atomic import atomic_output
 from ..detectors.gaussian import Whitener
 from ..errors import InputError, MissingFileError
-from .data import Projection
+from .data import Projection, Regression
 from .model import GenerativeModel, ScoreSpec
 from .nets import Denoiser, NetSpec
 
@@ -38,6 +38,9 @@ def _arrays(model: GenerativeModel) -> dict[str, np.ndarray]:
         out[f"{prefix}.w"] = proj.w
         if proj.tail is not None:
             out[f"{prefix}.tail"] = proj.tail
+    if model.regression is not None:
+        out["regress.coef"] = model.regression.coef
+        out["regress.w"] = model.regression.w
     for i, w in enumerate(model.residual_whiteners):
         out[f"residual.{i}.mean"] = w.mean
         out[f"residual.{i}.w"] = w.w
@@ -98,6 +101,17 @@ def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeMod
     while f"residual.{i}.mean" in arrays:
         whiteners.append(Whitener(arrays[f"residual.{i}.mean"], arrays[f"residual.{i}.w"]))
         i += 1
+    regression = (
+        Regression(arrays["regress.coef"], arrays["regress.w"]) if "regress.coef" in arrays else None
+    )
     return GenerativeModel(
-        card["process"], net, proj("proj"), proj("cond"), score, int(card.get("seed", 0)), whiteners, card
+        card["process"],
+        net,
+        proj("proj"),
+        proj("cond"),
+        score,
+        int(card.get("seed", 0)),
+        whiteners,
+        card,
+        regression,
     )

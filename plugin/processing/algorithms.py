@@ -56,6 +56,11 @@ def method_names() -> list[str]:
     return [m["name"] for m in _bundled_methods()] or ["rx"]
 
 
+def anomaly_method_names() -> list[str]:
+    """The methods of the bundled list that a prompt method can be fused with (no prompt)."""
+    return [m["name"] for m in _bundled_methods() if not m.get("uses_prompt")] or ["rx"]
+
+
 def generative_method_names() -> list[str]:
     """The methods of the bundled list that train (and reuse) a saved model: those with a
     ``model`` parameter."""
@@ -71,6 +76,17 @@ def _model_method(model: str) -> str:
     except (OSError, ValueError, AttributeError):
         return ""
     return method if isinstance(method, str) else ""
+
+
+def _checkpoint(value: str) -> str:
+    """CHECKPOINT for the worker: a file (made absolute; it must exist) or a model card name."""
+    value = value.strip()
+    if not value or (os.sep not in value and "." not in value):
+        return value  # empty (the default card) or a card name such as remoteclip-vit-b-32
+    path = os.path.abspath(value)  # the worker runs in the plugin folder
+    if not os.path.isfile(path):
+        raise QgsProcessingException(tr("The checkpoint file {path} does not exist.").format(path=path))
+    return path
 
 
 def _method_params(alg: QgsProcessingAlgorithm, parameters, context) -> dict:
@@ -162,6 +178,7 @@ class DetectAlgorithm(_Base):
     TARGET, REFERENCE, METHOD, PROMPT = "TARGET", "REFERENCE", "METHOD", "PROMPT"
     TILE_SIZE, DEVICE, OUTPUT, THRESHOLD = "TILE_SIZE", "DEVICE", "OUTPUT", "THRESHOLD"
     PARAMETERS, MODEL = "PARAMETERS", "MODEL"
+    NEGATIVE, CHECKPOINT, FUSE = "NEGATIVE", "CHECKPOINT", "FUSE"
 
     def name(self) -> str:
         return "detect"
@@ -177,7 +194,10 @@ class DetectAlgorithm(_Base):
             "one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in "
             "the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. "
             "MODEL (generative methods only) reuses a model saved by Train a generative model (or its "
-            "ONNX export) instead of training one on the fly; without METHOD, the model's card names it."
+            "ONNX export) instead of training one on the fly; without METHOD, the model's card names it. "
+            "Prompt methods (spectral, CLIP) take PROMPT (e.g. flood), CLIP methods also NEGATIVE (what "
+            "it is not) and CHECKPOINT (a local open_clip checkpoint); FUSE combines a prompt method with "
+            "an anomaly method (anomalous and like the prompt, default threshold 0.5)."
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
@@ -202,6 +222,28 @@ class DetectAlgorithm(_Base):
         )
         self.addParameter(
             QgsProcessingParameterString(self.PROMPT, tr("Prompt (prompt methods only)"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.NEGATIVE, tr("Negative prompt (CLIP methods only)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.CHECKPOINT,
+                tr("CLIP checkpoint (CLIP methods only)"),
+                QgsProcessingParameterFile.Behavior.File,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.FUSE,
+                tr("Combine with anomaly method (prompt methods only)"),
+                options=anomaly_method_names(),
+                optional=True,
+                usesStaticStrings=True,
+            )
         )
         self.addParameter(
             QgsProcessingParameterFile(
@@ -257,12 +299,17 @@ class DetectAlgorithm(_Base):
             method_params["model"] = model
         elif method_params.get("model"):  # model= among the parameters: relative to the caller too
             method_params["model"] = os.path.abspath(method_params["model"])
+        checkpoint = _checkpoint(self.parameterAsFile(parameters, self.CHECKPOINT, context) or "")
+        fuse = self.parameterAsString(parameters, self.FUSE, context) if parameters.get(self.FUSE) else ""
         args = {
             "targets": targets,
             "references": references,
             "method": method,
             "params": method_params,
             "prompt": self.parameterAsString(parameters, self.PROMPT, context) or "",
+            "negative": self.parameterAsString(parameters, self.NEGATIVE, context) or "",
+            "checkpoint": checkpoint,
+            "fuse": fuse or "",
             "tile_size": self.parameterAsInt(parameters, self.TILE_SIZE, context),
             "device": self.parameterAsString(parameters, self.DEVICE, context) or "auto",
             "output": output,

@@ -1,0 +1,112 @@
+"""Verified downloads of CLIP weights (used by :mod:`.registry`).
+
+A download streams into a temporary file beside its destination while its SHA-256 is computed, and
+is renamed into place only when the checksum matches the model card's: a wrong checksum deletes the
+partial file and raises a one-line :class:`~backend.errors.WeightsError`, so nothing unverified is
+ever loaded. A card without a checksum is never downloaded. ``HF_HUB_OFFLINE=1`` or
+``RARESIGHT_OFFLINE=1`` turn downloads off (``file://`` URLs, local copies, stay allowed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import WeightsError
+from ..progress import ProgressCallback, no_progress
+
+if TYPE_CHECKING:
+    from .registry import ModelCard
+
+_CHUNK = 1 << 20
+
+
+def downloads_disabled() -> bool:
+    """True when the environment asks for no network (HF_HUB_OFFLINE or RARESIGHT_OFFLINE)."""
+    return any(
+        os.environ.get(k, "").strip().lower() in ("1", "true", "yes", "on")
+        for k in ("HF_HUB_OFFLINE", "RARESIGHT_OFFLINE")
+    )
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks (remembered per path, size and mtime)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                h.update(chunk)
+        _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
+
+
+def download(card: ModelCard, dest: Path, progress: ProgressCallback = no_progress) -> None:
+    """Download ``card.url`` to ``dest``, verifying its sha256 as it streams; fail closed.
+
+    ``file://`` URLs are local copies and are allowed offline.
+
+    Raises:
+        WeightsError: no checksum in the card, downloads disabled or impossible, wrong checksum (the
+            partial file is deleted first).
+    """
+    check_downloadable(card, dest)
+    where = _where(card, dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        digest = _stream(card, tmp, progress)
+        if digest != card.sha256:
+            raise WeightsError(
+                f"Download of {card.url} failed its checksum (sha256 {digest}, expected {card.sha256}); "
+                "the file was deleted and nothing was loaded."
+            )
+        os.replace(tmp, dest)
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise WeightsError(f"Could not download CLIP weights {card.name} ({reason}): {where}.") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _where(card: ModelCard, dest: Path) -> str:
+    return f"download {card.url} and place it at {dest}, or pass the file with --checkpoint FILE"
+
+
+def check_downloadable(card: ModelCard, dest: Path) -> None:
+    """Raise :class:`WeightsError` when ``card`` must not or cannot be downloaded to ``dest`` now."""
+    if card.sha256 is None:
+        raise WeightsError(
+            f"CLIP weights {card.name} are not in the cache and their card has no published "
+            f"checksum, so RareSight does not download them: {_where(card, dest)}."
+        )
+    if downloads_disabled() and not card.url.startswith("file:"):
+        raise WeightsError(
+            f"CLIP weights {card.name} are not in the cache and downloads are off (offline): {_where(card, dest)}."
+        )
+
+
+def _stream(card: ModelCard, tmp: Path, progress: ProgressCallback) -> str:
+    """Copy ``card.url`` into ``tmp``; return the sha256 of what arrived."""
+    from .. import __version__
+
+    request = urllib.request.Request(card.url, headers={"User-Agent": f"raresight/{__version__}"})
+    h = hashlib.sha256()
+    done = 0
+    with urllib.request.urlopen(request, timeout=60) as response, open(tmp, "wb") as out:
+        total = int(response.headers.get("Content-Length") or card.size_bytes or 0)
+        while chunk := response.read(_CHUNK):
+            out.write(chunk)
+            h.update(chunk)
+            done += len(chunk)
+            progress(done / total if total else 0.0, f"downloading {card.name}")
+    return h.hexdigest()
