@@ -199,8 +199,11 @@ def cmd_quicklook(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_cases, format_table
 
+    params = _params(args.param)
+    if args.prompt:
+        params["prompt"] = args.prompt
     results = evaluate_cases(
-        args.data_root, methods=args.method, cases=args.case, progress=ConsoleProgressBar()
+        args.data_root, methods=args.method, cases=args.case, progress=ConsoleProgressBar(), params=params
     )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
@@ -318,6 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("data_root", nargs="?", default="../shared/data")
     e.add_argument("--method", action="append", help="method(s); default: each case's baseline")
     e.add_argument("--case", action="append", help="only cases whose id contains this text")
+    e.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter, the same for every case"
+    )
+    e.add_argument("--prompt", help="the prompt of a prompt method (e.g. flood), the same for every case")
     e.add_argument("--json", help="also write the results as JSON")
     e.set_defaults(func=cmd_evaluate)
 

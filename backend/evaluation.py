@@ -69,13 +69,20 @@ def applicable(method: str, has_reference: bool) -> bool:
 
 
 def evaluate_case(
-    case: dict[str, Any], root: Path, method: str, workdir: Path, progress: ProgressCallback = no_progress
+    case: dict[str, Any],
+    root: Path,
+    method: str,
+    workdir: Path,
+    progress: ProgressCallback = no_progress,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Score one case with ``method`` and compare with its labels."""
+    """Score one case with ``method`` (and its ``params``, the same for every case) and compare
+    with its labels."""
     targets, references, label_path = case_inputs(case, root)
     out = workdir / f"{case['id'].replace('/', '_')}_{method}.tif"
     started = time.monotonic()
-    side = score_to_file(ScoreJob(tuple(targets), tuple(references), method), out, progress)
+    job = ScoreJob(tuple(targets), tuple(references), method, dict(params or {}))
+    side = score_to_file(job, out, progress)
     seconds = time.monotonic() - started
     with open_raster(out) as ds:
         scores = ds.read(1)
@@ -92,6 +99,7 @@ def evaluate_case(
         "case": case["id"],
         "family": case["family"],
         "method": method,
+        "params": dict(params or {}),
         "calibration": cal.source,
         "on_target_grid": on_target_grid,
         **metrics,
@@ -105,8 +113,10 @@ def evaluate_cases(
     methods: Sequence[str] | None = None,
     cases: Sequence[str] | None = None,
     progress: ProgressCallback = no_progress,
+    params: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate ``methods`` (default: each family's baseline) on the manifest's cases.
+    """Evaluate ``methods`` (default: each family's baseline) on the manifest's cases, each with
+    the same ``params`` (e.g. a prompt for the prompt methods).
 
     Cases whose id contains none of ``cases`` are skipped; a method that needs a reference skips
     single-image cases.
@@ -126,7 +136,7 @@ def evaluate_cases(
     with tempfile.TemporaryDirectory(prefix="raresight-eval-") as tmp:
         for i, (case, m) in enumerate(plan):
             sub = scaled(progress, i / len(plan), (i + 1) / len(plan))
-            rows.append(evaluate_case(case, root, m, Path(tmp), sub))
+            rows.append(evaluate_case(case, root, m, Path(tmp), sub, params))
     return rows
 
 

@@ -41,6 +41,17 @@ def stretch(rgb: np.ndarray, low_pct: float = 2.0, high_pct: float = 98.0) -> np
     return out
 
 
+def _method_of(score_path: str) -> str:
+    """The method named in the score's sidecar ("" without one)."""
+    from .errors import RareSightError
+    from .scorefile import read_sidecar
+
+    try:
+        return str(read_sidecar(score_path).get("method", ""))
+    except RareSightError:
+        return ""
+
+
 def render_quicklook(
     score_path: str,
     out_path: str | os.PathLike[str],
@@ -75,7 +86,7 @@ def render_quicklook(
         axes[0].set_title("imagery")
         i = 1
     im = axes[i].imshow(score, cmap="magma", vmin=float(finite.min()) if finite.size else 0, vmax=vmax)
-    axes[i].set_title("anomaly score")
+    axes[i].set_title(f"{_method_of(score_path)} score".strip())
     fig.colorbar(im, ax=axes[i], fraction=0.046, pad=0.02)
     base = image if image is not None else plt.get_cmap("gray")(np.nan_to_num(score / vmax))[..., :3]
     overlay = base.copy()

@@ -30,6 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_doc import replace_section  # noqa: E402
+
 from backend import __version__  # noqa: E402
 from backend.scoring import ScoreJob, score_to_file  # noqa: E402
 
@@ -162,12 +164,7 @@ def section(rows: list[tuple[str, str, dict]], size: int, load_s: float, topk: i
 
 
 def write_section(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8") if DOC.is_file() else ""
-    if START in doc and END in doc:
-        doc = doc[: doc.index(START)] + text + doc[doc.index(END) + len(END) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    DOC.write_text(doc, encoding="utf-8")
+    replace_section(DOC, START, END, text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench_doc import replace_section  # noqa: E402
+
 from backend import __version__  # noqa: E402
 from backend.evaluation import FAMILY_BASELINE, evaluate_cases, format_table  # noqa: E402
 
@@ -275,12 +277,7 @@ def main() -> None:
 
 def _write(args, section: str, rows, rep, sp) -> None:
     doc = Path(args.output)
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.write_text(text, encoding="utf-8")
+    replace_section(doc, START, END, section)
     Path(doc.with_name("BENCHMARKS_generative.json")).write_text(
         json.dumps({"accuracy": rows, "reproducibility": rep, "speed": sp}, indent=1)
     )

@@ -33,6 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_doc import replace_section  # noqa: E402
+
 from backend import __version__  # noqa: E402
 from backend.metrics import evaluate_scores  # noqa: E402
 from backend.raster import open_raster  # noqa: E402
@@ -249,13 +251,7 @@ def render(rows: list[dict], sp: dict | None, command: str) -> str:
 
 
 def write_section(doc: Path, section: str) -> None:
-    """Replace the text between the markers of ``doc`` (append the section when they are absent)."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.write_text(text, encoding="utf-8")
+    replace_section(doc, START, END, section)
 
 
 def main() -> None:

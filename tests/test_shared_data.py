@@ -59,3 +59,16 @@ def test_gauss_ref_beats_grey_difference_on_multimodal_pairs(baseline_rows):
 def test_label_free_threshold_false_alarm_rate_median_within_factor_two(baseline_rows):
     realized = [r["far_0.01"]["false_alarm_rate"] for r in baseline_rows.values()]
     assert 0.5e-2 <= float(np.median(realized)) <= 2e-2
+
+
+def test_evaluate_takes_a_prompt_for_the_spectral_method(data_root, capsys):
+    """``raresight evaluate --method spectral --prompt flood``: the prompt reaches the method on every
+    case it scores (here the flood chip), and the flood map ranks the water far above chance."""
+    from backend.cli import main as cli
+
+    assert cli(["evaluate", str(data_root), "--method", "spectral", "--prompt", "flood", "--case", "sen1floods11"]) == 0
+    table = capsys.readouterr().out
+    row = next(line for line in table.splitlines() if line.startswith("| sen1floods11/"))
+    assert row.split("|")[2].strip() == "spectral" and float(row.split("|")[3]) > 0.9
+    rows = evaluate_cases(data_root, methods=["spectral"], cases=["sen1floods11"], params={"prompt": "flood"})
+    assert rows[0]["params"] == {"prompt": "flood"}

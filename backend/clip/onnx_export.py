@@ -87,14 +87,9 @@ def export_tower(clip: ClipModel, path: str | os.PathLike[str], attention: str =
 
 def make_session(graph: bytes | str, device: str = "cpu") -> Callable[[np.ndarray], list[np.ndarray]]:
     """``run(image)`` -> [patches, embedding] through onnxruntime (CUDA provider when asked and present)."""
-    import onnxruntime as ort
+    from ..onnx_session import ort_session
 
-    providers = ["CPUExecutionProvider"]
-    if device == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
-        providers.insert(0, "CUDAExecutionProvider")
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    session = ort.InferenceSession(graph, sess_options=opts, providers=providers)
+    session = ort_session(graph, device)
 
     def run(image: np.ndarray) -> list[np.ndarray]:
         return session.run(["patches", "embedding"], {"image": np.ascontiguousarray(image, np.float32)})

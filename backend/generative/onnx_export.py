@@ -152,15 +152,11 @@ def use_onnx_runtime(model: GenerativeModel, device: str = "cpu") -> None:
 
 
 def _attach_session(model: GenerativeModel, graph: bytes, device: str) -> None:
-    import onnxruntime as ort
     import torch
 
-    providers = ["CPUExecutionProvider"]
-    if device == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
-        providers.insert(0, "CUDAExecutionProvider")
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    session = ort.InferenceSession(graph, sess_options=opts, providers=providers)
+    from ..onnx_session import ort_session
+
+    session = ort_session(graph, device)
     names = _input_names(model)
 
     def run(x_t, t, context, cond, embed):
