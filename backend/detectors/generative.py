@@ -46,6 +46,7 @@ class GenerativeConfig(DetectorConfig):
     arch: str = "auto"  # auto | pixel (spectral MLP) | patch (blind-spot context)
     components: int = 16  # principal components modelled (and of the conditioning)
     tail: bool = False  # add RX of the remaining components (an independent Gaussian) to the score
+    log_bands: str = "auto"  # auto (logs for speckled positive images: SAR intensity) | none
     hidden: int = 64
     depth: int = 3
     context_kernel: int = 7
@@ -87,6 +88,7 @@ class GenerativeConfig(DetectorConfig):
             "condition": CONDITIONS,
             "arch": ARCHS,
             "runtime": ("torch", "onnx"),
+            "log_bands": ("none", "auto"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -247,28 +249,51 @@ class _GenerativeDetector(Detector):
 
     # -- fit -------------------------------------------------------------------------------------
     def partial_fit(self, block: FitBlock) -> None:
+        """Stream one block: the statistics of every band and of its log (so that the choice of
+        log bands and the moments of the chosen columns come from one pass), and the crop reservoir."""
         if self.model is not None:
             return
-        from ..detectors.gaussian import MomentAccumulator
-        from ..generative.data import CropReservoir
+        from ..generative.data import CropReservoir, FitStatistics, with_log_columns
 
         x, cond = self._split(block.target, block.reference)
-        if not hasattr(self, "_moments"):
+        if not hasattr(self, "_stats"):
             channels = x.shape[0] + (cond.shape[0] if cond is not None else 0)
-            self._moments = MomentAccumulator()
-            self._cond_moments = MomentAccumulator() if cond is not None else None
-            self._joint_moments = MomentAccumulator() if cond is not None else None
+            self._stats = FitStatistics()
             self._reservoir = CropReservoir(64, self.config.fit_memory_mb << 20, channels, self.config.seed)
         ok = np.isfinite(x).all(axis=0) & block.use
         if cond is not None:
             ok &= np.isfinite(cond).all(axis=0)
-            self._cond_moments.add(cond[:, ok].T.astype(np.float64))
-            self._joint_moments.add(np.concatenate([x[:, ok], cond[:, ok]]).T.astype(np.float64))
-        self._moments.add(x[:, ok].T.astype(np.float64))
+        cols = [with_log_columns(x[:, ok].T.astype(np.float64))]
+        if cond is not None:
+            cols.append(with_log_columns(cond[:, ok].T.astype(np.float64)))
+        self._stats.add(np.concatenate(cols, axis=1))
         stack = np.concatenate([x, cond], axis=0) if cond is not None else np.array(x, np.float32)
         stack = stack.astype(np.float32, copy=True)
         stack[:, ~ok] = np.nan
         self._reservoir.add(stack)
+
+    def _projections(self):
+        """(projection, conditioning projection or None, joint moments of the columns they read or
+        None) of the fit data."""
+        from ..generative.data import Projection, choose_log_bands
+
+        c, stats = self.config, self._stats
+        nm, nc = self._split_counts()
+
+        def logs(start: int, bands: int) -> np.ndarray:
+            if c.log_bands == "auto":
+                return choose_log_bands(stats, start, bands)
+            return np.zeros(bands, bool)
+
+        lx = logs(0, nm)
+        cols_x = np.where(lx, nm + np.arange(nm), np.arange(nm))
+        proj = Projection.fit(stats.subset(cols_x), c.components, tail=c.tail, log=lx)
+        if not nc:
+            return proj, None, None
+        lc = logs(2 * nm, nc)
+        cols_c = 2 * nm + np.where(lc, nc + np.arange(nc), np.arange(nc))
+        cproj = Projection.fit(stats.subset(cols_c), c.components, tail=False, log=lc)
+        return proj, cproj, stats.subset(np.concatenate([cols_x, cols_c]))
 
     def finish_fit(self) -> None:
         if self.model is not None:
@@ -276,7 +301,7 @@ class _GenerativeDetector(Detector):
         import torch
 
         from .. import __version__
-        from ..generative.data import Projection, Regression
+        from ..generative.data import Regression
         from ..generative.model import GenerativeModel, ScoreSpec, make_noise
         from ..generative.nets import Denoiser, NetSpec
         from ..generative.training import TrainData, TrainSettings, train
@@ -284,19 +309,14 @@ class _GenerativeDetector(Detector):
         c = self.config
         torch.manual_seed(c.seed)
         nm, nc = self._split_counts()
-        proj = Projection.fit(self._moments, c.components, tail=c.tail)
-        cproj = (
-            Projection.fit(self._cond_moments, c.components, tail=False)
-            if self._cond_moments is not None
-            else None
-        )
+        proj, cproj, joint = self._projections()
         crops = self._reservoir.stack()
         x, valid = _normalise_crops(proj, crops[:, :nm])
         cond = regression = None
         if cproj is not None:
             cond, cvalid = _normalise_crops(cproj, crops[:, nm:])
             valid &= cvalid
-            regression = Regression.from_moments(self._joint_moments, proj, cproj)
+            regression = Regression.from_moments(joint, proj, cproj)
             x = _regress_crops(regression, x, cond, valid)
         if c.fit_quantile < 1.0:
             valid = _gaussian_core(x, valid, c.fit_quantile)
@@ -339,6 +359,8 @@ class _GenerativeDetector(Detector):
                 "kind": "principal components, whitened",
                 "components": proj.channels,
                 "cond_components": cproj.channels if cproj else 0,
+                "log_bands": _band_list(proj.log),
+                "cond_log_bands": _band_list(cproj.log) if cproj else [],
             },
             "net": spec.to_dict(),
             "score": score.to_dict(),
@@ -351,7 +373,7 @@ class _GenerativeDetector(Detector):
                 "noise": c.noise,
                 "device": self._device,
             },
-            "fit_data": {"pixels": int(self._moments.n), "crops": int(crops.shape[0]), "crop_px": 64},
+            "fit_data": {"pixels": int(self._stats.n), "crops": int(crops.shape[0]), "crop_px": 64},
             "context": {
                 "lonlat": list(lay.lonlat) if lay.lonlat else None,
                 "date": c.date or lay.target_date,
@@ -359,7 +381,12 @@ class _GenerativeDetector(Detector):
             },
         }
         self.model = model
-        self._fit_summary = {"training": summary, "fit_pixels": int(self._moments.n)}
+        self._fit_summary = {
+            "training": summary,
+            "fit_pixels": int(self._stats.n),
+            "log_bands": model.card["normalisation"]["log_bands"],
+            "cond_log_bands": model.card["normalisation"]["cond_log_bands"],
+        }
         del self._reservoir
         self._activate()
 
@@ -437,6 +464,11 @@ def model_method(path: str) -> str:
         except (OSError, ValueError, AttributeError):
             pass
     return "flow" if "flow" in os.path.basename(path).lower() else "diffusion"
+
+
+def _band_list(log: np.ndarray | None) -> list[int]:
+    """1-based numbers of the bands read as logs."""
+    return [] if log is None else [int(i) + 1 for i in np.flatnonzero(log)]
 
 
 def _gaussian_core(x: np.ndarray, valid: np.ndarray, quantile: float) -> np.ndarray:

@@ -29,11 +29,20 @@ class Projection:
     mean: np.ndarray
     w: np.ndarray
     tail: np.ndarray | None = None
+    #: bool ``(bands,)``: bands read as ``log1p(max(x, 0))`` before the projection (see
+    #: :func:`choose_log_bands`); None = none.
+    log: np.ndarray | None = None
 
     @classmethod
     def fit(
-        cls, moments: MomentAccumulator, components: int, tail: bool = True, rcond: float = 1e-10
+        cls,
+        moments: MomentAccumulator,
+        components: int,
+        tail: bool = True,
+        rcond: float = 1e-10,
+        log: np.ndarray | None = None,
     ) -> Projection:
+        """``moments`` are those of the bands as the projection reads them (after ``log``)."""
         mean, cov = moments.mean_cov()
         evals, evecs = np.linalg.eigh(cov)
         order = np.argsort(evals)[::-1]
@@ -46,7 +55,15 @@ class Projection:
         scale = np.sqrt(np.maximum(evals[:rank], 1e-30))
         w = evecs[:, :rank] / scale
         tail_w = w[:, k:] if tail and rank > k else None
-        return cls(mean.astype(np.float64), w[:, :k].astype(np.float64), tail_w)
+        log = np.asarray(log, bool) if log is not None and np.any(log) else None
+        return cls(mean.astype(np.float64), w[:, :k].astype(np.float64), tail_w, log)
+
+    def read(self, flat: np.ndarray) -> np.ndarray:
+        """float64 samples ``(n, bands)`` as the projection reads them (the ``log`` bands)."""
+        x = flat.astype(np.float64)
+        if self.log is not None:
+            x[:, self.log] = np.log1p(np.maximum(x[:, self.log], 0.0))
+        return x
 
     def tail_energy(self, block: np.ndarray) -> np.ndarray:
         """float64 ``(rows, cols)``: squared norm of the whitened tail components (0 without a tail)."""
@@ -57,7 +74,7 @@ class Projection:
         ok = np.isfinite(flat).all(axis=0)
         out = np.zeros(rows * cols)
         if ok.any():
-            t = (flat[:, ok].T.astype(np.float64) - self.mean) @ self.tail
+            t = (self.read(flat[:, ok].T) - self.mean) @ self.tail
             out[ok] = np.einsum("ij,ij->i", t, t)
         return out.reshape(rows, cols)
 
@@ -72,7 +89,7 @@ class Projection:
         ok = np.isfinite(flat).all(axis=0)
         z = np.zeros((self.channels, rows * cols), np.float32)
         if ok.any():
-            z[:, ok] = ((flat[:, ok].T.astype(np.float64) - self.mean) @ self.w).T.astype(np.float32)
+            z[:, ok] = ((self.read(flat[:, ok].T) - self.mean) @ self.w).T.astype(np.float32)
         return z.reshape(self.channels, rows, cols), ok.reshape(rows, cols)
 
 
@@ -120,6 +137,88 @@ class Regression:
         k, shape = z.shape[0], z.shape[1:]
         flat = self.residual(z.reshape(k, -1).T.astype(np.float64), c.reshape(c.shape[0], -1).T)
         return flat.T.reshape((k, *shape)).astype(np.float32)
+
+
+class FitStatistics:
+    """Streamed statistics of the fit pixels' columns: moments (mean, covariance) of every column,
+    and per column the minimum and the third central moment (for :func:`choose_log_bands`)."""
+
+    def __init__(self) -> None:
+        self.moments = MomentAccumulator()
+        self.n = 0
+        self._shift: np.ndarray | None = None
+        self._p1 = self._p2 = self._p3 = self.min = None
+
+    def add(self, x: np.ndarray) -> None:
+        """Add float64 samples ``(n, d)``."""
+        if x.shape[0] == 0:
+            return
+        self.moments.add(x)
+        if self._shift is None:
+            self._shift = x.mean(axis=0)
+            d = x.shape[1]
+            self._p1, self._p2, self._p3 = np.zeros(d), np.zeros(d), np.zeros(d)
+            self.min = np.full(d, np.inf)
+        y = x - self._shift
+        self._p1 += y.sum(axis=0)
+        self._p2 += (y**2).sum(axis=0)
+        self._p3 += (y**3).sum(axis=0)
+        self.min = np.minimum(self.min, x.min(axis=0))
+        self.n += x.shape[0]
+
+    def skewness(self) -> np.ndarray:
+        m1, m2, m3 = self._p1 / self.n, self._p2 / self.n, self._p3 / self.n
+        var = np.maximum(m2 - m1**2, 0.0)
+        third = m3 - 3 * m1 * m2 + 2 * m1**3
+        out = np.zeros_like(var)  # a constant column is symmetric
+        np.divide(third, var**1.5, out=out, where=var > 0)
+        return out
+
+    def subset(self, columns: np.ndarray) -> _Moments:
+        mean, cov = self.moments.mean_cov()
+        return _Moments(mean[columns], cov[np.ix_(columns, columns)])
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """Mean and covariance of a subset of columns, with the interface of a moment accumulator."""
+
+    mean: np.ndarray
+    cov: np.ndarray
+
+    def mean_cov(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.mean, self.cov
+
+
+def with_log_columns(x: np.ndarray) -> np.ndarray:
+    """Samples ``(n, b)`` -> ``(n, 2 b)``: the bands, then ``log1p(max(x, 0))`` of each."""
+    return np.concatenate([x, np.log1p(np.maximum(x, 0.0))], axis=1)
+
+
+#: Dispersion (standard deviation over mean) from which a positive image is taken as speckled
+#: intensity: single-look SAR intensity has 1, multi-looked SAR 1/sqrt(looks), optical reflectance
+#: of land typically 0.2 to 0.6.
+SPECKLE_CV = 0.8
+
+
+def choose_log_bands(stats: FitStatistics, start: int, bands: int) -> np.ndarray:
+    """bool ``(bands,)``: which of the ``bands`` raw columns at ``start`` (their log columns at
+    ``start + bands``) to model as logs. One decision for the whole image (all bands or none),
+    from the fit data alone: logs when every band is non-negative, the median dispersion
+    (standard deviation over mean) is at least :data:`SPECKLE_CV`, and the logs of most bands are
+    closer to symmetric than the bands (smaller absolute skewness). That is the multiplicative,
+    heavy-tailed statistics of SAR intensity, for which a difference of logs is the natural
+    comparison; optical reflectance, low in dispersion, stays linear."""
+    mean, cov = stats.moments.mean_cov()
+    raw, logs = np.arange(start, start + bands), np.arange(start + bands, start + 2 * bands)
+    skew = np.abs(stats.skewness())
+    cv = np.sqrt(np.maximum(np.diag(cov)[raw], 0.0)) / np.maximum(np.abs(mean[raw]), 1e-30)
+    speckled = (
+        bool(np.all(stats.min[raw] >= 0))
+        and float(np.median(cv)) >= SPECKLE_CV
+        and float(np.mean(skew[logs] < skew[raw])) > 0.5
+    )
+    return np.full(bands, speckled)
 
 
 class CropReservoir:

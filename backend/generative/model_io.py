@@ -38,6 +38,8 @@ def _arrays(model: GenerativeModel) -> dict[str, np.ndarray]:
         out[f"{prefix}.w"] = proj.w
         if proj.tail is not None:
             out[f"{prefix}.tail"] = proj.tail
+        if proj.log is not None:
+            out[f"{prefix}.log"] = proj.log.astype(np.uint8)
     if model.regression is not None:
         out["regress.coef"] = model.regression.coef
         out["regress.w"] = model.regression.w
@@ -88,7 +90,13 @@ def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeMod
     def proj(prefix: str) -> Projection | None:
         if f"{prefix}.mean" not in arrays:
             return None
-        return Projection(arrays[f"{prefix}.mean"], arrays[f"{prefix}.w"], arrays.get(f"{prefix}.tail"))
+        log = arrays.get(f"{prefix}.log")
+        return Projection(
+            arrays[f"{prefix}.mean"],
+            arrays[f"{prefix}.w"],
+            arrays.get(f"{prefix}.tail"),
+            None if log is None else np.asarray(log).astype(bool),
+        )
 
     spec = NetSpec(**card["net"])
     net = Denoiser(spec)
