@@ -478,3 +478,20 @@ def test_speckled_sar_pair_is_modelled_in_logs(tmp_path):
         args = ["score", str(post_p), "--reference", str(pre_p), "-o", str(tmp_path / name)]
         assert cli([*args, "--model", str(path)]) == 0
         np.testing.assert_allclose(_read(tmp_path / name), _read(tmp_path / "auto.tif"), rtol=1e-3, atol=1e-3)
+
+
+def test_an_onnx_export_names_its_method_from_the_card_inside(scene, tmp_path):
+    """A flow model exported under a neutral name is still scored as flow (the card in the ONNX
+    metadata, not the file name, decides); a file that is not ours falls back to the name."""
+    from backend.detectors.generative import model_method
+
+    post = str(scene["post"])
+    model, onnx_path = tmp_path / "m.safetensors", tmp_path / "exported.onnx"
+    assert cli(["fit", post, "-o", str(model), "--method", "flow", *_params()]) == 0
+    assert cli(["export", str(model), "-o", str(onnx_path)]) == 0
+    assert model_method(str(onnx_path)) == "flow" and model_method(str(model)) == "flow"
+    assert cli(["score", post, "-o", str(tmp_path / "s.tif"), "--model", str(onnx_path)]) == 0
+    assert json.loads(Path(f"{tmp_path / 's.tif'}.json").read_text())["method"] == "flow"
+    junk = tmp_path / "flow_junk.onnx"
+    junk.write_bytes(b"not a graph")
+    assert model_method(str(junk)) == "flow" and model_method(str(tmp_path / "x.onnx")) == "diffusion"

@@ -449,20 +449,25 @@ class _GenerativeDetector(Detector):
 
 
 def model_method(path: str) -> str:
-    """The method a saved model was fit with: its card's (``<model>.json``), else guessed from the
-    file name (an ``.onnx`` export carries its card inside). Reads JSON only, no torch."""
+    """The method a saved model was fit with, from its card: ``<model>.json`` beside a safetensors
+    model, the metadata inside an ``.onnx`` export. Falls back to a guess from the file name when
+    there is no readable card. Never imports torch."""
     import json
     import os
 
-    card = f"{path}.json"
-    if not path.lower().endswith(".onnx") and os.path.isfile(card):
-        try:
-            with open(card, encoding="utf-8") as f:
+    method = None
+    try:
+        if path.lower().endswith(".onnx"):
+            from ..generative.onnx_card import onnx_card
+
+            method = onnx_card(path).get("method")
+        elif os.path.isfile(f"{path}.json"):
+            with open(f"{path}.json", encoding="utf-8") as f:
                 method = json.load(f).get("method")
-            if isinstance(method, str) and method:
-                return method
-        except (OSError, ValueError, AttributeError):
-            pass
+    except (OSError, ValueError, AttributeError, InputError):
+        method = None
+    if isinstance(method, str) and method in ("diffusion", "flow"):
+        return method
     return "flow" if "flow" in os.path.basename(path).lower() else "diffusion"
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from ..atomic import atomic_output
 from ..errors import InputError, MissingFileError
 from .model import GenerativeModel
+from .onnx_card import CARD_KEY
 
 OPSET = 17
 
@@ -112,7 +113,7 @@ def export_onnx(model: GenerativeModel, path: str | os.PathLike[str]) -> None:
     extras = {k: v for k, v in _arrays(model).items() if not k.startswith("net.")}
     card = {**model.card, "seed": model.seed}
     for key, value in (
-        ("raresight_card", json.dumps(card)),
+        (CARD_KEY, json.dumps(card)),
         ("raresight_arrays", base64.b64encode(save(extras)).decode("ascii")),
     ):
         entry = proto.metadata_props.add()
@@ -133,7 +134,7 @@ def load_onnx_model(path: str | os.PathLike[str], device: str = "cpu") -> Genera
     try:
         proto = onnx.load(os.fspath(path))
         meta = {p.key: p.value for p in proto.metadata_props}
-        card = json.loads(meta["raresight_card"])
+        card = json.loads(meta[CARD_KEY])
         arrays = load(base64.b64decode(meta["raresight_arrays"]))
     except Exception:  # noqa: BLE001 - any failure means: not one of ours
         raise InputError(f"{path} is not an ONNX model written by raresight export.") from None
