@@ -280,19 +280,17 @@ class _GenerativeDetector(Detector):
         c, stats = self.config, self._stats
         nm, nc = self._split_counts()
 
-        def logs(start: int, bands: int) -> np.ndarray:
-            if c.log_bands == "auto":
-                return choose_log_bands(stats, start, bands)
-            return np.zeros(bands, bool)
+        def read(start: int, bands: int, tail: bool) -> tuple[Projection, np.ndarray]:
+            """The projection of the ``bands`` columns at ``start`` (as logs when chosen), and the
+            columns of the statistics it reads."""
+            log = choose_log_bands(stats, start, bands) if c.log_bands == "auto" else np.zeros(bands, bool)
+            cols = start + np.where(log, bands, 0) + np.arange(bands)
+            return Projection.fit(stats.subset(cols), c.components, tail=tail, log=log), cols
 
-        lx = logs(0, nm)
-        cols_x = np.where(lx, nm + np.arange(nm), np.arange(nm))
-        proj = Projection.fit(stats.subset(cols_x), c.components, tail=c.tail, log=lx)
+        proj, cols_x = read(0, nm, c.tail)
         if not nc:
             return proj, None, None
-        lc = logs(2 * nm, nc)
-        cols_c = 2 * nm + np.where(lc, nc + np.arange(nc), np.arange(nc))
-        cproj = Projection.fit(stats.subset(cols_c), c.components, tail=False, log=lc)
+        cproj, cols_c = read(2 * nm, nc, False)
         return proj, cproj, stats.subset(np.concatenate([cols_x, cols_c]))
 
     def finish_fit(self) -> None:

@@ -145,9 +145,13 @@ class FitStatistics:
 
     def __init__(self) -> None:
         self.moments = MomentAccumulator()
-        self.n = 0
         self._shift: np.ndarray | None = None
-        self._p1 = self._p2 = self._p3 = self.min = None
+        self._s3: np.ndarray | None = None
+        self.min: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return self.moments.n
 
     def add(self, x: np.ndarray) -> None:
         """Add float64 samples ``(n, d)``."""
@@ -156,20 +160,17 @@ class FitStatistics:
         self.moments.add(x)
         if self._shift is None:
             self._shift = x.mean(axis=0)
-            d = x.shape[1]
-            self._p1, self._p2, self._p3 = np.zeros(d), np.zeros(d), np.zeros(d)
-            self.min = np.full(d, np.inf)
-        y = x - self._shift
-        self._p1 += y.sum(axis=0)
-        self._p2 += (y**2).sum(axis=0)
-        self._p3 += (y**3).sum(axis=0)
+            self._s3 = np.zeros(x.shape[1])
+            self.min = np.full(x.shape[1], np.inf)
+        self._s3 += ((x - self._shift) ** 3).sum(axis=0)
         self.min = np.minimum(self.min, x.min(axis=0))
-        self.n += x.shape[0]
 
     def skewness(self) -> np.ndarray:
-        m1, m2, m3 = self._p1 / self.n, self._p2 / self.n, self._p3 / self.n
-        var = np.maximum(m2 - m1**2, 0.0)
-        third = m3 - 3 * m1 * m2 + 2 * m1**3
+        mean, cov = self.moments.mean_cov()
+        n = self.n
+        var = np.maximum(np.diag(cov) * (n - 1) / n, 0.0)
+        d = mean - self._shift  # the mean of the shifted samples the third powers were summed of
+        third = self._s3 / n - 3 * d * (var + d**2) + 2 * d**3
         out = np.zeros_like(var)  # a constant column is symmetric
         np.divide(third, var**1.5, out=out, where=var > 0)
         return out
