@@ -100,6 +100,71 @@ def test_crop_reservoir_stays_within_its_budget():
     assert crop.shape == (64, 64) and np.isfinite(crop).sum() == 120
 
 
+def test_crop_reservoir_covers_every_pixel_once():
+    """The crops cut a block on a grid (at a random offset): every pixel is offered exactly once, so
+    statistics measured on the crops weigh the fit data uniformly."""
+    block = np.arange(2 * 50 * 70, dtype=np.float32).reshape(2, 50, 70)
+    res = CropReservoir(crop=16, max_bytes=1 << 24, channels=2, seed=3)
+    res.add(block)
+    values = res.stack()[:, 0]
+    values = np.sort(values[np.isfinite(values)])
+    np.testing.assert_array_equal(values, np.sort(block[0].ravel()))
+
+
+def test_ring_mean_leaves_out_the_guard_window():
+    from backend.detectors.window import ring_mean
+
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 12, 13))
+    valid = rng.random((12, 13)) > 0.2
+    got = ring_mean(x, valid, 5, 3)
+    r, c = 6, 7
+    ring = np.zeros((12, 13), bool)
+    ring[r - 2 : r + 3, c - 2 : c + 3] = True
+    ring[r - 1 : r + 2, c - 1 : c + 2] = False
+    np.testing.assert_allclose(got[:, r, c], x[:, ring & valid].mean(axis=1), rtol=1e-6)
+    corner = np.zeros((12, 13), bool)
+    corner[:3, :3] = True
+    corner[:2, :2] = False  # the guard of (0, 0), clipped by the raster's edge
+    np.testing.assert_allclose(got[:, 0, 0], x[:, corner & valid].mean(axis=1), rtol=1e-6)
+
+
+def _two_region_scene(seed: int = 0):
+    """Two large regions of different spectra; small objects of the first region's spectrum lie in
+    the second: common in the scene, unlike their surroundings."""
+    rng = np.random.default_rng(seed)
+    rows = cols = 96
+    a, b = np.array([1.0, 2.0, 0.5, 1.5]), np.array([2.0, 1.0, 1.5, 0.5])
+    x = np.where(np.arange(cols)[None, None, :] < cols // 2, a[:, None, None], b[:, None, None])
+    x = np.broadcast_to(x, (4, rows, cols)).copy()
+    truth = np.zeros((rows, cols), bool)
+    for r, c in ((10, 60), (30, 80), (50, 66), (70, 86), (85, 58)):
+        truth[r : r + 3, c : c + 3] = True
+    x[:, truth] = a[:, None]
+    x += 0.1 * rng.standard_normal(x.shape)
+    return x.astype(np.float32), truth
+
+
+def test_local_expert_finds_objects_unlike_their_surroundings():
+    """The single-image model's local Gaussian expert (on by default): objects of a spectrum common
+    in the scene, but unlike where they lie, stand out; without it, for a model of the whole scene
+    in which that spectrum is half of the pixels, they do not. The expert is recorded in the card."""
+    x, truth = _two_region_scene()
+    found = {}
+    for k in ("8", "0"):
+        det = create_detector("diffusion", {**MICRO, "local_components": k})
+        det.prepare(InputLayout(target_bands=(4,)))
+        det.partial_fit(FitBlock(x, None, np.ones(truth.shape, bool)))
+        det.finish_fit()
+        s = det.score(x, None)
+        ok = np.isfinite(s)
+        found[k] = auroc(s[ok], truth[ok])
+        assert det.model.card["condition"] == "none"
+        assert ("local" in det.model.card) == (k != "0")
+    assert found["8"] > 0.97, found
+    assert found["0"] < 0.8, found
+
+
 def test_context_embedding_and_dates():
     assert parse_date("2019-03-21").isoformat() == "2019-03-21"
     assert parse_date("S2A_MSIL1C_20190321T105021").isoformat() == "2019-03-21"
@@ -368,6 +433,29 @@ def test_untrained_model_is_the_gaussian_so_msma_is_rx_on_the_components(process
     rx = (z.astype(np.float64) ** 2).sum(axis=0)
     ratio = score / rx
     assert ratio.std() / ratio.mean() < 1e-4
+
+
+def test_score_statistics_weigh_every_fit_pixel_once():
+    """The residual statistics come from crops that cover the fit data uniformly, and from every fit
+    pixel (not only the core the network trains on): an untrained detector's MSMA score, whitened
+    by them, is RX on the modelled components, whose covariance is measured on every pixel. Crops
+    that over-weighted the middle of a spatially structured image broke this."""
+    rng = np.random.default_rng(0)
+    rows, cols = 70, 90
+    rr, cc = np.meshgrid(np.linspace(-1, 1, rows), np.linspace(-1, 1, cols), indexing="ij")
+    base = np.stack([rr, cc, rr * cc, np.abs(cc), rr**2])
+    x = np.einsum("ij,jrc->irc", rng.standard_normal((5, 5)), base) + 0.05 * rng.standard_normal(
+        (5, rows, cols)
+    )
+    x = x.astype(np.float32)
+    params = {**MICRO, "components": "5", "steps": "1", "lr": "1e-9", "score": "msma", "levels": "0.5"}
+    det = create_detector("diffusion", {**params, "local_components": "0"})
+    det.prepare(InputLayout(target_bands=(5,)))
+    det.partial_fit(FitBlock(x, None, np.ones((rows, cols), bool)))
+    det.finish_fit()
+    z, _ = det.model.projection.apply(x)
+    ratio = det.score(x, None) / (z.astype(np.float64) ** 2).sum(axis=0)
+    assert ratio.std() / ratio.mean() < 1e-3
 
 
 def test_training_core_leaves_out_the_gaussian_outliers():

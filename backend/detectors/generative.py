@@ -9,7 +9,13 @@ What the model describes depends on the inputs (``condition``):
   the target's bulk.
 * ``none`` (default otherwise): the target's channels (all target rasters stacked), fit on the
   reference when one is given (archive mode, calibrated on held-out reference pixels), else on the
-  target itself.
+  target itself. Its density is a product of two experts: the network's, over the whole scene, and
+  a local Gaussian of each pixel's surroundings, the ring of pixels between a guard window and an
+  outer window around it (``local_inner``, ``local_outer``; dual-window RX on the
+  ``local_components`` leading components). The score weighs both what is rare in the scene
+  (extended objects, which fill their own surroundings, stay rare there) and what is rare where it
+  lies (small objects of a kind common elsewhere in the scene). Each expert's energy is divided by
+  its number of components before they are added.
 * ``modality``: the first target raster given the others (optical given SAR), fit like ``none``.
 
 ``model=FILE`` reuses a model saved by ``raresight fit`` (then nothing is trained); ``runtime=onnx``
@@ -43,6 +49,10 @@ class GenerativeConfig(DetectorConfig):
     noise: str = "gaussian"  # gaussian | simplex (training and scoring)
     norm: str = "cov"  # cov: Mahalanobis of each residual; none: squared error
     condition: str = "auto"  # auto | none | reference | modality
+    local_components: int = 8  # condition none: components of the local Gaussian expert (0: none)
+    local_outer: int = 15  # the local expert's outer window (px, odd)
+    local_inner: int = 5  # its guard window (px, odd), left out of the ring
+    local_ridge: float = 1e-2  # added to the ring covariance's diagonal (whitened units)
     arch: str = "auto"  # auto | pixel (spectral MLP) | patch (blind-spot context)
     components: int = 16  # principal components modelled (and of the conditioning)
     tail: bool = False  # add RX of the remaining components (an independent Gaussian) to the score
@@ -110,6 +120,13 @@ class GenerativeConfig(DetectorConfig):
                 raise InputError(f"{name} must be in [{lo}, {hi}], got {getattr(self, name)}.")
         if self.context_kernel and (self.context_kernel % 2 == 0 or self.context_kernel < 2 * self.guard + 3):
             raise InputError("context_kernel must be odd and larger than 2 * guard + 1 (or 0 for none).")
+        if not (self.local_outer % 2 and self.local_inner % 2 and 1 <= self.local_inner < self.local_outer):
+            raise InputError(
+                f"local_outer and local_inner must be odd with inner < outer, got {self.local_outer}, "
+                f"{self.local_inner}."
+            )
+        if not 0 <= self.local_components <= 64 or self.local_ridge <= 0:
+            raise InputError("local_components must be in [0, 64] and local_ridge > 0.")
         if not 0.5 <= self.fit_quantile <= 1.0:
             raise InputError(f"fit_quantile must be in [0.5, 1], got {self.fit_quantile}.")
         if not 0 <= self.trim < 0.5:
@@ -198,7 +215,25 @@ class _GenerativeDetector(Detector):
     @property
     def context_px(self) -> int:
         radius = self.model.radius if self.model is not None else 0  # known once fit
-        return radius + int(math.ceil(3 * self._smoothing()))
+        local = self._local()
+        return max(radius, local["outer"] // 2 if local else 0) + int(math.ceil(3 * self._smoothing()))
+
+    def _local(self) -> dict | None:
+        """The local Gaussian expert (``none`` models), None without one. A model carries its own
+        in its card (models saved before it have none); before the fit, the config's."""
+        if self._mode != "none":
+            return None
+        if self.model is not None:
+            return self.model.card.get("local")
+        c = self.config
+        if not c.local_components:
+            return None
+        return {
+            "components": c.local_components,
+            "outer": c.local_outer,
+            "inner": c.local_inner,
+            "ridge": c.local_ridge,
+        }
 
     def _smoothing(self) -> float:
         """Sigma (px) of the score smoothing. Auto: 1 px when comparing two dates (residuals of a
@@ -316,8 +351,10 @@ class _GenerativeDetector(Detector):
             valid &= cvalid
             regression = Regression.from_moments(joint, proj, cproj)
             x = _regress_crops(regression, x, cond, valid)
-        if c.fit_quantile < 1.0:
-            valid = _gaussian_core(x, valid, c.fit_quantile)
+        # The network learns from the Gaussian's core; the residual statistics that scale the
+        # score are measured on every fit pixel (a covariance of the core alone shrinks the
+        # heavy-tailed directions and over-weights them in the score).
+        core = _gaussian_core(x, valid, c.fit_quantile) if c.fit_quantile < 1.0 else valid
         arch = self._arch()
         spec = NetSpec(
             channels=proj.channels,
@@ -333,7 +370,7 @@ class _GenerativeDetector(Detector):
         net = Denoiser(spec)
         settings = TrainSettings(c.steps, c.batch, c.patch, c.lr, c.seed, c.time_budget_s, c.trim)
         device = torch.device(self._device)
-        data = TrainData(x, valid, cond, self._embed)
+        data = TrainData(x, core, cond, self._embed)
         summary = train(
             net, self.config.process, data, settings, make_noise(c.noise), device, self.progress, self.cancel
         )
@@ -349,6 +386,7 @@ class _GenerativeDetector(Detector):
             "method": self.name,
             "process": self.config.process,
             "condition": self._mode,
+            **({"local": self._local()} if self._local() else {}),
             "arch": arch,
             "bands": nm,
             "cond_bands": nc,
@@ -421,8 +459,18 @@ class _GenerativeDetector(Detector):
             if m.regression is not None:
                 z = m.regression.apply(z, cz)
                 z[:, ~ok] = 0.0
+        local = self._local()
+        z_lead = z[: local["components"]] if local else None  # (no regression: condition none)
         s = m.score_tile(z, cz, self._embed if m.spec.embed_dim else None, origin)
         s += m.projection.tail_energy(x)
+        if z_lead is not None:
+            from .window import ring_mahalanobis
+
+            energy = ring_mahalanobis(z_lead, ok, local["outer"], local["inner"], local["ridge"])
+            ok &= np.isfinite(energy)
+            tail = m.projection.tail
+            dof = m.projection.channels + (tail.shape[1] if tail is not None else 0)
+            s = s / dof + np.nan_to_num(energy) / z_lead.shape[0]
         if self._smoothing() > 0:
             s = _smooth(s, ok, self._smoothing())
         out = s.astype(np.float32)
@@ -437,6 +485,7 @@ class _GenerativeDetector(Detector):
                 {
                     "model": self.config.model or "fit on the fly",
                     "condition": self._mode,
+                    "local_expert": self._local(),
                     "arch": m.card.get("arch"),
                     "passes_per_pixel": m.score_spec.passes(),
                     "smooth_px": self._smoothing(),

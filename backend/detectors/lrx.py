@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import InputError
 from .base import Detector, DetectorConfig, FitBlock, as_pixels, valid_pixels
 from .gaussian import MomentAccumulator
-from .window import box_sum
+from .window import ring_mahalanobis
 
 
 @dataclass(frozen=True)
@@ -77,27 +77,8 @@ class LRXDetector(Detector):
         return self._ring_mahalanobis(z, ok)
 
     def _ring_mahalanobis(self, z: np.ndarray, ok: np.ndarray) -> np.ndarray:
-        k = z.shape[0]
-        o, i = self.config.outer_px, self.config.inner_px
-        iu = np.triu_indices(k)
-        prods = z[iu[0]] * z[iu[1]]  # (k(k+1)/2, rows, cols)
-        w = ok.astype(np.float64)
-        n = box_sum(w, o) - box_sum(w, i)
-        s1 = box_sum(z, o) - box_sum(z, i)
-        s2 = box_sum(prods, o) - box_sum(prods, i)
-        out = np.full(ok.shape, np.nan, dtype=np.float32)
-        use = ok & (n >= 2)
-        nn = n[use]
-        mu = (s1[:, use] / nn).T  # (p, k)
-        cov = np.zeros((nn.size, k, k))
-        cov[:, iu[0], iu[1]] = (s2[:, use] / nn).T
-        cov[:, iu[1], iu[0]] = cov[:, iu[0], iu[1]]
-        cov -= mu[:, :, None] * mu[:, None, :]
-        cov += self.config.ridge * np.eye(k)
-        d = z[:, use].T - mu
-        sol = np.linalg.solve(cov, d[:, :, None])[:, :, 0]
-        out[use] = np.einsum("pk,pk->p", d, sol)
-        return out
+        c = self.config
+        return ring_mahalanobis(z, ok, c.outer_px, c.inner_px, c.ridge)
 
     def summary_dict(self) -> dict:
         k = None if self.projection is None else int(self.projection.shape[1])

@@ -225,41 +225,42 @@ def choose_log_bands(stats: FitStatistics, start: int, bands: int) -> np.ndarray
 class CropReservoir:
     """Uniform random sample of square crops (all channels, float32 with NaN) from a block stream.
 
-    Each block offers about ``oversample * area / crop^2`` random crops; reservoir sampling (fixed
-    seed) keeps at most ``max_crops`` so that the sample is uniform over the whole stream. Blocks
-    smaller than ``crop`` offer themselves whole (padded with NaN).
+    Each block is cut into a grid of ``crop`` x ``crop`` cells at a random offset (cells past the
+    block's edges padded with NaN), so every pixel lies in exactly one offered crop: the sample
+    covers the fit data uniformly (overlapping random crops would over-weight the middle of a small
+    image, and with it the statistics measured on the crops). Reservoir sampling (fixed seed) keeps
+    at most ``max_crops`` so that the sample is uniform over the whole stream.
     """
 
-    def __init__(self, crop: int, max_bytes: int, channels: int, seed: int, oversample: float = 4.0) -> None:
+    def __init__(self, crop: int, max_bytes: int, channels: int, seed: int) -> None:
         self.crop = crop
         self.max_crops = max(8, int(max_bytes // (crop * crop * channels * 4)))
         self.rng = np.random.default_rng(seed)
-        self.oversample = oversample
         self.crops: list[np.ndarray] = []
         self.offered = 0
 
     def add(self, block: np.ndarray) -> None:
-        """Offer crops of ``block`` (channels, rows, cols): NaN marks pixels the fit may not use."""
-        _, rows, cols = block.shape
+        """Offer the crops of ``block`` (channels, rows, cols): NaN marks pixels the fit may not use."""
+        ch, rows, cols = block.shape
         c = self.crop
-        if rows < c or cols < c:
-            padded = np.full((block.shape[0], max(rows, c), max(cols, c)), np.nan, np.float32)
-            padded[:, :rows, :cols] = block
-            block, rows, cols = padded, padded.shape[1], padded.shape[2]
-        n = max(1, int(round(self.oversample * rows * cols / (c * c))))
-        for _ in range(n):
-            r = int(self.rng.integers(0, rows - c + 1))
-            q = int(self.rng.integers(0, cols - c + 1))
-            crop = block[:, r : r + c, q : q + c]
-            if not np.isfinite(crop).all(axis=0).any():
-                continue
-            self.offered += 1
-            if len(self.crops) < self.max_crops:
-                self.crops.append(np.array(crop, np.float32))
-            else:
-                j = int(self.rng.integers(0, self.offered))
-                if j < self.max_crops:
-                    self.crops[j] = np.array(crop, np.float32)
+        r0, q0 = (int(self.rng.integers(0, c)) if n > c else 0 for n in (rows, cols))
+        starts_r = range(r0 - c if r0 else 0, rows, c)
+        starts_q = range(q0 - c if q0 else 0, cols, c)
+        for r in starts_r:
+            for q in starts_q:
+                crop = np.full((ch, c, c), np.nan, np.float32)
+                rs, qs = max(r, 0), max(q, 0)
+                re, qe = min(r + c, rows), min(q + c, cols)
+                crop[:, rs - r : re - r, qs - q : qe - q] = block[:, rs:re, qs:qe]
+                if not np.isfinite(crop).all(axis=0).any():
+                    continue
+                self.offered += 1
+                if len(self.crops) < self.max_crops:
+                    self.crops.append(crop)
+                else:
+                    j = int(self.rng.integers(0, self.offered))
+                    if j < self.max_crops:
+                        self.crops[j] = crop
 
     def stack(self) -> np.ndarray:
         return np.stack(self.crops) if self.crops else np.zeros((0, 0, self.crop, self.crop), np.float32)
