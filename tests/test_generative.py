@@ -504,6 +504,33 @@ def test_conditional_gaussian_regression_from_streamed_moments():
     np.testing.assert_allclose(reg.apply(zb, cb).reshape(4, -1).T, r, atol=1e-4)
 
 
+def test_trimmed_regression_is_that_of_the_unchanged_pixels():
+    """The pair regression is refit on the pixels it explains best (IR-MAD-like trimming): with a
+    fifth of the pixels changed, the least-squares fit of all pixels is pulled away from the
+    unchanged relation and its noise; the trimmed one recovers both, and ranks the changes higher.
+    (Trimming a tenth assumes changes rarer than that, as the default fit_quantile does.)"""
+    from backend.generative.data import Regression
+
+    rng = np.random.default_rng(2)
+    n, k = 5000, 3
+    c = rng.standard_normal((n, k))
+    slope = rng.standard_normal((k, k))
+    z = c @ slope + 0.2 * rng.standard_normal((n, k))
+    changed = rng.random(n) < 0.08
+    z[changed] = 2.0 * rng.standard_normal((changed.sum(), k)) + 1.0
+    plain = Regression.from_samples(z, c)
+    robust = plain.trimmed(z, c, 0.9)
+    assert np.abs(robust.coef[:-1] - slope).max() < 0.02
+    assert np.abs(plain.coef[:-1] - slope).max() > 0.1
+    # the whitening is that of the unchanged pixels' noise (standard deviation 0.2)
+    np.testing.assert_allclose(np.abs(np.linalg.det(robust.w)) ** (-1 / k), 0.2, rtol=0.1)
+    energy = {
+        name: (reg.residual(z, c) ** 2).sum(axis=1) for name, reg in (("plain", plain), ("robust", robust))
+    }
+    assert auroc(energy["robust"], changed) > auroc(energy["plain"], changed)
+    assert plain.trimmed(z, c, 1.0) is plain  # quantile 1: nothing is trimmed
+
+
 def test_logs_are_chosen_for_speckled_intensity_only():
     """``log_bands=auto`` reads an image as logs when it is positive, dispersed like speckle and
     less skewed in logs (SAR intensity); optical reflectance and signed data stay linear."""
@@ -560,7 +587,8 @@ def test_speckled_sar_pair_is_modelled_in_logs(tmp_path):
     # the choice travels with a saved model and its ONNX export
     model = tmp_path / "sar.safetensors"
     assert cli(["fit", str(post_p), "--reference", str(pre_p), "-o", str(model), *_params()]) == 0
-    assert json.loads(Path(f"{model}.json").read_text())["normalisation"]["log_bands"] == [1]
+    card = json.loads(Path(f"{model}.json").read_text())
+    assert card["normalisation"]["log_bands"] == [1] and card["reverse_expert"]  # saved, exported below
     assert cli(["export", str(model), "-o", str(tmp_path / "sar.onnx")]) == 0
     for name, path in (("reuse.tif", model), ("onnx.tif", tmp_path / "sar.onnx")):
         args = ["score", str(post_p), "--reference", str(pre_p), "-o", str(tmp_path / name)]

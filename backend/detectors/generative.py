@@ -69,6 +69,7 @@ class GenerativeConfig(DetectorConfig):
     time_budget_s: float = 0.0  # > 0: stop training after this many seconds (not reproducible)
     trim: float = 0.0  # robust training: ignore this fraction of worst-fit pixels per batch
     fit_quantile: float = 0.9  # < 1: train only on the pixels below this quantile of the Gaussian's energy
+    reverse: bool = True  # condition reference: add the expert of the reference given the target
     smooth_px: float = -1.0  # Gaussian smoothing (sigma, px) of the score; -1: auto (see _smoothing)
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
@@ -308,8 +309,8 @@ class _GenerativeDetector(Detector):
         self._reservoir.add(stack)
 
     def _projections(self):
-        """(projection, conditioning projection or None, joint moments of the columns they read or
-        None) of the fit data."""
+        """(projection, conditioning projection or None, joint moments of the columns they read, in
+        the order [modelled, conditioning] and [conditioning, modelled], or None) of the fit data."""
         from ..generative.data import Projection, choose_log_bands
 
         c, stats = self.config, self._stats
@@ -324,9 +325,10 @@ class _GenerativeDetector(Detector):
 
         proj, cols_x = read(0, nm, c.tail)
         if not nc:
-            return proj, None, None
+            return proj, None, None, None
         cproj, cols_c = read(2 * nm, nc, False)
-        return proj, cproj, stats.subset(np.concatenate([cols_x, cols_c]))
+        joint = stats.subset(np.concatenate([cols_x, cols_c]))
+        return proj, cproj, joint, stats.subset(np.concatenate([cols_c, cols_x]))
 
     def finish_fit(self) -> None:
         if self.model is not None:
@@ -342,18 +344,23 @@ class _GenerativeDetector(Detector):
         c = self.config
         torch.manual_seed(c.seed)
         nm, nc = self._split_counts()
-        proj, cproj, joint = self._projections()
+        proj, cproj, joint, joint_rev = self._projections()
         crops = self._reservoir.stack()
         x, valid = _normalise_crops(proj, crops[:, :nm])
-        cond = regression = None
+        cond = regression = reverse = None
         if cproj is not None:
             cond, cvalid = _normalise_crops(cproj, crops[:, nm:])
             valid &= cvalid
-            regression = Regression.from_moments(joint, proj, cproj)
+            zs, cs = _pixel_sample(x, cond, valid, c.seed)
+            regression = Regression.from_moments(joint, proj, cproj).trimmed(zs, cs, c.fit_quantile)
+            if self._mode == "reference" and c.reverse:
+                reverse = Regression.from_moments(joint_rev, cproj, proj).trimmed(cs, zs, c.fit_quantile)
             x = _regress_crops(regression, x, cond, valid)
-        # The network learns from the Gaussian's core; the residual statistics that scale the
-        # score are measured on every fit pixel (a covariance of the core alone shrinks the
-        # heavy-tailed directions and over-weights them in the score).
+        # The network learns from the Gaussian's core. The residual statistics that scale the score
+        # are those of the core too when two rasters are compared (the normal state is "no
+        # change", as for the trimmed regression), of every fit pixel for one image (there a
+        # covariance of the core alone shrinks the heavy-tailed directions of the scene and
+        # over-weights them in the score).
         core = _gaussian_core(x, valid, c.fit_quantile) if c.fit_quantile < 1.0 else valid
         arch = self._arch()
         spec = NetSpec(
@@ -375,10 +382,12 @@ class _GenerativeDetector(Detector):
             net, self.config.process, data, settings, make_noise(c.noise), device, self.progress, self.cancel
         )
         score = ScoreSpec(c.score, c.level_tuple(), c.score_steps, c.noise, c.norm, c.antithetic)
-        model = GenerativeModel(self.config.process, net, proj, cproj, score, c.seed, regression=regression)
+        model = GenerativeModel(
+            self.config.process, net, proj, cproj, score, c.seed, regression=regression, reverse=reverse
+        )
         model.to(device)
         et = torch.from_numpy(self._embed)[None].to(device) if self._embed is not None else None
-        model.fit_score_statistics(x, valid, cond, et)
+        model.fit_score_statistics(x, core if cproj is not None else valid, cond, et)
         lay = self._layout
         model.card = {
             "format": "raresight-model/1",
@@ -387,6 +396,7 @@ class _GenerativeDetector(Detector):
             "process": self.config.process,
             "condition": self._mode,
             **({"local": self._local()} if self._local() else {}),
+            **({"reverse_expert": True} if reverse is not None else {}),
             "arch": arch,
             "bands": nm,
             "cond_bands": nc,
@@ -456,6 +466,9 @@ class _GenerativeDetector(Detector):
                 raise InputError("This model is conditional: give the conditioning raster(s) too.")
             cz, cok = m.cond_projection.apply(cond)
             ok &= cok
+            if m.reverse is not None:
+                rev = m.reverse.apply(cz, z)
+                reverse_energy = np.einsum("k...,k...->...", rev, rev, dtype=np.float64)
             if m.regression is not None:
                 z = m.regression.apply(z, cz)
                 z[:, ~ok] = 0.0
@@ -468,9 +481,11 @@ class _GenerativeDetector(Detector):
 
             energy = ring_mahalanobis(z_lead, ok, local["outer"], local["inner"], local["ridge"])
             ok &= np.isfinite(energy)
-            tail = m.projection.tail
-            dof = m.projection.channels + (tail.shape[1] if tail is not None else 0)
-            s = s / dof + np.nan_to_num(energy) / z_lead.shape[0]
+            s = s / _dof(m.projection) + np.nan_to_num(energy) / z_lead.shape[0]
+        if m.reverse is not None:
+            # The reverse expert: the reference given the target (conditional Gaussian). A change
+            # may be predictable one way and not the other (a bright roof on bright soil).
+            s = s / _dof(m.projection) + reverse_energy / m.cond_projection.channels
         if self._smoothing() > 0:
             s = _smooth(s, ok, self._smoothing())
         out = s.astype(np.float32)
@@ -532,6 +547,25 @@ def _gaussian_core(x: np.ndarray, valid: np.ndarray, quantile: float) -> np.ndar
     energy = (x.astype(np.float64) ** 2).sum(axis=1)
     cut = np.quantile(energy[valid], quantile) if valid.any() else np.inf
     return valid & (energy <= cut)
+
+
+def _dof(proj) -> int:
+    """Components the model's energy sums over: the modelled ones and the tail."""
+    return proj.channels + (proj.tail.shape[1] if proj.tail is not None else 0)
+
+
+def _pixel_sample(
+    x: np.ndarray, cond: np.ndarray, valid: np.ndarray, seed: int, max_px: int = 300_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """float64 ``(n, k)``, ``(n, kc)``: the channels of (a seeded uniform sample of) the valid
+    pixels of the crops, for the trimmed regressions."""
+    idx = np.flatnonzero(valid.ravel())
+    if idx.size > max_px:
+        idx = np.sort(np.random.default_rng(seed).choice(idx, max_px, replace=False))
+    n, _, rows, cols = x.shape
+    i, pix = np.divmod(idx, rows * cols)
+    r, q = np.divmod(pix, cols)
+    return x[i, :, r, q].astype(np.float64), cond[i, :, r, q].astype(np.float64)
 
 
 def _regress_crops(reg, x: np.ndarray, cond: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -128,6 +128,33 @@ class Regression:
         coef = np.concatenate([slope, (mz - mc @ slope)[None]], axis=0)
         return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
 
+    @classmethod
+    def from_samples(cls, z: np.ndarray, c: np.ndarray, rel_floor: float = 1e-6) -> Regression:
+        """Least squares of samples ``z`` ``(n, k)`` on ``c`` ``(n, kc)`` (float64) and the whitening
+        of its residual."""
+        a = np.concatenate([c, np.ones((c.shape[0], 1))], axis=1)
+        coef = np.linalg.lstsq(a, z, rcond=1e-10)[0]
+        res = z - a @ coef
+        cov = res.T @ res / max(res.shape[0] - 1, 1)
+        evals, evecs = np.linalg.eigh((cov + cov.T) / 2)
+        floor = max(float(evals.max()), 1e-12) * rel_floor
+        return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
+
+    def trimmed(self, z: np.ndarray, c: np.ndarray, quantile: float, iterations: int = 3) -> Regression:
+        """Refit on the samples the current regression explains best (the ``quantile`` of lowest
+        residual energy), ``iterations`` times: the relation between the rasters and the noise
+        around it are then those of the unchanged pixels, as in iteratively reweighted change
+        detection (IR-MAD, Nielsen 2007), instead of being pulled by the changes themselves."""
+        reg = self
+        for _ in range(iterations if quantile < 1.0 else 0):
+            r = reg.residual(z, c)
+            energy = np.einsum("ij,ij->i", r, r)
+            core = energy <= np.quantile(energy, quantile)
+            if core.sum() <= c.shape[1] + 2:
+                break
+            reg = Regression.from_samples(z[core], c[core])
+        return reg
+
     def residual(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Samples ``(n, k)`` and ``(n, kc)`` -> whitened residuals ``(n, k)``, float64."""
         return (z - c @ self.coef[:-1] - self.coef[-1]) @ self.w

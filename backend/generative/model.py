@@ -104,6 +104,7 @@ class GenerativeModel:
         residual_whiteners: Sequence[Whitener] = (),
         card: dict | None = None,
         regression: Regression | None = None,
+        reverse: Regression | None = None,
     ) -> None:
         self.process = process
         self.net = net
@@ -112,6 +113,9 @@ class GenerativeModel:
         # The conditional Gaussian (pair and modality models): applied to the channels before the
         # network, see :class:`.data.Regression`.
         self.regression = regression
+        # Pair models: the conditional Gaussian of the reference given the target, a second expert
+        # of the score (see the detector).
+        self.reverse = reverse
         self.score_spec = score
         self.seed = seed
         self.residual_whiteners = list(residual_whiteners)

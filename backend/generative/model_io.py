@@ -40,9 +40,10 @@ def _arrays(model: GenerativeModel) -> dict[str, np.ndarray]:
             out[f"{prefix}.tail"] = proj.tail
         if proj.log is not None:
             out[f"{prefix}.log"] = proj.log.astype(np.uint8)
-    if model.regression is not None:
-        out["regress.coef"] = model.regression.coef
-        out["regress.w"] = model.regression.w
+    for prefix, reg in (("regress", model.regression), ("reverse", model.reverse)):
+        if reg is not None:
+            out[f"{prefix}.coef"] = reg.coef
+            out[f"{prefix}.w"] = reg.w
     for i, w in enumerate(model.residual_whiteners):
         out[f"residual.{i}.mean"] = w.mean
         out[f"residual.{i}.w"] = w.w
@@ -109,8 +110,9 @@ def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeMod
     while f"residual.{i}.mean" in arrays:
         whiteners.append(Whitener(arrays[f"residual.{i}.mean"], arrays[f"residual.{i}.w"]))
         i += 1
-    regression = (
-        Regression(arrays["regress.coef"], arrays["regress.w"]) if "regress.coef" in arrays else None
+    regression, reverse = (
+        Regression(arrays[f"{p}.coef"], arrays[f"{p}.w"]) if f"{p}.coef" in arrays else None
+        for p in ("regress", "reverse")
     )
     return GenerativeModel(
         card["process"],
@@ -122,4 +124,5 @@ def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeMod
         whiteners,
         card,
         regression,
+        reverse,
     )
