@@ -24,7 +24,7 @@ import numpy as np
 from ..atomic import atomic_output
 from ..errors import InputError, MissingFileError
 from .model import GenerativeModel
-from .onnx_card import CARD_KEY
+from .onnx_card import CARD_KEY, metadata
 
 OPSET = 17
 
@@ -133,8 +133,8 @@ def load_onnx_model(path: str | os.PathLike[str], device: str = "cpu") -> Genera
         raise MissingFileError(f"Model {path} does not exist: give a file written by raresight export.")
     try:
         proto = onnx.load(os.fspath(path))
-        meta = {p.key: p.value for p in proto.metadata_props}
-        card = json.loads(meta[CARD_KEY])
+        meta = metadata(proto, path)
+        card = meta[CARD_KEY]
         arrays = load(base64.b64decode(meta["raresight_arrays"]))
     except Exception:  # noqa: BLE001 - any failure means: not one of ours
         raise InputError(f"{path} is not an ONNX model written by raresight export.") from None
