@@ -581,6 +581,7 @@ def test_speckled_sar_pair_is_modelled_in_logs(tmp_path):
         )
         result[logs] = (side["fit"], auroc(_read(out).ravel(), rasters.anomaly_mask().ravel()))
     assert result["auto"][0]["log_bands"] == [1] and result["auto"][0]["cond_log_bands"] == [1]
+    assert result["auto"][0]["reverse_expert"] and result["none"][0]["reverse_expert"]
     assert result["none"][0]["log_bands"] == [] and result["none"][0]["cond_log_bands"] == []
     assert result["auto"][1] > 0.95
     assert result["auto"][1] > result["none"][1] + 0.05

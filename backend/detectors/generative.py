@@ -501,6 +501,7 @@ class _GenerativeDetector(Detector):
                     "model": self.config.model or "fit on the fly",
                     "condition": self._mode,
                     "local_expert": self._local(),
+                    "reverse_expert": m.reverse is not None,
                     "arch": m.card.get("arch"),
                     "passes_per_pixel": m.score_spec.passes(),
                     "smooth_px": self._smoothing(),
