@@ -111,22 +111,24 @@ def test_crop_reservoir_covers_every_pixel_once():
     np.testing.assert_array_equal(values, np.sort(block[0].ravel()))
 
 
-def test_ring_mean_leaves_out_the_guard_window():
-    from backend.detectors.window import ring_mean
+def test_ring_sums_leave_out_the_guard_window():
+    from backend.detectors.window import ring_sums
 
     rng = np.random.default_rng(0)
     x = rng.random((2, 12, 13))
     valid = rng.random((12, 13)) > 0.2
-    got = ring_mean(x, valid, 5, 3)
+    sums, counts = ring_sums(x, valid, 5, 3)
     r, c = 6, 7
     ring = np.zeros((12, 13), bool)
     ring[r - 2 : r + 3, c - 2 : c + 3] = True
     ring[r - 1 : r + 2, c - 1 : c + 2] = False
-    np.testing.assert_allclose(got[:, r, c], x[:, ring & valid].mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(sums[:, r, c], x[:, ring & valid].sum(axis=1), rtol=1e-9)
+    assert counts[r, c] == pytest.approx((ring & valid).sum())
     corner = np.zeros((12, 13), bool)
     corner[:3, :3] = True
     corner[:2, :2] = False  # the guard of (0, 0), clipped by the raster's edge
-    np.testing.assert_allclose(got[:, 0, 0], x[:, corner & valid].mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(sums[:, 0, 0], x[:, corner & valid].sum(axis=1), rtol=1e-9)
+    assert counts[0, 0] == pytest.approx((corner & valid).sum())
 
 
 def _two_region_scene(seed: int = 0):

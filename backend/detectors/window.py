@@ -65,18 +65,6 @@ def ring_sums(x: np.ndarray, valid: np.ndarray, outer: int, inner: int) -> tuple
     return _ring_sum(np.where(valid, x, 0.0), outer, inner), _ring_sum(valid, outer, inner)
 
 
-def ring_mean(x: np.ndarray, valid: np.ndarray, outer: int, inner: int, chunk: int = 16) -> np.ndarray:
-    """float32 mean of ``x`` (``(channels, rows, cols)``) over the valid pixels of each pixel's ring
-    (see :func:`ring_sums`); NaN where the ring has none. Channels go ``chunk`` at a time, which
-    bounds the float64 work arrays for hyperspectral cubes."""
-    out = np.full(x.shape, np.nan, np.float32)
-    for a in range(0, x.shape[0], chunk):
-        s, n = ring_sums(x[a : a + chunk], valid, outer, inner)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[a : a + chunk] = np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
-    return out
-
-
 def ring_mahalanobis(z: np.ndarray, valid: np.ndarray, outer: int, inner: int, ridge: float) -> np.ndarray:
     """Local (dual-window) RX of ``z`` (``(k, rows, cols)``, whitened channels): the squared
     Mahalanobis distance of each pixel to the mean and covariance (plus ``ridge`` on the diagonal)
