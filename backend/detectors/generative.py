@@ -388,14 +388,14 @@ class _GenerativeDetector(Detector):
         model.to(device)
         et = torch.from_numpy(self._embed)[None].to(device) if self._embed is not None else None
         model.fit_score_statistics(x, core if cproj is not None else valid, cond, et)
-        lay = self._layout
+        lay, local = self._layout, self._local()
         model.card = {
             "format": "raresight-model/1",
             "software": {"name": "raresight", "version": __version__},
             "method": self.name,
             "process": self.config.process,
             "condition": self._mode,
-            **({"local": self._local()} if self._local() else {}),
+            **({"local": local} if local else {}),
             **({"reverse_expert": True} if reverse is not None else {}),
             "arch": arch,
             "bands": nm,

@@ -74,9 +74,6 @@ class LRXDetector(Detector):
         x = np.where(ok, target, 0.0).reshape(bands, -1).T.astype(np.float64)
         z = ((x - self.mean) @ self.projection).T.reshape(-1, rows, cols)  # (k, rows, cols)
         z[:, ~ok] = 0.0
-        return self._ring_mahalanobis(z, ok)
-
-    def _ring_mahalanobis(self, z: np.ndarray, ok: np.ndarray) -> np.ndarray:
         c = self.config
         return ring_mahalanobis(z, ok, c.outer_px, c.inner_px, c.ridge)
 

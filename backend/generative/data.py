@@ -120,24 +120,27 @@ class Regression:
         czz = wx.T @ cov[:nx, :nx] @ wx
         czc = wx.T @ cov[:nx, nx:] @ wc
         ccc = wc.T @ cov[nx:, nx:] @ wc
+        return cls._from_channel_moments(mz, mc, czz, czc, ccc, rel_floor)
+
+    @classmethod
+    def from_samples(cls, z: np.ndarray, c: np.ndarray, rel_floor: float = 1e-6) -> Regression:
+        """Least squares of samples ``z`` ``(n, k)`` on ``c`` ``(n, kc)`` (float64) and the whitening
+        of its residual."""
+        k = z.shape[1]
+        cov = np.cov(np.concatenate([z, c], axis=1), rowvar=False)
+        return cls._from_channel_moments(
+            z.mean(axis=0), c.mean(axis=0), cov[:k, :k], cov[:k, k:], cov[k:, k:], rel_floor
+        )
+
+    @classmethod
+    def _from_channel_moments(cls, mz, mc, czz, czc, ccc, rel_floor: float) -> Regression:
+        """The regression of ``z`` on ``c`` from their means and (cross-)covariances."""
         slope = np.linalg.lstsq(ccc, czc.T, rcond=1e-10)[0]  # (kc, k)
         res_cov = czz - czc @ slope
         res_cov = (res_cov + res_cov.T) / 2
         evals, evecs = np.linalg.eigh(res_cov)
         floor = max(float(evals.max()), 1e-12) * rel_floor
         coef = np.concatenate([slope, (mz - mc @ slope)[None]], axis=0)
-        return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
-
-    @classmethod
-    def from_samples(cls, z: np.ndarray, c: np.ndarray, rel_floor: float = 1e-6) -> Regression:
-        """Least squares of samples ``z`` ``(n, k)`` on ``c`` ``(n, kc)`` (float64) and the whitening
-        of its residual."""
-        a = np.concatenate([c, np.ones((c.shape[0], 1))], axis=1)
-        coef = np.linalg.lstsq(a, z, rcond=1e-10)[0]
-        res = z - a @ coef
-        cov = res.T @ res / max(res.shape[0] - 1, 1)
-        evals, evecs = np.linalg.eigh((cov + cov.T) / 2)
-        floor = max(float(evals.max()), 1e-12) * rel_floor
         return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
 
     def trimmed(self, z: np.ndarray, c: np.ndarray, quantile: float, iterations: int = 3) -> Regression:
