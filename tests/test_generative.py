@@ -131,9 +131,9 @@ def test_ring_sums_leave_out_the_guard_window():
     assert counts[0, 0] == pytest.approx((corner & valid).sum())
 
 
-def _two_region_scene(seed: int = 0):
-    """Two large regions of different spectra; small objects of the first region's spectrum lie in
-    the second: common in the scene, unlike their surroundings."""
+def _two_region_scene(seed: int = 0, size: int = 3):
+    """Two large regions of different spectra; small objects (``size`` px square) of the first
+    region's spectrum lie in the second: common in the scene, unlike their surroundings."""
     rng = np.random.default_rng(seed)
     rows = cols = 96
     a, b = np.array([1.0, 2.0, 0.5, 1.5]), np.array([2.0, 1.0, 1.5, 0.5])
@@ -141,7 +141,7 @@ def _two_region_scene(seed: int = 0):
     x = np.broadcast_to(x, (4, rows, cols)).copy()
     truth = np.zeros((rows, cols), bool)
     for r, c in ((10, 60), (30, 80), (50, 66), (70, 86), (85, 58)):
-        truth[r : r + 3, c : c + 3] = True
+        truth[r : r + size, c : c + size] = True
     x[:, truth] = a[:, None]
     x += 0.1 * rng.standard_normal(x.shape)
     return x.astype(np.float32), truth
@@ -165,6 +165,30 @@ def test_local_expert_finds_objects_unlike_their_surroundings():
         assert ("local" in det.model.card) == (k != "0")
     assert found["8"] > 0.97, found
     assert found["0"] < 0.8, found
+
+
+def test_local_expert_scales_find_objects_larger_than_the_first_guard():
+    """Objects of 7 px fill the first scale's guard window (5 px) and spill into its ring, which
+    then explains them; the next scale's ring (31/11 px) still sees them against their
+    surroundings, so two scales find them where one does not."""
+    from backend.detectors.generative import _rings
+
+    assert _rings({"outer": 15, "inner": 5, "scales": 3}) == [(15, 5), (31, 11), (63, 23)]
+    assert _rings({"outer": 15, "inner": 5}) == [(15, 5)]  # models saved before scales
+    x, truth = _two_region_scene(size=7)
+    found = {}
+    for scales in ("1", "2"):
+        det = create_detector("diffusion", {**MICRO, "local_scales": scales})
+        det.prepare(InputLayout(target_bands=(4,)))
+        det.partial_fit(FitBlock(x, None, np.ones(truth.shape, bool)))
+        det.finish_fit()
+        s = det.score(x, None)
+        ok = np.isfinite(s)
+        found[scales] = auroc(s[ok], truth[ok])
+        assert det.model.card["local"]["scales"] == int(scales)
+        assert det.context_px >= (15 if scales == "2" else 7)
+    assert found["2"] > 0.95, found
+    assert found["2"] > found["1"] + 0.1, found
 
 
 def test_context_embedding_and_dates():
@@ -533,6 +557,44 @@ def test_trimmed_regression_is_that_of_the_unchanged_pixels():
     assert plain.trimmed(z, c, 1.0) is plain  # quantile 1: nothing is trimmed
 
 
+def test_magnitude_is_the_unexplained_change_in_band_units():
+    """The magnitude expert is the squared residual of the regression in the modelled bands' own
+    units, divided by its mean on the fit pixels. Unlike the whitened residual, it ranks a large
+    change above a small shift in a quiet band (haze or a calibration drift in a low-noise band),
+    so that adding it ranks real changes higher."""
+    from backend.detectors.gaussian import MomentAccumulator
+    from backend.generative.data import Projection, Regression
+
+    rng = np.random.default_rng(4)
+    n = 6000
+    c_raw = rng.standard_normal((n, 3)) * [3.0, 2.0, 1.0]
+    x_raw = c_raw @ rng.standard_normal((3, 3)) + rng.standard_normal((n, 3)) * [0.3, 0.3, 0.01]
+    changed = np.zeros(n, bool)
+    changed[:150] = True
+    x_raw[:150, :2] += 2.0  # large changes in noisy bands
+    x_raw[150:300, 2] += 0.1  # small shifts in the quiet band: not changes
+    projs = []
+    for a in (x_raw, c_raw):
+        acc = MomentAccumulator()
+        acc.add(a)
+        projs.append(Projection.fit(acc, 3, tail=False))
+    proj, cproj = projs
+    z, c = (x_raw - proj.mean) @ proj.w, (c_raw - cproj.mean) @ cproj.w
+    reg = Regression.from_samples(z, c)
+    magnitude = reg.magnitude(z, c, proj.variances)
+    # brute force: the residual mapped back to band units
+    raw_res = (z - c @ reg.coef[:-1] - reg.coef[-1]) @ np.linalg.inv(proj.w)
+    brute = (raw_res**2).sum(axis=1)
+    np.testing.assert_allclose(magnitude, brute / brute.mean() * (n - 1) / n, rtol=1e-6)
+    reg = reg.trimmed(z, c, 0.9)  # as fit: the noise of the unchanged pixels
+    whitened = (reg.residual(z, c) ** 2).sum(axis=1)
+    both = whitened / 3 + reg.magnitude(z, c, proj.variances)
+    shifted = slice(0, 300)  # changes against quiet-band shifts
+    assert auroc(whitened[shifted], changed[shifted]) < 0.5
+    assert auroc(both[shifted], changed[shifted]) > 0.95
+    assert auroc(both, changed) > auroc(whitened, changed)
+
+
 def test_logs_are_chosen_for_speckled_intensity_only():
     """``log_bands=auto`` reads an image as logs when it is positive, dispersed like speckle and
     less skewed in logs (SAR intensity); optical reflectance and signed data stay linear."""
@@ -584,6 +646,7 @@ def test_speckled_sar_pair_is_modelled_in_logs(tmp_path):
         result[logs] = (side["fit"], auroc(_read(out).ravel(), rasters.anomaly_mask().ravel()))
     assert result["auto"][0]["log_bands"] == [1] and result["auto"][0]["cond_log_bands"] == [1]
     assert result["auto"][0]["reverse_expert"] and result["none"][0]["reverse_expert"]
+    assert result["auto"][0]["magnitude_expert"]
     assert result["none"][0]["log_bands"] == [] and result["none"][0]["cond_log_bands"] == []
     assert result["auto"][1] > 0.95
     assert result["auto"][1] > result["none"][1] + 0.05
@@ -592,6 +655,7 @@ def test_speckled_sar_pair_is_modelled_in_logs(tmp_path):
     assert cli(["fit", str(post_p), "--reference", str(pre_p), "-o", str(model), *_params()]) == 0
     card = json.loads(Path(f"{model}.json").read_text())
     assert card["normalisation"]["log_bands"] == [1] and card["reverse_expert"]  # saved, exported below
+    assert card["magnitude_expert"]
     assert cli(["export", str(model), "-o", str(tmp_path / "sar.onnx")]) == 0
     for name, path in (("reuse.tif", model), ("onnx.tif", tmp_path / "sar.onnx")):
         args = ["score", str(post_p), "--reference", str(pre_p), "-o", str(tmp_path / name)]

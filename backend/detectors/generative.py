@@ -12,7 +12,8 @@ What the model describes depends on the inputs (``condition``):
   target itself. Its density is a product of two experts: the network's, over the whole scene, and
   a local Gaussian of each pixel's surroundings, the ring of pixels between a guard window and an
   outer window around it (``local_inner``, ``local_outer``; dual-window RX on the
-  ``local_components`` leading components). The score weighs both what is rare in the scene
+  ``local_components`` leading components), at ``local_scales`` dyadic scales (each ring about
+  twice the previous one), their energies averaged: objects come in every size. The score weighs both what is rare in the scene
   (extended objects, which fill their own surroundings, stay rare there) and what is rare where it
   lies (small objects of a kind common elsewhere in the scene). Each expert's energy is divided by
   its number of components before they are added.
@@ -52,6 +53,7 @@ class GenerativeConfig(DetectorConfig):
     local_components: int = 8  # condition none: components of the local Gaussian expert (0: none)
     local_outer: int = 15  # the local expert's outer window (px, odd)
     local_inner: int = 5  # its guard window (px, odd), left out of the ring
+    local_scales: int = 2  # rings of outer, inner doubled (2 w + 1) at each further scale
     local_ridge: float = 1e-2  # added to the ring covariance's diagonal (whitened units)
     arch: str = "auto"  # auto | pixel (spectral MLP) | patch (blind-spot context)
     components: int = 16  # principal components modelled (and of the conditioning)
@@ -70,6 +72,7 @@ class GenerativeConfig(DetectorConfig):
     trim: float = 0.0  # robust training: ignore this fraction of worst-fit pixels per batch
     fit_quantile: float = 0.9  # < 1: train only on the pixels below this quantile of the Gaussian's energy
     reverse: bool = True  # condition reference: add the expert of the reference given the target
+    magnitude: bool = True  # condition reference: add the residuals' magnitude in band units
     smooth_px: float = -1.0  # Gaussian smoothing (sigma, px) of the score; -1: auto (see _smoothing)
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
@@ -126,8 +129,10 @@ class GenerativeConfig(DetectorConfig):
                 f"local_outer and local_inner must be odd with inner < outer, got {self.local_outer}, "
                 f"{self.local_inner}."
             )
-        if not 0 <= self.local_components <= 64 or self.local_ridge <= 0:
-            raise InputError("local_components must be in [0, 64] and local_ridge > 0.")
+        if not 0 <= self.local_components <= 64 or self.local_ridge <= 0 or not 1 <= self.local_scales <= 4:
+            raise InputError(
+                "local_components must be in [0, 64], local_scales in [1, 4] and local_ridge > 0."
+            )
         if not 0.5 <= self.fit_quantile <= 1.0:
             raise InputError(f"fit_quantile must be in [0.5, 1], got {self.fit_quantile}.")
         if not 0 <= self.trim < 0.5:
@@ -217,7 +222,8 @@ class _GenerativeDetector(Detector):
     def context_px(self) -> int:
         radius = self.model.radius if self.model is not None else 0  # known once fit
         local = self._local()
-        return max(radius, local["outer"] // 2 if local else 0) + int(math.ceil(3 * self._smoothing()))
+        ring = max(outer for outer, _ in _rings(local)) // 2 if local else 0
+        return max(radius, ring) + int(math.ceil(3 * self._smoothing()))
 
     def _local(self) -> dict | None:
         """The local Gaussian expert (``none`` models), None without one. A model carries its own
@@ -233,6 +239,7 @@ class _GenerativeDetector(Detector):
             "components": c.local_components,
             "outer": c.local_outer,
             "inner": c.local_inner,
+            "scales": c.local_scales,
             "ridge": c.local_ridge,
         }
 
@@ -397,6 +404,7 @@ class _GenerativeDetector(Detector):
             "condition": self._mode,
             **({"local": local} if local else {}),
             **({"reverse_expert": True} if reverse is not None else {}),
+            **({"magnitude_expert": True} if self._mode == "reference" and c.magnitude else {}),
             "arch": arch,
             "bands": nm,
             "cond_bands": nc,
@@ -469,6 +477,10 @@ class _GenerativeDetector(Detector):
             if m.reverse is not None:
                 rev = m.reverse.apply(cz, z)
                 reverse_energy = np.einsum("k...,k...->...", rev, rev, dtype=np.float64)
+            if m.card.get("magnitude_expert") and m.regression is not None:
+                magnitude = _magnitude(m.regression, z, cz, m.projection)
+                if m.reverse is not None:
+                    magnitude += _magnitude(m.reverse, cz, z, m.cond_projection)
             if m.regression is not None:
                 z = m.regression.apply(z, cz)
                 z[:, ~ok] = 0.0
@@ -479,13 +491,21 @@ class _GenerativeDetector(Detector):
         if z_lead is not None:
             from .window import ring_mahalanobis
 
-            energy = ring_mahalanobis(z_lead, ok, local["outer"], local["inner"], local["ridge"])
+            rings = _rings(local)
+            energy = sum(ring_mahalanobis(z_lead, ok, o, i, local["ridge"]) for o, i in rings) / len(rings)
             ok &= np.isfinite(energy)
             s = s / _dof(m.projection) + np.nan_to_num(energy) / z_lead.shape[0]
         if m.reverse is not None:
             # The reverse expert: the reference given the target (conditional Gaussian). A change
             # may be predictable one way and not the other (a bright roof on bright soil).
             s = s / _dof(m.projection) + reverse_energy / m.cond_projection.channels
+        if m.card.get("magnitude_expert") and m.regression is not None:
+            # The magnitude expert: what the regression(s) do not predict, in the bands' own units
+            # (change vector analysis of the unexplained part). Real changes are large departures;
+            # the whitened energies alone weigh a small one in a quiet direction as much.
+            if m.reverse is None:
+                s = s / _dof(m.projection)
+            s = s + magnitude
         if self._smoothing() > 0:
             s = _smooth(s, ok, self._smoothing())
         out = s.astype(np.float32)
@@ -502,6 +522,7 @@ class _GenerativeDetector(Detector):
                     "condition": self._mode,
                     "local_expert": self._local(),
                     "reverse_expert": m.reverse is not None,
+                    "magnitude_expert": bool(m.card.get("magnitude_expert")),
                     "arch": m.card.get("arch"),
                     "passes_per_pixel": m.score_spec.passes(),
                     "smooth_px": self._smoothing(),
@@ -532,6 +553,17 @@ def model_method(path: str) -> str:
     if isinstance(method, str) and method in ("diffusion", "flow"):
         return method
     return "flow" if "flow" in os.path.basename(path).lower() else "diffusion"
+
+
+def _rings(local: dict) -> list[tuple[int, int]]:
+    """(outer, inner) windows of the local expert's scales: each twice the previous one plus a
+    pixel (15/5, 31/11, ...), so that windows stay odd and centred. Models saved before scales
+    existed have one."""
+    rings = [(int(local["outer"]), int(local["inner"]))]
+    for _ in range(int(local.get("scales", 1)) - 1):
+        outer, inner = rings[-1]
+        rings.append((2 * outer + 1, 2 * inner + 1))
+    return rings
 
 
 def _band_list(log: np.ndarray | None) -> list[int]:
@@ -567,6 +599,15 @@ def _pixel_sample(
     i, pix = np.divmod(idx, rows * cols)
     r, q = np.divmod(pix, cols)
     return x[i, :, r, q].astype(np.float64), cond[i, :, r, q].astype(np.float64)
+
+
+def _magnitude(reg, z: np.ndarray, c: np.ndarray, proj) -> np.ndarray:
+    """float64 ``(rows, cols)``: :meth:`Regression.magnitude` of channel-first blocks."""
+    k, shape = z.shape[0], z.shape[1:]
+    flat = reg.magnitude(
+        z.reshape(k, -1).T.astype(np.float64), c.reshape(c.shape[0], -1).T.astype(np.float64), proj.variances
+    )
+    return flat.reshape(shape)
 
 
 def _regress_crops(reg, x: np.ndarray, cond: np.ndarray, valid: np.ndarray) -> np.ndarray:

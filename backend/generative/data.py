@@ -82,6 +82,11 @@ class Projection:
     def channels(self) -> int:
         return int(self.w.shape[1])
 
+    @property
+    def variances(self) -> np.ndarray:
+        """``(k,)`` the variances of the leading principal components (the whitening undone)."""
+        return 1.0 / np.maximum((self.w * self.w).sum(axis=0), 1e-300)
+
     def apply(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """float32 ``(k, rows, cols)`` normalised channels (0 where invalid) and the valid mask."""
         bands, rows, cols = block.shape
@@ -157,6 +162,17 @@ class Regression:
                 break
             reg = Regression.from_samples(z[core], c[core])
         return reg
+
+    def magnitude(self, z: np.ndarray, c: np.ndarray, variances: np.ndarray) -> np.ndarray:
+        """Samples ``(n, k)`` and ``(n, kc)`` -> float64 ``(n,)``: the squared norm of the residual
+        in the units of the modelled bands (``variances`` ``(k,)``, those of the whitened principal
+        components, weigh the channels back), divided by its mean on the pixels the regression was
+        fit on. The change vector magnitude of what the regression does not predict: unlike the
+        whitened residual, it favours large departures over small ones in quiet directions."""
+        d = z - c @ self.coef[:-1] - self.coef[-1]
+        res_var = np.diag(np.linalg.inv(self.w @ self.w.T))  # the residual covariance's diagonal
+        expected = float(variances @ res_var)
+        return (d * d) @ variances / max(expected, 1e-30)
 
     def residual(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Samples ``(n, k)`` and ``(n, kc)`` -> whitened residuals ``(n, k)``, float64."""
