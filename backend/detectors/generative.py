@@ -13,10 +13,10 @@ What the model describes depends on the inputs (``condition``):
   a local Gaussian of each pixel's surroundings, the ring of pixels between a guard window and an
   outer window around it (``local_inner``, ``local_outer``; dual-window RX on the
   ``local_components`` leading components), at ``local_scales`` dyadic scales (each ring about
-  twice the previous one), their energies averaged: objects come in every size. The score weighs both what is rare in the scene
-  (extended objects, which fill their own surroundings, stay rare there) and what is rare where it
-  lies (small objects of a kind common elsewhere in the scene). Each expert's energy is divided by
-  its number of components before they are added.
+  twice the previous one), their energies averaged: objects come in every size. The score weighs
+  both what is rare in the scene (extended objects, which fill their own surroundings, stay rare
+  there) and what is rare where it lies (small objects of a kind common elsewhere in the scene).
+  Each expert's energy is divided by its number of components before they are added.
 * ``modality``: the first target raster given the others (optical given SAR), fit like ``none``.
 
 ``model=FILE`` reuses a model saved by ``raresight fit`` (then nothing is trained); ``runtime=onnx``
