@@ -5,8 +5,10 @@ What the model describes depends on the inputs (``condition``):
 
 * ``reference`` (default when a reference is given): the target given the reference, fit on the
   scene's own (reference, target) pairs, since changes are rare. Changes score high even when the
-  two dates come from different sensors, because the mapping is learned. A pair method: calibrated on
-  the target's bulk.
+  two dates come from different sensors, because the mapping is learned. Two Gaussian experts
+  join the network's: the reference given the target (``reverse``), and the magnitude, in the
+  bands' own units, of what the two regressions do not predict (``magnitude``). A pair method:
+  calibrated on the target's bulk.
 * ``none`` (default otherwise): the target's channels (all target rasters stacked), fit on the
   reference when one is given (archive mode, calibrated on held-out reference pixels), else on the
   target itself. Its density is a product of two experts: the network's, over the whole scene, and
