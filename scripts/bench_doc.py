@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_SECTION = re.compile(r"<!-- (?P<name>[a-z0-9_-]+):start -->.*?<!-- (?P=name):end -->", re.DOTALL)
+
+
+def marked_sections(text: str) -> list[str]:
+    """Every section of ``text`` between a ``<!-- NAME:start -->`` and its ``<!-- NAME:end -->``
+    marker, markers included, in document order: the parts other scripts own, which a script that
+    rewrites the whole document must keep (whatever scripts exist now or are added later)."""
+    return [m.group(0) for m in _SECTION.finditer(text)]
 
 
 def replace_section(doc: Path, start: str, end: str, section: str) -> None:

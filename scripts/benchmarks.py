@@ -25,6 +25,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_doc import marked_sections  # noqa: E402
 
 from backend import __version__  # noqa: E402
 from backend.evaluation import FAMILY_BASELINE, evaluate_cases, format_table  # noqa: E402
@@ -184,10 +187,8 @@ def main() -> None:
     load = plugin_load()
     text = render(rows, tp, command, load) + "\n"
     old = Path(args.output).read_text(encoding="utf-8") if Path(args.output).exists() else ""
-    for name in ("generative", "prompts"):  # the sections of bench_generative.py, bench_prompts.py
-        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-        if start in old and end in old:  # kept as they are
-            text += "\n" + old[old.index(start) : old.index(end) + len(end)] + "\n"
+    for section in marked_sections(old):  # the sections the other bench_*.py scripts own, kept
+        text += "\n" + section + "\n"
     Path(args.output).write_text(text, encoding="utf-8")
     (Path(args.output).with_suffix(".json")).write_text(json.dumps({"accuracy": rows, "throughput": tp}, indent=1))
     print(f"wrote {args.output}")
