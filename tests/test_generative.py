@@ -147,6 +147,18 @@ def _two_region_scene(seed: int = 0, size: int = 3):
     return x.astype(np.float32), truth
 
 
+def _fit_and_rank(x: np.ndarray, truth: np.ndarray, params: dict):
+    """A single-image diffusion detector fit on ``x`` and scored on it: (detector, AUROC of
+    ``truth`` over the pixels it scored)."""
+    det = create_detector("diffusion", {**MICRO, **params})
+    det.prepare(InputLayout(target_bands=(x.shape[0],)))
+    det.partial_fit(FitBlock(x, None, np.ones(truth.shape, bool)))
+    det.finish_fit()
+    s = det.score(x, None)
+    ok = np.isfinite(s)
+    return det, auroc(s[ok], truth[ok])
+
+
 def test_local_expert_finds_objects_unlike_their_surroundings():
     """The single-image model's local Gaussian expert (on by default): objects of a spectrum common
     in the scene, but unlike where they lie, stand out; without it, for a model of the whole scene
@@ -154,13 +166,7 @@ def test_local_expert_finds_objects_unlike_their_surroundings():
     x, truth = _two_region_scene()
     found = {}
     for k in ("8", "0"):
-        det = create_detector("diffusion", {**MICRO, "local_components": k})
-        det.prepare(InputLayout(target_bands=(4,)))
-        det.partial_fit(FitBlock(x, None, np.ones(truth.shape, bool)))
-        det.finish_fit()
-        s = det.score(x, None)
-        ok = np.isfinite(s)
-        found[k] = auroc(s[ok], truth[ok])
+        det, found[k] = _fit_and_rank(x, truth, {"local_components": k})
         assert det.model.card["condition"] == "none"
         assert ("local" in det.model.card) == (k != "0")
     assert found["8"] > 0.97, found
@@ -178,13 +184,7 @@ def test_local_expert_scales_find_objects_larger_than_the_first_guard():
     x, truth = _two_region_scene(size=7)
     found = {}
     for scales in ("1", "2"):
-        det = create_detector("diffusion", {**MICRO, "local_scales": scales})
-        det.prepare(InputLayout(target_bands=(4,)))
-        det.partial_fit(FitBlock(x, None, np.ones(truth.shape, bool)))
-        det.finish_fit()
-        s = det.score(x, None)
-        ok = np.isfinite(s)
-        found[scales] = auroc(s[ok], truth[ok])
+        det, found[scales] = _fit_and_rank(x, truth, {"local_scales": scales})
         assert det.model.card["local"]["scales"] == int(scales)
         assert det.context_px >= (15 if scales == "2" else 7)
     assert found["2"] > 0.95, found

@@ -471,43 +471,45 @@ class _GenerativeDetector(Detector):
         x, cond = self._split(target, reference)
         z, ok = m.projection.apply(x)
         cz = None
+        # The Gaussian experts beside the network's, each energy divided by its expected value
+        # (its number of components) before they are added.
+        experts: list[np.ndarray] = []
         if m.cond_projection is not None:
             if cond is None:
                 raise InputError("This model is conditional: give the conditioning raster(s) too.")
             cz, cok = m.cond_projection.apply(cond)
             ok &= cok
             if m.reverse is not None:
+                # The reverse expert: the reference given the target (conditional Gaussian). A
+                # change may be predictable one way and not the other (a bright roof on bright soil).
                 rev = m.reverse.apply(cz, z)
-                reverse_energy = np.einsum("k...,k...->...", rev, rev, dtype=np.float64)
+                experts.append(np.einsum("k...,k...->...", rev, rev, dtype=np.float64) / rev.shape[0])
             if m.card.get("magnitude_expert") and m.regression is not None:
+                # The magnitude expert: what the regression(s) do not predict, in the bands' own
+                # units (change vector analysis of the unexplained part). Real changes are large
+                # departures; the whitened energies alone weigh a small one in a quiet direction
+                # as much.
                 magnitude = _magnitude(m.regression, z, cz, m.projection)
                 if m.reverse is not None:
                     magnitude += _magnitude(m.reverse, cz, z, m.cond_projection)
+                experts.append(magnitude)
             if m.regression is not None:
                 z = m.regression.apply(z, cz)
                 z[:, ~ok] = 0.0
         local = self._local()
-        z_lead = z[: local["components"]] if local else None  # (no regression: condition none)
-        s = m.score_tile(z, cz, self._embed if m.spec.embed_dim else None, origin)
-        s += m.projection.tail_energy(x)
-        if z_lead is not None:
+        if local:  # (no regression: condition none)
             from .window import ring_mahalanobis
 
-            rings = _rings(local)
+            z_lead, rings = z[: local["components"]], _rings(local)
             energy = sum(ring_mahalanobis(z_lead, ok, o, i, local["ridge"]) for o, i in rings) / len(rings)
             ok &= np.isfinite(energy)
-            s = s / _dof(m.projection) + np.nan_to_num(energy) / z_lead.shape[0]
-        if m.reverse is not None:
-            # The reverse expert: the reference given the target (conditional Gaussian). A change
-            # may be predictable one way and not the other (a bright roof on bright soil).
-            s = s / _dof(m.projection) + reverse_energy / m.cond_projection.channels
-        if m.card.get("magnitude_expert") and m.regression is not None:
-            # The magnitude expert: what the regression(s) do not predict, in the bands' own units
-            # (change vector analysis of the unexplained part). Real changes are large departures;
-            # the whitened energies alone weigh a small one in a quiet direction as much.
-            if m.reverse is None:
-                s = s / _dof(m.projection)
-            s = s + magnitude
+            experts.append(np.nan_to_num(energy) / z_lead.shape[0])
+        s = m.score_tile(z, cz, self._embed if m.spec.embed_dim else None, origin)
+        s += m.projection.tail_energy(x)
+        if experts:
+            s = s / _dof(m.projection)
+            for energy in experts:
+                s = s + energy
         if self._smoothing() > 0:
             s = _smooth(s, ok, self._smoothing())
         out = s.astype(np.float32)

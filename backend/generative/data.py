@@ -169,14 +169,18 @@ class Regression:
         components, weigh the channels back), divided by its mean on the pixels the regression was
         fit on. The change vector magnitude of what the regression does not predict: unlike the
         whitened residual, it favours large departures over small ones in quiet directions."""
-        d = z - c @ self.coef[:-1] - self.coef[-1]
+        d = self._departure(z, c)
         res_var = np.diag(np.linalg.inv(self.w @ self.w.T))  # the residual covariance's diagonal
         expected = float(variances @ res_var)
         return (d * d) @ variances / max(expected, 1e-30)
 
     def residual(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Samples ``(n, k)`` and ``(n, kc)`` -> whitened residuals ``(n, k)``, float64."""
-        return (z - c @ self.coef[:-1] - self.coef[-1]) @ self.w
+        return self._departure(z, c) @ self.w
+
+    def _departure(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """The residual before whitening, in the units of ``z``."""
+        return z - c @ self.coef[:-1] - self.coef[-1]
 
     def apply(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Channel-first blocks ``(k, ...)`` and ``(kc, ...)`` (same trailing shape) -> float32 ``(k, ...)``."""
