@@ -19,6 +19,7 @@ import rasters  # noqa: E402
 
 from backend.cli import main as cli  # noqa: E402
 from backend.detectors import FitBlock, InputLayout, create_detector  # noqa: E402
+from backend.detectors.generative import _smooth  # noqa: E402
 from backend.detectors.gaussian import MomentAccumulator  # noqa: E402
 from backend.errors import InputError  # noqa: E402
 from backend.generative import processes  # noqa: E402
@@ -191,6 +192,25 @@ def test_local_expert_scales_find_objects_larger_than_the_first_guard():
     assert found["2"] > found["1"] + 0.1, found
 
 
+def test_score_smoothing_is_a_power_mean_that_favours_coherent_changes_over_spikes():
+    """Same total energy as one spiked pixel or a 3 x 3 blob: the plain mean of the smoothing ranks
+    the spike first, the power mean (default 0.5) the blob. A constant score stays itself, and
+    invalid pixels lend nothing to their neighbours."""
+    s = np.ones((21, 41))
+    s[10, 10] = 900.0  # a spike
+    s[9:12, 29:32] = 100.0  # a blob of the same total
+    ok = np.ones_like(s, bool)
+    plain, power = _smooth(s, ok, 1.5, 1.0), _smooth(s, ok, 1.5, 0.5)
+    assert plain[10, 10] > plain[10, 30]
+    assert power[10, 30] > 2 * power[10, 10]
+    np.testing.assert_allclose(_smooth(np.full((9, 9), 4.0), np.ones((9, 9), bool), 1.5, 0.5), 4.0)
+    bad = s.copy()
+    bad[10, 10] = np.nan
+    ok[10, 10] = False
+    out = _smooth(bad, ok, 1.5, 0.5)
+    np.testing.assert_allclose(out[8:13, 8:13][ok[8:13, 8:13]], 1.0)
+
+
 def test_context_embedding_and_dates():
     assert parse_date("2019-03-21").isoformat() == "2019-03-21"
     assert parse_date("S2A_MSIL1C_20190321T105021").isoformat() == "2019-03-21"
@@ -223,7 +243,7 @@ def test_conditional_on_the_reference_and_on_a_second_modality(scene, tmp_path):
         ScoreJob((str(scene["post"]),), (str(scene["pre"]),), "diffusion", MICRO), tmp_path / "r.tif"
     )
     assert side["fit"]["condition"] == "reference" and side["calibration"]["source"] == "target-bulk"
-    assert side["fit"]["smooth_px"] == 1.0  # auto: two dates are compared
+    assert side["fit"]["smooth_px"] == 1.5 and side["fit"]["smooth_power"] == 0.5  # auto: two dates
     assert _auroc(_read(tmp_path / "r.tif")) > 0.95
     params = {**MICRO, "condition": "modality"}
     side = score_to_file(
@@ -255,7 +275,7 @@ def test_same_seed_same_scores_and_another_seed_differs(scene, tmp_path):
     assert not np.allclose(runs[0], runs[2], equal_nan=True)
 
 
-@pytest.mark.parametrize("smooth", ["0", "1"])
+@pytest.mark.parametrize("smooth", ["0", "1.5"])
 def test_tiled_scoring_equals_untiled_for_a_fitted_model(scene, smooth):
     """Noise is indexed by pixel position, so a fitted model scores a pixel the same in any tile
     (with or without score smoothing, which widens the context)."""
@@ -412,7 +432,9 @@ def test_boolean_parameters_parse_words():
         create_detector("diffusion", {"tail": "maybe"})
 
 
-@pytest.mark.parametrize("bad", ["score=ode", "levels=0,1", "noise=pink", "context_kernel=4", "components=0"])
+@pytest.mark.parametrize(
+    "bad", ["score=ode", "levels=0,1", "noise=pink", "context_kernel=4", "components=0", "smooth_power=0"]
+)
 def test_bad_parameters_are_rejected(bad):
     key, value = bad.split("=")
     with pytest.raises(InputError):

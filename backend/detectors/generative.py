@@ -76,6 +76,7 @@ class GenerativeConfig(DetectorConfig):
     reverse: bool = True  # condition reference: add the expert of the reference given the target
     magnitude: bool = True  # condition reference: add the residuals' magnitude in band units
     smooth_px: float = -1.0  # Gaussian smoothing (sigma, px) of the score; -1: auto (see _smoothing)
+    smooth_power: float = 0.5  # the smoothing is a power mean of the score (1: its plain mean)
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
     model: str = ""  # a model saved by raresight fit (nothing is trained)
@@ -143,6 +144,8 @@ class GenerativeConfig(DetectorConfig):
             raise InputError(
                 "lr must be in (0, 1); smooth_px must be >= 0 (or -1: auto); time_budget_s >= 0."
             )
+        if not 0 < self.smooth_power <= 1:
+            raise InputError(f"smooth_power must be in (0, 1], got {self.smooth_power}.")
 
 
 class _GenerativeDetector(Detector):
@@ -246,12 +249,12 @@ class _GenerativeDetector(Detector):
         }
 
     def _smoothing(self) -> float:
-        """Sigma (px) of the score smoothing. Auto: 1 px when comparing two dates (residuals of a
+        """Sigma (px) of the score smoothing. Auto: 1.5 px when comparing two dates (residuals of a
         post-given-pre model carry speckle and co-registration noise, and changes are objects of
         several pixels), none for single-date anomalies (hyperspectral targets can be one pixel)."""
         if self.config.smooth_px >= 0:
             return float(self.config.smooth_px)
-        return 1.0 if self._mode == "reference" else 0.0
+        return 1.5 if self._mode == "reference" else 0.0
 
     def _arch(self) -> str:
         """The per-pixel spectral model unless ``arch=patch``: the blind-spot context explains
@@ -511,7 +514,7 @@ class _GenerativeDetector(Detector):
             for energy in experts:
                 s = s + energy
         if self._smoothing() > 0:
-            s = _smooth(s, ok, self._smoothing())
+            s = _smooth(s, ok, self._smoothing(), self.config.smooth_power)
         out = s.astype(np.float32)
         out[~ok] = np.nan
         return out
@@ -530,6 +533,7 @@ class _GenerativeDetector(Detector):
                     "arch": m.card.get("arch"),
                     "passes_per_pixel": m.score_spec.passes(),
                     "smooth_px": self._smoothing(),
+                    "smooth_power": self.config.smooth_power,
                     "runtime": self.config.runtime,
                 }
             )
@@ -629,14 +633,19 @@ def _normalise_crops(proj, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z, valid
 
 
-def _smooth(s: np.ndarray, ok: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian smoothing that ignores invalid pixels (normalised convolution)."""
+def _smooth(s: np.ndarray, ok: np.ndarray, sigma: float, power: float = 1.0) -> np.ndarray:
+    """Gaussian-weighted power mean of a non-negative score, ignoring invalid pixels (normalised
+    convolution): ``(sum w s^p / sum w)^(1/p)``. A power below 1 lets one spiked pixel (speckle, a
+    co-registration edge) lift its neighbours less than a coherent change of several pixels does;
+    the result stays in the score's units."""
     from scipy.ndimage import gaussian_filter
 
+    v = np.maximum(s, 0.0) ** power if power != 1.0 else s
     w = ok.astype(np.float64)
-    num = gaussian_filter(np.where(ok, s, 0.0), sigma, mode="constant", truncate=3.0)
+    num = gaussian_filter(np.where(ok, v, 0.0), sigma, mode="constant", truncate=3.0)
     den = gaussian_filter(w, sigma, mode="constant", truncate=3.0)
-    return np.where(den > 1e-6, num / np.maximum(den, 1e-6), s)
+    out = np.where(den > 1e-6, num / np.maximum(den, 1e-6), v)
+    return out ** (1.0 / power) if power != 1.0 else out
 
 
 class DiffusionDetector(_GenerativeDetector):
