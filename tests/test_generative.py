@@ -19,8 +19,8 @@ import rasters  # noqa: E402
 
 from backend.cli import main as cli  # noqa: E402
 from backend.detectors import FitBlock, InputLayout, create_detector  # noqa: E402
-from backend.detectors.generative import _smooth  # noqa: E402
 from backend.detectors.gaussian import MomentAccumulator  # noqa: E402
+from backend.detectors.generative import _smooth  # noqa: E402
 from backend.errors import InputError  # noqa: E402
 from backend.generative import processes  # noqa: E402
 from backend.generative.context import EMBED_DIM, context_vector, date_from_tags, parse_date  # noqa: E402
