@@ -47,7 +47,8 @@ S2_L1C_ORDER = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B1
 
 # ---------------------------------------------------------------- encodings
 def sincos_1d(dim, pos):
-    # reference quirk: omega exponent is i / dim / 2 (not 2i/dim)
+    # The released model's frequencies: exponent i / dim / 2 (not the usual 2 i / dim); the stored
+    # position codes are these.
     omega = torch.arange(dim // 2, dtype=torch.float64) / dim / 2.0
     omega = 1.0 / 10000**omega
     out = pos.reshape(-1).double()[:, None] * omega[None]
@@ -56,8 +57,8 @@ def sincos_1d(dim, pos):
 
 def spatial_2d(dim, h, w, gsd_ratio):
     """2D sin-cos (first half from column index, second half from row index),
-    positions scaled by token ground size / 10 m. Generalises the reference
-    (which asserts h == w) to rectangles."""
+    positions scaled by token ground size / 10 m; rectangular grids too (the model was trained on
+    square ones)."""
     rows, cols = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
     e_c = sincos_1d(dim // 2, cols.double() * gsd_ratio)
     e_r = sincos_1d(dim // 2, rows.double() * gsd_ratio)
