@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -185,9 +186,9 @@ class GalileoEncoder(nn.Module):
 
     @classmethod
     def load(cls, folder):
-        cfg = json.load(open(f"{folder}/config.json"))["model"]["encoder"]
+        cfg = json.loads(Path(folder, "config.json").read_text(encoding="utf-8"))["model"]["encoder"]
         m = cls(**cfg)
-        sd = torch.load(f"{folder}/encoder.pt", map_location="cpu", weights_only=True)
+        sd = torch.load(Path(folder, "encoder.pt"), map_location="cpu", weights_only=True)
         sd = {k.replace(".backbone", ""): v for k, v in sd.items()}
         m.load_state_dict(sd, strict=True)
         return m.eval()
@@ -234,7 +235,7 @@ class GalileoEncoder(nn.Module):
 
 # ---------------------------------------------------------------- input normalisation
 def st_normaliser(folder, std_mult=2.0):
-    d = json.load(open(f"{folder}/normalization.json"))["13"]
+    d = json.loads(Path(folder, "normalization.json").read_text(encoding="utf-8"))["13"]
     mean, std = np.array(d["mean"]), np.array(d["std"])
     shift = mean - std_mult * std
     div = 2 * std_mult * std
