@@ -13,7 +13,7 @@ date; the change is the squared distance, upsampled (bilinear) to pixels. The co
 robustly standardised (median, interquartile range) square root of the unsmoothed diffusion score
 (``smooth_px=0``) and ``weight`` times the Galileo change, then smooths both with a 1.5-px Gaussian
 (the diffusion score alone, smoothed the same way, ranks pixels as its default power mean does).
-Prints AUROC/AUPRC per city and their means.
+Prints AUROC/AUPRC per city and their means, beside the ``cva`` method's (the change vector).
 """
 
 from __future__ import annotations
@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     import rasterio
-    import torch
     from scipy.ndimage import gaussian_filter
 
     from backend.evaluation import load_manifest
@@ -91,27 +90,24 @@ def main(argv: list[str] | None = None) -> int:
         with rasterio.open(files["gt"]) as ds:
             gt = ds.read(1)
         started = time.monotonic()
-        with torch.no_grad():
-            feats = [
-                encode_image(model, s2_to_st(img, shift, div), args.patch, args.tile, args.stride, S2_GROUPS)
-                for img in dates
-            ]
+        feats = [
+            encode_image(model, s2_to_st(img, shift, div), args.patch, args.tile, args.stride, S2_GROUPS)
+            for img in dates
+        ]
         encode_s = time.monotonic() - started
         rows, cols = gt.shape
         galileo = _to_pixels(_dcva(*[f.astype(np.float64) for f in feats]), rows, cols, args.patch)
-        out = work / f"{case['id'].replace('/', '_')}_diffusion.tif"
-        score_to_file(
-            ScoreJob((str(files["post"]),), (str(files["pre"]),), "diffusion", {"smooth_px": "0"}), out
-        )
-        with rasterio.open(out) as ds:
-            raw = ds.read(1).astype(np.float64)
+        scores = {}
+        for method, params in (("cva", {}), ("diffusion", {"smooth_px": "0"})):
+            out = work / f"{case['id'].replace('/', '_')}_{method}.tif"
+            score_to_file(ScoreJob((str(files["post"]),), (str(files["pre"]),), method, params), out)
+            with rasterio.open(out) as ds:
+                scores[method] = ds.read(1).astype(np.float64)
+        raw = scores["diffusion"]
         raw = np.where(np.isfinite(raw), raw, np.nanmedian(raw))
         diff = _robust(np.sqrt(np.maximum(raw, 0.0)))
-        a, b = dates
-        za = (a - a.mean((1, 2), keepdims=True)) / (a.std((1, 2), keepdims=True) + 1e-9)
-        zb = (b - b.mean((1, 2), keepdims=True)) / (b.std((1, 2), keepdims=True) + 1e-9)
         maps = {
-            names[0]: np.sqrt(((zb - za) ** 2).sum(0)),
+            names[0]: scores["cva"],
             names[1]: gaussian_filter(diff, 1.5),
             names[2]: gaussian_filter(galileo, 1.5),
             names[3]: gaussian_filter(diff + args.weight * _robust(galileo), 1.5),

@@ -25,6 +25,8 @@ import torch
 import torch.nn as nn
 from torch.nn import functional
 
+from ..spectral.indices import ndvi
+
 # space-time input bands (order of the 13-channel s_t tensor)
 ST_BANDS = ["VV", "VH", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12", "NDVI"]
 ST_GROUPS = OrderedDict(
@@ -88,13 +90,9 @@ class FlexiPatchEmbed(nn.Module):
     def _pinv_for(self, new):
         if new not in self._pinv:
             o = self.ps
-            rows = []
-            for i in range(o * o):
-                b = torch.zeros(o * o)
-                b[i] = 1
-                r = functional.interpolate(b.reshape(1, 1, o, o), (new, new), mode="bicubic", antialias=True)
-                rows.append(r.reshape(-1))
-            self._pinv[new] = torch.linalg.pinv(torch.stack(rows))  # (new^2, o^2)
+            basis = torch.eye(o * o).reshape(o * o, 1, o, o)
+            resized = functional.interpolate(basis, (new, new), mode="bicubic", antialias=True)
+            self._pinv[new] = torch.linalg.pinv(resized.reshape(o * o, -1))  # (new^2, o^2)
         return self._pinv[new]
 
     def weight_for(self, ps):
@@ -251,8 +249,7 @@ def s2_to_st(img, shift, div):
     for j, b in enumerate(ST_BANDS):
         if b in S2_L1C_ORDER:
             out[..., j] = img[S2_L1C_ORDER.index(b)]
-    b4, b8 = img[S2_L1C_ORDER.index("B4")], img[S2_L1C_ORDER.index("B8")]
-    out[..., -1] = np.nan_to_num((b8 - b4) / (b8 + b4 + 1e-9))
+    out[..., -1] = np.nan_to_num(ndvi(img[S2_L1C_ORDER.index("B8")], img[S2_L1C_ORDER.index("B4")]))
     return ((out - shift) / div).astype(np.float32)
 
 
@@ -269,11 +266,11 @@ def encode_image(
     groups=S2_GROUPS,
     month=6,
     batch=16,
-    pool="mean",
 ):
     """Tile-wise encode a (H, W, 13) normalised image. Tiles of tile_tokens x tile_tokens
-    tokens (in-distribution with pretraining sizes 4..12) with overlap; token features
-    averaged over overlapping tiles. Returns (h, w, D') at token resolution."""
+    tokens (in-distribution with pretraining sizes 4..12) with overlap; each token's features are
+    averaged over its groups, then over the tiles that cover it. Returns (h, w, D) at token
+    resolution."""
     rows, cols, _ = st.shape
     ps, tt = patch_size, tile_tokens
     st_ = stride_tokens or tt // 2
@@ -286,14 +283,12 @@ def encode_image(
     if xs[-1] != w - tt:
         xs.append(w - tt)
     coords = [(a, b) for a in ys for b in xs]
-    out_dim = model.dim * (len(groups) if pool == "concat" else 1)
-    acc = torch.zeros(h, w, out_dim)
+    acc = torch.zeros(h, w, model.dim)
     cnt = torch.zeros(h, w, 1)
     for i in range(0, len(coords), batch):
         cc = coords[i : i + batch]
         xb = torch.stack([x[a * ps : (a + tt) * ps, b * ps : (b + tt) * ps] for a, b in cc])[:, :, :, None]
-        f = model(xb, groups, ps, month=month)[:, :, :, 0]  # B tt tt G D
-        f = f.mean(-2) if pool == "mean" else f.flatten(-2)
+        f = model(xb, groups, ps, month=month)[:, :, :, 0].mean(-2)  # B tt tt D
         for (a, b), fi in zip(cc, f):
             acc[a : a + tt, b : b + tt] += fi
             cnt[a : a + tt, b : b + tt] += 1
