@@ -105,6 +105,7 @@ def evaluate_case(
         **metrics,
         "seconds": round(seconds, 3),
         "megapixels_per_second": round(megapixels / max(seconds, 1e-9), 3),
+        **({"encoder": side["fit"]["encoder"]} if "encoder" in (side.get("fit") or {}) else {}),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rasters  # noqa: E402  (tests/rasters.py, the generator)
 
 DATA_ROOT = Path(os.environ.get("RARESIGHT_DATA", ROOT.parent / "shared" / "data"))
+# Pretrained encoders come from an empty cache (offline: never downloaded), whatever this machine
+# has cached: tests that need one put a micro encoder in place (test_encoder_expert.py).
+os.environ["RARESIGHT_ENCODER_CACHE"] = tempfile.mkdtemp(prefix="raresight-test-encoders-")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Verified downloads of CLIP weights (used by :mod:`.registry`).
+"""Verified downloads of weights (CLIP weights for :mod:`.registry`, pretrained encoders for
+:mod:`backend.pretrained.weights`).
 
 A download streams into a temporary file beside its destination while its SHA-256 is computed, and
 is renamed into place only when the checksum matches the model card's: a wrong checksum deletes the
@@ -50,17 +51,25 @@ def file_sha256(path: Path) -> str:
     return _DIGESTS[key]
 
 
-def download(card: ModelCard, dest: Path, progress: ProgressCallback = no_progress) -> None:
+def download(
+    card: ModelCard,
+    dest: Path,
+    progress: ProgressCallback = no_progress,
+    label: str = "CLIP weights",
+    hint: str = "",
+) -> None:
     """Download ``card.url`` to ``dest``, verifying its sha256 as it streams; fail closed.
 
-    ``file://`` URLs are local copies and are allowed offline.
+    ``card`` is any object with ``name``, ``url``, ``sha256`` and ``size_bytes``; ``label`` names
+    what it is in messages, ``hint`` says how else to supply it. ``file://`` URLs are local copies
+    and are allowed offline.
 
     Raises:
         WeightsError: no checksum in the card, downloads disabled or impossible, wrong checksum (the
             partial file is deleted first).
     """
-    check_downloadable(card, dest)
-    where = _where(card, dest)
+    check_downloadable(card, dest, label, hint)
+    where = _where(card, dest, hint)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
     try:
@@ -73,25 +82,26 @@ def download(card: ModelCard, dest: Path, progress: ProgressCallback = no_progre
         os.replace(tmp, dest)
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise WeightsError(f"Could not download CLIP weights {card.name} ({reason}): {where}.") from None
+        raise WeightsError(f"Could not download {label} {card.name} ({reason}): {where}.") from None
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _where(card: ModelCard, dest: Path) -> str:
-    return f"download {card.url} and place it at {dest}, or pass the file with --checkpoint FILE"
+def _where(card: ModelCard, dest: Path, hint: str = "") -> str:
+    return f"download {card.url} and place it at {dest}, {hint or 'or pass the file with --checkpoint FILE'}"
 
 
-def check_downloadable(card: ModelCard, dest: Path) -> None:
+def check_downloadable(card: ModelCard, dest: Path, label: str = "CLIP weights", hint: str = "") -> None:
     """Raise :class:`WeightsError` when ``card`` must not or cannot be downloaded to ``dest`` now."""
     if card.sha256 is None:
         raise WeightsError(
-            f"CLIP weights {card.name} are not in the cache and their card has no published "
-            f"checksum, so RareSight does not download them: {_where(card, dest)}."
+            f"{label} {card.name} are not in the cache and their card has no published "
+            f"checksum, so RareSight does not download them: {_where(card, dest, hint)}."
         )
     if downloads_disabled() and not card.url.startswith("file:"):
         raise WeightsError(
-            f"CLIP weights {card.name} are not in the cache and downloads are off (offline): {_where(card, dest)}."
+            f"{label} {card.name} are not in the cache and downloads are off (offline): "
+            f"{_where(card, dest, hint)}."
         )
 
 

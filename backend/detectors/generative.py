@@ -8,7 +8,12 @@ What the model describes depends on the inputs (``condition``):
   two dates come from different sensors, because the mapping is learned. Two Gaussian experts
   join the network's: the reference given the target (``reverse``), and the magnitude, in the
   bands' own units, of what the two regressions do not predict (``magnitude``). A pair method:
-  calibrated on the target's bulk.
+  calibrated on the target's bulk. For Sentinel-2 pairs a pretrained spatial encoder adds a
+  fourth expert (``encoder``, :mod:`backend.pretrained.change`): the change of its features
+  between the dates, added to the square root of the score (the domain the default smoothing
+  averages in) with ``encoder_weight`` times that root's spread on the fit data. ``auto`` uses
+  Galileo-nano when its weights are cached or can be downloaded, and says so in the sidecar when
+  they cannot.
 * ``none`` (default otherwise): the target's channels (all target rasters stacked), fit on the
   reference when one is given (archive mode, calibrated on held-out reference pixels), else on the
   target itself. Its density is a product of two experts: the network's, over the whole scene, and
@@ -79,6 +84,10 @@ class GenerativeConfig(DetectorConfig):
     smooth_power: float = 0.5  # the smoothing is a power mean of the score (1: its plain mean)
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
+    encoder: str = "auto"  # pairs: auto | none | galileo-nano | a folder of its released files
+    encoder_weight: float = 1.0  # the encoder's change, in spreads of the score's square root
+    encoder_patch: int = 4  # px per encoder token
+    encoder_tile: int = 12  # tokens per side of the tiles the encoder sees at once
     model: str = ""  # a model saved by raresight fit (nothing is trained)
     runtime: str = "torch"  # torch | onnx
 
@@ -146,6 +155,10 @@ class GenerativeConfig(DetectorConfig):
             )
         if not 0 < self.smooth_power <= 1:
             raise InputError(f"smooth_power must be in (0, 1], got {self.smooth_power}.")
+        if not (self.encoder_weight > 0 and 1 <= self.encoder_patch <= 8 and 1 <= self.encoder_tile <= 24):
+            raise InputError(
+                "encoder_weight must be > 0, encoder_patch in [1, 8] px and encoder_tile in [1, 24] tokens."
+            )
 
 
 class _GenerativeDetector(Detector):
@@ -160,6 +173,8 @@ class _GenerativeDetector(Detector):
         self._device = "cpu"
         self._embed: np.ndarray | None = None
         self._fit_summary: dict[str, Any] = {}
+        self._encoder = None  # an EncoderChange (backend.pretrained.change) when that expert is used
+        self._encoder_note = ""  # why it is not, when it is not
         if c.model and c.model.lower().endswith(".onnx"):
             from ..generative.onnx_export import load_onnx_model
 
@@ -210,6 +225,57 @@ class _GenerativeDetector(Detector):
         if self.model is not None:
             self._check_model_fits()
             self._activate()
+        self._plan_encoder(layout, when)
+
+    def _plan_encoder(self, layout: InputLayout, when) -> None:
+        """Load the pretrained encoder expert when it applies (see the module docstring): from a
+        saved model's card, else by ``encoder``. ``auto`` leaves it out, with the reason in the
+        sidecar, for inputs it does not fit or when its weights cannot be had; a named encoder
+        raises instead."""
+        from ..generative.context import parse_date
+        from ..pretrained.change import UNKNOWN_MONTH, EncoderChange
+        from ..pretrained.galileo import GalileoEncoder, st_normaliser
+        from ..pretrained.weights import encoder_available, resolve_encoder
+
+        c = self.config
+        self._encoder, self._encoder_note = None, ""
+        record = self.model.card.get("encoder") if self.model is not None else None
+        if self.model is not None and not record:
+            self._encoder_note = "the model was saved without one"
+            return
+        if record is None and c.encoder == "none":
+            self._encoder_note = "encoder=none"
+            return
+        if record is None:
+            channels, why = _encoder_channels(layout, self._mode)
+            if why:
+                if c.encoder != "auto":
+                    raise InputError(f"encoder={c.encoder}: {why}.")
+                self._encoder_note = why
+                return
+            spec = "galileo-nano" if c.encoder == "auto" else c.encoder
+            if c.encoder == "auto":
+                usable, why = encoder_available(spec)
+                if not usable:
+                    log.warning("Scoring without the pretrained encoder expert: %s", why)
+                    self._encoder_note = why
+                    return
+        else:
+            spec = record["name"]
+        folder, card = resolve_encoder(spec, self.progress)
+        net = GalileoEncoder.load(folder)
+        shift, div = st_normaliser(folder)
+        if record is not None:
+            if record.get("sha256") != card.summary()["sha256"]:
+                raise InputError(
+                    f"The model {c.model} was fit with other {spec} weights than {folder} holds."
+                )
+            self._encoder = EncoderChange.from_dict(record, net, shift, div)
+            return
+        ref_when = parse_date(layout.reference_date) if layout.reference_date else None
+        months = tuple(d.month - 1 if d else UNKNOWN_MONTH for d in (when, ref_when))
+        self._encoder = EncoderChange(net, shift, div, channels, c.encoder_patch, c.encoder_tile, months)
+        self._encoder_card = card
 
     @property
     def scores_single_input(self) -> bool:  # type: ignore[override]
@@ -228,7 +294,8 @@ class _GenerativeDetector(Detector):
         radius = self.model.radius if self.model is not None else 0  # known once fit
         local = self._local()
         ring = max(outer for outer, _ in _rings(local)) // 2 if local else 0
-        return max(radius, ring) + int(math.ceil(3 * self._smoothing()))
+        encoder = self._encoder.context_px if self._encoder is not None else 0
+        return max(radius, ring, encoder) + int(math.ceil(3 * self._smoothing()))
 
     def _local(self) -> dict | None:
         """The local Gaussian expert (``none`` models), None without one. A model carries its own
@@ -440,6 +507,13 @@ class _GenerativeDetector(Detector):
             },
         }
         self.model = model
+        if self._encoder is not None:
+            self._fit_encoder(crops, nm)
+            model.card["encoder"] = {
+                **self._encoder_card.summary(),
+                **self._encoder.to_dict(),
+                "weight": c.encoder_weight,
+            }
         self._fit_summary = {
             "training": summary,
             "fit_pixels": int(self._stats.n),
@@ -448,6 +522,35 @@ class _GenerativeDetector(Detector):
         }
         del self._reservoir
         self._activate()
+
+    def _fit_encoder(
+        self, crops: np.ndarray, nm: int, score_crops: int = 16, encoder_crops: int = 64
+    ) -> None:
+        """The encoder's per-date statistics and its scale: the spread (interquartile range) of the
+        square root of the score on the first ``score_crops`` fit crops, and of the encoder's change
+        on the first ``encoder_crops``. The reader of the Sentinel-2 digital numbers is chosen here
+        too (reflectance in [0, 1] is scaled by 10000)."""
+        enc = self._encoder
+        optical = crops[:, [enc.channels[b] for b in ("B2", "B3", "B4", "B8")]]
+        enc.dn_scale = 1e4 if np.nanmedian(optical) <= 1.5 else 1.0
+        roots = []
+        for crop in crops[:score_crops]:
+            s, ok = self._raw_score(crop[:nm], crop[nm:], (0, 0))
+            roots.append(np.sqrt(np.maximum(s[ok], 0.0)))
+        q1, q3 = np.percentile(np.concatenate(roots), [25, 75])
+        self.progress(1.0, "fitting the encoder expert")
+        try:
+            enc.fit(
+                crops[:encoder_crops, :nm],
+                crops[:encoder_crops, nm:],
+                float(q3 - q1),
+                self.config.encoder_weight,
+            )
+        except ValueError:
+            raise InputError(
+                "The pretrained encoder expert found too few pixels with data on both dates to fit: "
+                "use encoder=none for this scene."
+            ) from None
 
     def _activate(self) -> None:
         import torch
@@ -469,6 +572,30 @@ class _GenerativeDetector(Detector):
     def score_block(
         self, target: np.ndarray, reference: np.ndarray | None, origin: tuple[int, int]
     ) -> np.ndarray:
+        s, ok = self._raw_score(target, reference, origin)
+        if self._encoder is not None:
+            # The encoder's change joins in the square root of the score: the default smoothing
+            # (a power mean of order 1/2) then averages the sum of the two.
+            g = self._encoder.change(target, reference, origin, self._grid(origin, target.shape[1:]))
+            ok &= np.isfinite(g)
+            s = (np.sqrt(np.maximum(s, 0.0)) + np.where(ok, g, 0.0)) ** 2
+        if self._smoothing() > 0:
+            s = _smooth(s, ok, self._smoothing(), self.config.smooth_power)
+        out = s.astype(np.float32)
+        out[~ok] = np.nan
+        return out
+
+    def _grid(self, origin: tuple[int, int], shape: tuple[int, int]) -> tuple[int, int]:
+        """The raster's size, for grids anchored on it (the block itself when it is unknown)."""
+        grid = self._layout.grid_shape if self._layout is not None else None
+        end = (origin[0] + shape[0], origin[1] + shape[1])
+        return grid if grid is not None and end[0] <= grid[0] and end[1] <= grid[1] else end
+
+    def _raw_score(
+        self, target: np.ndarray, reference: np.ndarray | None, origin: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The unsmoothed score of a block (the network's energy and the Gaussian experts') and its
+        valid pixels."""
         m = self.model
         assert m is not None, "fit before score"
         x, cond = self._split(target, reference)
@@ -513,11 +640,7 @@ class _GenerativeDetector(Detector):
             s = s / _dof(m.projection)
             for energy in experts:
                 s = s + energy
-        if self._smoothing() > 0:
-            s = _smooth(s, ok, self._smoothing(), self.config.smooth_power)
-        out = s.astype(np.float32)
-        out[~ok] = np.nan
-        return out
+        return s, ok
 
     def summary_dict(self) -> dict:
         m = self.model
@@ -534,6 +657,8 @@ class _GenerativeDetector(Detector):
                     "passes_per_pixel": m.score_spec.passes(),
                     "smooth_px": self._smoothing(),
                     "smooth_power": self.config.smooth_power,
+                    "encoder": (m.card.get("encoder", {}).get("name") if self._encoder is not None else None),
+                    **({"encoder_note": self._encoder_note} if self._encoder_note else {}),
                     "runtime": self.config.runtime,
                 }
             )
@@ -561,6 +686,31 @@ def model_method(path: str) -> str:
     if isinstance(method, str) and method in ("diffusion", "flow"):
         return method
     return "flow" if "flow" in os.path.basename(path).lower() else "diffusion"
+
+
+def _encoder_channels(layout: InputLayout, mode: str) -> tuple[dict[str, int], str]:
+    """(channel of each Sentinel-2 band the encoder reads, "") when the encoder expert fits these
+    inputs, else ({}, why not)."""
+    from ..pretrained.change import S2_INPUT_BANDS
+    from ..spectral.bands import identify_stack
+
+    if mode != "reference":
+        return {}, "it compares two dates (condition=reference)"
+    if layout.reference_bands != layout.target_bands:
+        return {}, "it needs the same sensor on both dates (as many bands in the reference as in the target)"
+    try:
+        index = identify_stack(layout.target_bands, layout.target_band_names).index
+    except InputError:
+        return {}, "it reads Sentinel-2 bands and these rasters are not identified as Sentinel-2"
+    missing = [b for b in S2_INPUT_BANDS if b not in index]
+    if missing:
+        return (
+            {},
+            f"it reads Sentinel-2 bands {', '.join(S2_INPUT_BANDS)} and these rasters lack {', '.join(missing)}",
+        )
+    if layout.grid_shape is not None and min(layout.grid_shape) < 64:
+        return {}, "the scene is smaller than 64 px"
+    return {b: index[b] for b in S2_INPUT_BANDS}, ""
 
 
 def _rings(local: dict) -> list[tuple[int, int]]:

@@ -10,8 +10,8 @@ pre-norm transformer blocks. Patch kernels are stored at the largest patch size 
 smaller ones with the pseudo-inverse of the resize (FlexiViT), so that a patch embedded at any size
 gives the same response to the same (resized) content.
 
-Status: a research component, not yet used by any detector. It is measured as a change feature
-on the Sentinel-2 city pairs by ``scripts/probe_galileo_oscd.py``.
+Used by the encoder change expert of the generative pair score (:mod:`.change`); measured alone
+as a change feature on the Sentinel-2 city pairs by ``scripts/probe_galileo_oscd.py``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,222 @@
+"""Deep change vector of a pretrained spatial encoder: an expert of the generative pair score.
+
+Each date is encoded on its own by :class:`~backend.pretrained.galileo.GalileoEncoder` (its
+Sentinel-2 groups, one time step, the date's month when known, else July), in tiles of
+``tile`` x ``tile`` tokens of ``patch`` px; each token's feature vector is standardised with the
+per-date mean and spread measured on the fit crops, and the change is the squared distance between
+the two dates' standardised features, bilinearly interpolated from token centres to pixels.
+
+Tiles lie on a grid of the whole raster (from its top-left corner, every ``tile`` tokens, the last
+row and column of tiles snapped to the raster's edge; a token covered twice takes the mean of both
+tiles), so a block scored with :attr:`EncoderChange.context_px` of halo gives exactly what the whole
+raster would: tiled scoring stays seamless.
+
+The features carry what a per-pixel spectral model cannot: the spatial structure of land cover at
+the scale of a few tokens (built-up fabric, fields, roads), learned from a large archive. A new
+building changes that structure; a change of illumination or phenology mostly does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..spectral.indices import ndvi
+from .galileo import S2_GROUPS, ST_BANDS, GalileoEncoder
+
+#: The Sentinel-2 bands the encoder's S2 groups read (NDVI is computed from B8 and B4).
+S2_INPUT_BANDS = ("B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12")
+UNKNOWN_MONTH = 6  # July (months count from 0), when a date's month is unknown
+
+
+def to_space_time(
+    stack: np.ndarray, channels: dict[str, int], dn_scale: float, shift: np.ndarray, div: np.ndarray
+) -> np.ndarray:
+    """``(rows, cols, 13)`` float32 encoder input from a channel-first stack: ``channels`` maps each
+    band of :data:`S2_INPUT_BANDS` to its channel; values times ``dn_scale`` are Sentinel-2 digital
+    numbers (reflectance x 10000); normalised as the encoder was pretrained; S1 stays 0 (absent);
+    no-data pixels are 0 (the normalised mean of nothing in particular, and masked later)."""
+    rows, cols = stack.shape[1:]
+    out = np.zeros((rows, cols, len(ST_BANDS)), np.float32)
+    for j, band in enumerate(ST_BANDS):
+        if band in channels:
+            out[..., j] = stack[channels[band]] * dn_scale
+    out[..., -1] = ndvi(out[..., ST_BANDS.index("B8")], out[..., ST_BANDS.index("B4")])
+    out = (out - shift.astype(np.float32)) / div.astype(np.float32)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+@dataclass
+class EncoderChange:
+    """The encoder, how to read the inputs, and the statistics fit on the scene (see the module
+    docstring). ``mean``/``std`` are ``(2, D)``: target, reference; ``scale`` turns the squared
+    distance into the units of the square root of the generative score."""
+
+    model: GalileoEncoder
+    shift: np.ndarray
+    div: np.ndarray
+    channels: dict[str, int]
+    patch: int = 4
+    tile: int = 12
+    months: tuple[int, int] = (UNKNOWN_MONTH, UNKNOWN_MONTH)
+    dn_scale: float = 1.0
+    mean: np.ndarray | None = None
+    std: np.ndarray | None = None
+    scale: float = 1.0
+    batch: int = 16
+
+    @property
+    def context_px(self) -> int:
+        """Halo that makes a block's change equal the whole raster's on the block's core: a token's
+        tiles reach ``tile - 1`` tokens away, interpolation one more, and block edges need not fall
+        on the token grid."""
+        return (self.tile + 3) * self.patch
+
+    # -- encoding --------------------------------------------------------------------------------
+    def _encode_tiles(self, st: torch.Tensor, corners: list[tuple[int, int]], th: int, tw: int, month: int):
+        """Features ``(n, th, tw, D)`` of the tiles whose top-left pixels are ``corners``."""
+        ps, out = self.patch, []
+        for i in range(0, len(corners), self.batch):
+            xb = torch.stack([st[r : r + th * ps, c : c + tw * ps] for r, c in corners[i : i + self.batch]])
+            with torch.inference_mode():
+                f = self.model(xb[:, :, :, None], S2_GROUPS, ps, month=month)
+            out.append(f[:, :, :, 0].mean(-2))
+        return torch.cat(out).double().numpy()
+
+    def block_tokens(
+        self, stack: np.ndarray, date: int, origin: tuple[int, int], grid: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
+        """Token features ``(h, w, D)`` of a block of the raster (NaN where no whole tile of the
+        raster-wide grid lies in the block) and the raster token index of its first token."""
+        ps, tt = self.patch, self.tile
+        rows, cols = stack.shape[1:]
+        spans = []
+        for off, length, n_tok in ((origin[0], rows, grid[0] // ps), (origin[1], cols, grid[1] // ps)):
+            size = min(tt, n_tok)
+            starts = [0] if n_tok <= tt else [*range(0, n_tok - tt, tt), n_tok - tt]
+            lo, hi = -(-off // ps), min((off + length) // ps, n_tok)
+            spans.append(([s for s in starts if s >= lo and s + size <= hi], size, lo, max(hi, lo)))
+        (ys, th, r_lo, r_hi), (xs, tw, c_lo, c_hi) = spans
+        acc = np.zeros((r_hi - r_lo, c_hi - c_lo, self.model.dim))
+        cnt = np.zeros((r_hi - r_lo, c_hi - c_lo, 1))
+        if ys and xs:
+            st = torch.from_numpy(to_space_time(stack, self.channels, self.dn_scale, self.shift, self.div))
+            corners = [(a * ps - origin[0], b * ps - origin[1]) for a in ys for b in xs]
+            feats = self._encode_tiles(st, corners, th, tw, self.months[date])
+            for (a, b), f in zip([(a, b) for a in ys for b in xs], feats):
+                acc[a - r_lo : a - r_lo + th, b - c_lo : b - c_lo + tw] += f
+                cnt[a - r_lo : a - r_lo + th, b - c_lo : b - c_lo + tw] += 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return acc / cnt, (r_lo, c_lo)
+
+    def _standardised(self, feats: np.ndarray, date: int) -> np.ndarray:
+        return (feats - self.mean[date]) / self.std[date]
+
+    # -- fit ---------------------------------------------------------------------------------------
+    def fit(
+        self, target_crops: np.ndarray, reference_crops: np.ndarray, root_score_iqr: float, weight: float
+    ):
+        """Per-date feature statistics and the scale, from square crops of the fit data
+        ``(n, bands, s, s)`` (one centred tile each; tokens with no-data in either date are left
+        out): ``scale = weight * root_score_iqr / IQR(change)``, so the change enters the square
+        root of the score with ``weight`` times the spread of that root on the same pixels.
+
+        Raises:
+            ValueError: fewer than 16 whole tokens.
+        """
+        ps = self.patch
+        tt = min(self.tile, target_crops.shape[-1] // ps)
+        side = tt * ps
+        o = (target_crops.shape[-1] - side) // 2
+        both = np.concatenate([target_crops, reference_crops], 1)[..., o : o + side, o : o + side]
+        whole = np.isfinite(both).all(axis=1).reshape(-1, tt, ps, tt, ps).all(axis=(2, 4)).ravel()
+        if whole.sum() < 16:
+            raise ValueError("too few whole tokens to fit the encoder's statistics")
+        feats = []
+        for date, crops in enumerate((target_crops, reference_crops)):
+            crops = crops[..., o : o + side, o : o + side]
+            f = np.concatenate(
+                [
+                    self._encode_tiles(
+                        torch.from_numpy(
+                            to_space_time(c, self.channels, self.dn_scale, self.shift, self.div)
+                        ),
+                        [(0, 0)],
+                        tt,
+                        tt,
+                        self.months[date],
+                    )
+                    for c in crops
+                ]
+            )
+            feats.append(f.reshape(-1, f.shape[-1])[whole])
+        self.mean = np.stack([f.mean(0) for f in feats])
+        self.std = np.stack([f.std(0) + 1e-6 for f in feats])
+        d = ((self._standardised(feats[0], 0) - self._standardised(feats[1], 1)) ** 2).sum(-1)
+        q1, q3 = np.percentile(d, [25, 75])
+        self.scale = float(weight * root_score_iqr / max(q3 - q1, 1e-12))
+        return self
+
+    # -- score -------------------------------------------------------------------------------------
+    def change(
+        self, target: np.ndarray, reference: np.ndarray, origin: tuple[int, int], grid: tuple[int, int]
+    ) -> np.ndarray:
+        """float64 ``(rows, cols)``: the scaled change of a block (NaN where the block's halo is too
+        thin to compute it as the whole raster would)."""
+        fa, (r_lo, c_lo) = self.block_tokens(target, 0, origin, grid)
+        fb, _ = self.block_tokens(reference, 1, origin, grid)
+        d = ((self._standardised(fa, 0) - self._standardised(fb, 1)) ** 2).sum(-1) * self.scale
+        d = np.pad(d, ((0, 1), (0, 1)), constant_values=np.nan)  # index -1 or past the end: NaN
+        rows, cols = target.shape[1:]
+        (i0, i1, fr), (j0, j1, fc) = (
+            self._interp(origin[0], rows, grid[0] // self.patch, r_lo, d.shape[0] - 1),
+            self._interp(origin[1], cols, grid[1] // self.patch, c_lo, d.shape[1] - 1),
+        )
+        top = (1 - fc) * d[i0][:, j0] + fc * d[i0][:, j1]
+        bottom = (1 - fc) * d[i1][:, j0] + fc * d[i1][:, j1]
+        return (1 - fr)[:, None] * top + fr[:, None] * bottom
+
+    def _interp(self, offset: int, length: int, n_tok: int, lo: int, n_local: int):
+        """Bilinear weights from token centres to the pixels ``offset + [0, length)`` of one axis,
+        clamped at the raster's edges; indices local to the block's tokens (``n_local``: NaN)."""
+        u = np.clip((offset + np.arange(length) + 0.5) / self.patch - 0.5, 0, max(n_tok - 1, 0))
+        i0 = np.floor(u).astype(int)
+        i1 = np.minimum(i0 + 1, n_tok - 1)
+        frac = u - i0
+
+        def local(i: np.ndarray) -> np.ndarray:
+            k = i - lo
+            return np.where((k >= 0) & (k < n_local), k, n_local)
+
+        return local(i0), local(i1), frac
+
+    # -- records -------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "patch_px": self.patch,
+            "tile_tokens": self.tile,
+            "months": list(self.months),
+            "dn_scale": self.dn_scale,
+            "channels": dict(self.channels),
+            "scale": self.scale,
+            "mean": np.asarray(self.mean).round(7).tolist(),
+            "std": np.asarray(self.std).round(7).tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, model: GalileoEncoder, shift: np.ndarray, div: np.ndarray) -> EncoderChange:
+        return cls(
+            model,
+            shift,
+            div,
+            {str(k): int(v) for k, v in d["channels"].items()},
+            int(d["patch_px"]),
+            int(d["tile_tokens"]),
+            tuple(int(m) for m in d["months"]),
+            float(d["dn_scale"]),
+            np.asarray(d["mean"], np.float64),
+            np.asarray(d["std"], np.float64),
+            float(d["scale"]),
+        )

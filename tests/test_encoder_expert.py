@@ -1,0 +1,253 @@
+"""The pretrained encoder expert of the generative pair score (backend/pretrained/change.py,
+weights.py): verified weights, seamless tiles, and its use by ``diffusion`` on Sentinel-2 pairs.
+
+Nothing is downloaded: a micro encoder built from a config is "published" as ``file://`` URLs in a
+card of its own, which the tests put in place of the registry's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+torch = pytest.importorskip("torch")
+
+import rasters  # noqa: E402
+
+from backend.cli import main as cli  # noqa: E402
+from backend.errors import WeightsError  # noqa: E402
+from backend.pretrained import weights  # noqa: E402
+from backend.pretrained.change import S2_INPUT_BANDS, EncoderChange  # noqa: E402
+from backend.pretrained.galileo import GalileoEncoder, st_normaliser  # noqa: E402
+from backend.spectral.bands import S2_L1C  # noqa: E402
+
+MICRO = {"embedding_size": 32, "depth": 1, "num_heads": 4, "mlp_ratio": 2, "max_patch_size": 8}
+FAST = {"steps": "30", "hidden": "16", "depth": "2", "components": "4", "batch": "4", "patch": "24"}
+CHANNELS = {b: S2_L1C.index(b) for b in S2_INPUT_BANDS}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def micro_registry(tmp_path, monkeypatch):
+    """A micro encoder's files, a card named ``galileo-nano`` that publishes them as file:// URLs,
+    and an empty cache."""
+    torch.manual_seed(0)
+    published = tmp_path / "published"
+    published.mkdir()
+    torch.save(GalileoEncoder(**MICRO).state_dict(), published / "encoder.pt")
+    (published / "config.json").write_text(json.dumps({"model": {"encoder": MICRO}}))
+    mean = [-11.0, -18.0, 1400, 1340, 1340, 1540, 2190, 2530, 2410, 2750, 2230, 1470, 0.3]
+    std = [5.0, 5.7, 920, 910, 1090, 1050, 1050, 1140, 1100, 1200, 1150, 980, 0.27]
+    (published / "normalization.json").write_text(json.dumps({"13": {"mean": mean, "std": std}}))
+    card = {
+        "format": weights.CARD_FORMAT,
+        "name": "galileo-nano",
+        "architecture": "galileo",
+        "files": {
+            f.name: {"url": f.as_uri(), "sha256": _sha(f), "size_bytes": f.stat().st_size}
+            for f in sorted(published.iterdir())
+        },
+    }
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    (cards / "galileo-nano.json").write_text(json.dumps(card))
+    monkeypatch.setattr(weights, "CARDS_DIR", cards)
+    monkeypatch.setenv("RARESIGHT_ENCODER_CACHE", str(tmp_path / "cache"))
+    return {"published": published, "cards": cards, "cache": tmp_path / "cache" / "galileo-nano"}
+
+
+def test_registry_card_of_the_released_encoder_is_valid():
+    card = weights.encoder_cards()["galileo-nano"]
+    assert {f.name for f in card.files} == {"encoder.pt", "config.json", "normalization.json"}
+    assert all(f.url.startswith("https://") and len(f.sha256) == 64 for f in card.files)
+    assert card.licence.startswith("MIT")
+
+
+def test_encoder_weights_are_downloaded_verified_and_fail_closed(micro_registry, monkeypatch):
+    folder, card = weights.resolve_encoder("galileo-nano")
+    assert folder == micro_registry["cache"] and card.name == "galileo-nano"
+    assert all(_sha(folder / f.name) == f.sha256 for f in card.files)
+    GalileoEncoder.load(folder)  # loads strictly
+    # A folder named by the user is accepted for what its checksums say it is.
+    assert weights.resolve_encoder(str(micro_registry["published"]))[1].name == "galileo-nano"
+    # A cached file that is not the published one is refused, not loaded.
+    (folder / "config.json").write_text("{}")
+    with pytest.raises(WeightsError, match="not the released"):
+        weights.resolve_encoder("galileo-nano")
+    # A download that does not match its checksum leaves nothing behind.
+    for f in folder.iterdir():
+        f.unlink()
+    (micro_registry["published"] / "encoder.pt").write_bytes(b"not the weights")
+    with pytest.raises(WeightsError, match="checksum"):
+        weights.resolve_encoder("galileo-nano")
+    assert not (folder / "encoder.pt").exists() and not list(folder.glob(".*part"))
+    with pytest.raises(WeightsError, match="does not hold the released files"):
+        weights.resolve_encoder(str(micro_registry["published"]))
+    # Offline, a card with remote URLs is not available, and says what to place where.
+    card_path = micro_registry["cards"] / "galileo-nano.json"
+    d = json.loads(card_path.read_text())
+    d["files"]["encoder.pt"]["url"] = "https://example.org/encoder.pt"
+    card_path.write_text(json.dumps(d))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ok, why = weights.encoder_available("galileo-nano")
+    assert not ok and "offline" in why and str(folder / "encoder.pt") in why
+
+
+def _change(seed: int = 0, tile: int = 5, patch: int = 2) -> EncoderChange:
+    torch.manual_seed(seed)
+    shift, div = np.zeros(13), np.full(13, 1000.0)
+    div[-1] = 1.0
+    enc = EncoderChange(GalileoEncoder(**MICRO).eval(), shift, div, CHANNELS, patch, tile, (6, 2))
+    rng = np.random.default_rng(seed)
+    crops = rng.uniform(500, 3000, (2, 8, 13, 24, 24)).astype(np.float32)
+    return enc.fit(crops[0], crops[1], root_score_iqr=2.0, weight=1.0)
+
+
+def test_encoder_change_of_blocks_with_their_halo_equals_the_whole_raster():
+    enc = _change()
+    rng = np.random.default_rng(1)
+    rows, cols = 71, 83  # neither a multiple of the patch nor of the tile
+    a = rng.uniform(500, 3000, (13, rows, cols)).astype(np.float32)
+    b = a + rng.normal(0, 200, a.shape).astype(np.float32)
+    whole = enc.change(a, b, (0, 0), (rows, cols))
+    assert np.isfinite(whole).all() and whole.min() >= 0 and whole.std() > 0
+    pad, tiled = enc.context_px, np.full_like(whole, np.nan)
+    for r0 in range(0, rows, 23):
+        for c0 in range(0, cols, 29):
+            r1, c1 = min(r0 + 23, rows), min(c0 + 29, cols)
+            pr0, pc0 = max(r0 - pad, 0), max(c0 - pad, 0)
+            block = enc.change(
+                a[:, pr0 : r1 + pad, pc0 : c1 + pad],
+                b[:, pr0 : r1 + pad, pc0 : c1 + pad],
+                (pr0, pc0),
+                (rows, cols),
+            )
+            tiled[r0:r1, c0:c1] = block[r0 - pr0 : r0 - pr0 + r1 - r0, c0 - pc0 : c0 - pc0 + c1 - c0]
+    np.testing.assert_allclose(tiled, whole, rtol=1e-9, atol=1e-9)
+    # Too thin a halo leaves the pixels it cannot compute as the whole raster would undefined.
+    thin = enc.change(a[:, 20:40, 20:40], b[:, 20:40, 20:40], (20, 20), (rows, cols))
+    assert np.isnan(thin).any()
+    # Identical images of the same month (given identical statistics) show no change; the month
+    # is part of what the encoder sees. The statistics and scale round-trip through the card.
+    enc.mean[1], enc.std[1] = enc.mean[0], enc.std[0]
+    assert not np.allclose(enc.change(a, a, (0, 0), (rows, cols)), 0.0)
+    enc.months = (6, 6)
+    assert np.allclose(enc.change(a, a, (0, 0), (rows, cols)), 0.0)
+    again = EncoderChange.from_dict(json.loads(json.dumps(enc.to_dict())), enc.model, enc.shift, enc.div)
+    np.testing.assert_allclose(
+        again.change(a, b, (0, 0), (rows, cols)), enc.change(a, b, (0, 0), (rows, cols)), rtol=1e-5
+    )
+
+
+def _s2_pair(tmp_path: Path, bands: int = 13) -> dict[str, Path]:
+    """A Sentinel-2-like pair (13 bands of digital numbers, real CRS) with a planted change."""
+    rng = np.random.default_rng(3)
+    rows, cols = rasters.SHAPE
+    base = rng.uniform(800, 2500, (bands, 1, 1)) * (1 + 0.2 * rng.standard_normal((1, rows, cols)))
+    pre = (base + rng.normal(0, 40, (bands, rows, cols))).astype(np.float32)
+    post = (base + rng.normal(0, 40, (bands, rows, cols))).astype(np.float32)
+    post[:, rasters.ANOMALY[0], rasters.ANOMALY[1]] *= rng.uniform(0.5, 1.5, (bands, 1, 1)).astype(np.float32)
+    out = {}
+    for name, data in (("pre", pre), ("post", post)):
+        out[name] = rasters.write(tmp_path / f"{name}_{bands}.tif", data)
+    return out
+
+
+def _score(
+    pair, out: Path, extra: dict | None = None, model: Path | None = None, tile: int = 512
+) -> np.ndarray:
+    params = []
+    for k, v in {**FAST, **(extra or {})}.items():
+        params += ["--param", f"{k}={v}"]
+    if model is not None:
+        params = ["--model", str(model)]
+    args = [
+        "score",
+        str(pair["post"]),
+        "--reference",
+        str(pair["pre"]),
+        "-o",
+        str(out),
+        "--tile-size",
+        str(tile),
+        "--overlap",
+        "8",
+    ]
+    assert cli([*args, "--method", "diffusion", *params]) == 0
+    with rasterio.open(out) as ds:
+        return ds.read(1)
+
+
+def _fit(path: Path) -> dict:
+    return json.loads(Path(f"{path}.json").read_text())["fit"]
+
+
+def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_registry, tmp_path):
+    pair = _s2_pair(tmp_path)
+    with_enc = _score(pair, tmp_path / "auto.tif")
+    fit = _fit(tmp_path / "auto.tif")
+    assert fit["encoder"] == "galileo-nano" and "encoder_note" not in fit
+    without = _score(pair, tmp_path / "none.tif", {"encoder": "none"})
+    assert _fit(tmp_path / "none.tif")["encoder"] is None
+    ok = np.isfinite(with_enc) & np.isfinite(without)
+    assert ok.mean() > 0.9 and not np.allclose(with_enc[ok], without[ok], rtol=1e-3)
+    # The encoder's change only adds to the root of the score.
+    assert (with_enc[ok] >= without[ok] * (1 - 1e-4) - 1e-6).all()
+    # A saved model keeps the encoder's record and statistics and scores the same.
+    model = tmp_path / "m.safetensors"
+    fit_args = ["fit", str(pair["post"]), "--reference", str(pair["pre"]), "-o", str(model)]
+    assert cli([*fit_args, *sum((["--param", f"{k}={v}"] for k, v in FAST.items()), [])]) == 0
+    card = json.loads(Path(f"{model}.json").read_text())["encoder"]
+    assert card["name"] == "galileo-nano" and card["patch_px"] == 4 and card["months"] == [6, 6]
+    assert len(card["mean"]) == 2 and len(card["mean"][0]) == MICRO["embedding_size"] and card["scale"] > 0
+    reuse = _score(pair, tmp_path / "reuse.tif", model=model)
+    np.testing.assert_allclose(reuse, with_enc, rtol=1e-4, atol=1e-4)
+    # The network through onnxruntime (the encoder stays in torch beside it), from an export too.
+    onnx = tmp_path / "m.onnx"
+    assert cli(["export", str(model), "-o", str(onnx)]) == 0
+    np.testing.assert_allclose(_score(pair, tmp_path / "onnx.tif", model=onnx), reuse, rtol=1e-3, atol=1e-3)
+    assert _fit(tmp_path / "onnx.tif")["encoder"] == "galileo-nano"
+    # Small tiles (the halo grows with the encoder's tiles) give the same map.
+    tiled = _score(pair, tmp_path / "tiled.tif", model=model, tile=40)
+    np.testing.assert_allclose(tiled, reuse, rtol=1e-4, atol=1e-4)
+
+
+def test_encoder_expert_is_left_out_where_it_does_not_fit_and_named_use_fails_clearly(
+    micro_registry, tmp_path, capsys
+):
+    three = _s2_pair(tmp_path, bands=3)
+    _score(three, tmp_path / "three.tif")
+    fit = _fit(tmp_path / "three.tif")
+    assert fit["encoder"] is None and "Sentinel-2" in fit["encoder_note"]
+    args = ["score", str(three["post"]), "--reference", str(three["pre"]), "-o", str(tmp_path / "x.tif")]
+    assert cli([*args, "--method", "diffusion", "--param", "encoder=galileo-nano"]) != 0
+    assert "encoder=galileo-nano" in capsys.readouterr().err
+
+
+def test_encoder_expert_without_its_weights_offline_is_left_out_and_said(
+    micro_registry, tmp_path, monkeypatch
+):
+    card_path = micro_registry["cards"] / "galileo-nano.json"
+    d = json.loads(card_path.read_text())
+    d["files"]["encoder.pt"]["url"] = "https://example.org/encoder.pt"
+    card_path.write_text(json.dumps(d))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pair = _s2_pair(tmp_path)
+    _score(pair, tmp_path / "offline.tif")
+    fit = _fit(tmp_path / "offline.tif")
+    assert fit["encoder"] is None and "offline" in fit["encoder_note"]
+
+
+def test_released_folder_matches_the_registry_card(data_root):
+    folder = data_root / "weights" / "galileo-nano"
+    assert weights.resolve_encoder(str(folder))[1].name == "galileo-nano"
+    shift, div = st_normaliser(folder)
+    assert shift.shape == div.shape == (13,)
