@@ -241,9 +241,14 @@ class _GenerativeDetector(Detector):
         self._encoder, self._encoder_note = None, ""
         record = self.model.card.get("encoder") if self.model is not None else None
         if self.model is not None and not record:
+            if c.encoder not in ("auto", "none"):
+                raise InputError(
+                    f"encoder={c.encoder}: the model {c.model} was fit without the encoder expert; fit it "
+                    "again with the encoder to use one (its statistics are part of the model)."
+                )
             self._encoder_note = "the model was saved without one"
             return
-        if record is None and c.encoder == "none":
+        if c.encoder == "none":
             self._encoder_note = "encoder=none"
             return
         if record is None:
@@ -260,8 +265,8 @@ class _GenerativeDetector(Detector):
                     log.warning("Scoring without the pretrained encoder expert: %s", why)
                     self._encoder_note = why
                     return
-        else:
-            spec = record["name"]
+        else:  # a saved model's encoder: the card's name, or the folder the user names for it
+            spec = record["name"] if c.encoder == "auto" else c.encoder
         folder, card = resolve_encoder(spec, self.progress)
         net = GalileoEncoder.load(folder)
         shift, div = st_normaliser(folder)
