@@ -165,10 +165,10 @@ def _score(
     pair, out: Path, extra: dict | None = None, model: Path | None = None, tile: int = 512
 ) -> np.ndarray:
     params = []
-    for k, v in {**FAST, **(extra or {})}.items():
+    for k, v in {**({} if model else FAST), **(extra or {})}.items():
         params += ["--param", f"{k}={v}"]
     if model is not None:
-        params = ["--model", str(model)]
+        params += ["--model", str(model)]
     args = [
         "score",
         str(pair["post"]),
@@ -215,6 +215,13 @@ def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_re
     assert cli(["export", str(model), "-o", str(onnx)]) == 0
     np.testing.assert_allclose(_score(pair, tmp_path / "onnx.tif", model=onnx), reuse, rtol=1e-3, atol=1e-3)
     assert _fit(tmp_path / "onnx.tif")["encoder"] == "galileo-nano"
+    # encoder=none scores the saved model without it: the network alone, as fit without it.
+    np.testing.assert_allclose(
+        _score(pair, tmp_path / "reuse_none.tif", {"encoder": "none"}, model=model),
+        without,
+        rtol=1e-4,
+        atol=1e-4,
+    )
     # Small tiles (the halo grows with the encoder's tiles) give the same map.
     tiled = _score(pair, tmp_path / "tiled.tif", model=model, tile=40)
     np.testing.assert_allclose(tiled, reuse, rtol=1e-4, atol=1e-4)
@@ -230,6 +237,25 @@ def test_encoder_expert_is_left_out_where_it_does_not_fit_and_named_use_fails_cl
     args = ["score", str(three["post"]), "--reference", str(three["pre"]), "-o", str(tmp_path / "x.tif")]
     assert cli([*args, "--method", "diffusion", "--param", "encoder=galileo-nano"]) != 0
     assert "encoder=galileo-nano" in capsys.readouterr().err
+    # A model fit without the encoder cannot be scored with one (its statistics are part of the model).
+    pair = _s2_pair(tmp_path)
+    model = tmp_path / "plain.safetensors"
+    fit_args = ["fit", str(pair["post"]), "--reference", str(pair["pre"]), "-o", str(model)]
+    assert (
+        cli(
+            [
+                *fit_args,
+                "--param",
+                "encoder=none",
+                *sum((["--param", f"{k}={v}"] for k, v in FAST.items()), []),
+            ]
+        )
+        == 0
+    )
+    assert "encoder" not in json.loads(Path(f"{model}.json").read_text())
+    args = ["score", str(pair["post"]), "--reference", str(pair["pre"]), "-o", str(tmp_path / "y.tif")]
+    assert cli([*args, "--model", str(model), "--param", "encoder=galileo-nano"]) != 0
+    assert "fit without the encoder expert" in capsys.readouterr().err
 
 
 def test_encoder_expert_without_its_weights_offline_is_left_out_and_said(
