@@ -1,19 +1,23 @@
-"""Probe: does a pretrained spatial encoder (Galileo-nano) add to the generative pair score on the
-Sentinel-2 city pairs (OSCD)? Deep change vector analysis of its features, alone and added to the
-default ``diffusion`` score. A measurement for the generative-model issue, not a detector yet.
+"""Probe: what does a pretrained spatial encoder (Galileo-nano) add to the generative pair score on
+the Sentinel-2 city pairs (OSCD)? Deep change vector analysis of its features, alone and added to
+the ``diffusion`` score without its encoder expert (``encoder=none``). The default ``diffusion``
+adds this change itself (the encoder expert of backend/pretrained/change.py, tiles without
+overlap); this script measures variants of it.
 
     .venv/bin/python scripts/probe_galileo_oscd.py [--data ../shared/data]
         [--weights ../shared/data/weights/galileo-nano] [--patch 4] [--tile 12] [--stride 6]
-        [--weight 1.0] [--workdir DIR]
+        [--weight 1.0] [--groups mean|concat] [--patches 4,8] [--workdir DIR]
 
 For each ``oscd`` case of the manifest: each date is encoded on its own (Sentinel-2 groups only,
-one time step, month 6 as the dates are unknown) in tiles of ``tile`` x ``tile`` tokens of
-``patch`` px, overlapping by ``tile - stride`` tokens and averaged; each feature is standardised per
-date; the change is the squared distance, upsampled (bilinear) to pixels. The combination adds the
-robustly standardised (median, interquartile range) square root of the unsmoothed diffusion score
-(``smooth_px=0``) and ``weight`` times the Galileo change, then smooths both with a 1.5-px Gaussian
-(the diffusion score alone, smoothed the same way, ranks pixels as its default power mean does).
-Prints AUROC/AUPRC per city and their means, beside the ``cva`` method's (the change vector).
+averaged, or concatenated with ``--groups concat``; one time step, month 6 as the dates are
+unknown) in tiles of ``tile`` x ``tile`` tokens of ``patch`` px, overlapping by ``tile - stride``
+tokens and averaged; each feature is standardised per date; the change is the squared distance,
+upsampled (bilinear) to pixels (``--patches``: the robustly standardised changes at several patch
+sizes, averaged). The combination adds the robustly standardised (median, interquartile range)
+square root of the unsmoothed diffusion score (``smooth_px=0``) and ``weight`` times the Galileo
+change, then smooths both with a 1.5-px Gaussian (the diffusion score alone, smoothed the same way,
+ranks pixels as its default power mean does). Prints AUROC/AUPRC per city and their means, beside
+the ``cva`` method's (the change vector). A named ``--workdir`` keeps the scores for later runs.
 """
 
 from __future__ import annotations
@@ -61,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tile", type=int, default=12)
     ap.add_argument("--stride", type=int, default=6)
     ap.add_argument("--weight", type=float, default=1.0)
+    ap.add_argument(
+        "--groups", choices=("mean", "concat"), default="mean", help="average or concatenate the band groups"
+    )
+    ap.add_argument(
+        "--patches", default="", help="several patch sizes, comma-separated: their changes are averaged"
+    )
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args(argv)
 
@@ -90,17 +100,31 @@ def main(argv: list[str] | None = None) -> int:
         with rasterio.open(files["gt"]) as ds:
             gt = ds.read(1)
         started = time.monotonic()
-        feats = [
-            encode_image(model, s2_to_st(img, shift, div), args.patch, args.tile, args.stride, S2_GROUPS)
-            for img in dates
-        ]
-        encode_s = time.monotonic() - started
         rows, cols = gt.shape
-        galileo = _to_pixels(_dcva(*[f.astype(np.float64) for f in feats]), rows, cols, args.patch)
+        galileo = 0.0
+        patches = [int(p) for p in args.patches.split(",")] if args.patches else [args.patch]
+        for patch in patches:
+            feats = [
+                encode_image(
+                    model,
+                    s2_to_st(img, shift, div),
+                    patch,
+                    args.tile,
+                    args.stride,
+                    S2_GROUPS,
+                    combine=args.groups,
+                )
+                for img in dates
+            ]
+            change = _to_pixels(_dcva(*[f.astype(np.float64) for f in feats]), rows, cols, patch)
+            galileo = galileo + _robust(change) / len(patches)
+        encode_s = time.monotonic() - started
         scores = {}
         for method, params in (("cva", {}), ("diffusion", {"smooth_px": "0"})):
             out = work / f"{case['id'].replace('/', '_')}_{method}.tif"
-            score_to_file(ScoreJob((str(files["post"]),), (str(files["pre"]),), method, params), out)
+            if not (args.workdir and out.exists()):  # a named workdir keeps the scores of earlier runs
+                job_params = {**params, "encoder": "none"} if method == "diffusion" else params
+                score_to_file(ScoreJob((str(files["post"]),), (str(files["pre"]),), method, job_params), out)
             with rasterio.open(out) as ds:
                 scores[method] = ds.read(1).astype(np.float64)
         raw = scores["diffusion"]

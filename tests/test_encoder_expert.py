@@ -124,6 +124,7 @@ def test_encoder_change_of_blocks_with_their_halo_equals_the_whole_raster():
         for c0 in range(0, cols, 29):
             r1, c1 = min(r0 + 23, rows), min(c0 + 29, cols)
             pr0, pc0 = max(r0 - pad, 0), max(c0 - pad, 0)
+            enc._cache.clear()  # each block encodes its own tiles
             block = enc.change(
                 a[:, pr0 : r1 + pad, pc0 : c1 + pad],
                 b[:, pr0 : r1 + pad, pc0 : c1 + pad],
@@ -132,6 +133,12 @@ def test_encoder_change_of_blocks_with_their_halo_equals_the_whole_raster():
             )
             tiled[r0:r1, c0:c1] = block[r0 - pr0 : r0 - pr0 + r1 - r0, c0 - pc0 : c0 - pc0 + c1 - c0]
     np.testing.assert_allclose(tiled, whole, rtol=1e-9, atol=1e-9)
+    # The tile cache (keyed by content) returns what encoding gives, and stays within its bound.
+    enc._cache.clear()
+    enc.cache_mb = 0  # keeps the last tile only
+    np.testing.assert_array_equal(enc.change(a, b, (0, 0), (rows, cols)), whole)
+    assert len(enc._cache) == 1
+    enc.cache_mb = 128
     # Too thin a halo leaves the pixels it cannot compute as the whole raster would undefined.
     thin = enc.change(a[:, 20:40, 20:40], b[:, 20:40, 20:40], (20, 20), (rows, cols))
     assert np.isnan(thin).any()

@@ -302,6 +302,13 @@ class _GenerativeDetector(Detector):
         encoder = self._encoder.context_px if self._encoder is not None else 0
         return max(radius, ring, encoder) + int(math.ceil(3 * self._smoothing()))
 
+    def _spectral_context_px(self) -> int:
+        """The part of :attr:`context_px` that the network and the Gaussian experts need."""
+        radius = self.model.radius if self.model is not None else 0
+        local = self._local()
+        ring = max(outer for outer, _ in _rings(local)) // 2 if local else 0
+        return max(radius, ring) + int(math.ceil(3 * self._smoothing()))
+
     def _local(self) -> dict | None:
         """The local Gaussian expert (``none`` models), None without one. A model carries its own
         in its card (models saved before it have none); before the fit, the config's."""
@@ -577,11 +584,28 @@ class _GenerativeDetector(Detector):
     def score_block(
         self, target: np.ndarray, reference: np.ndarray | None, origin: tuple[int, int]
     ) -> np.ndarray:
-        s, ok = self._raw_score(target, reference, origin)
-        if self._encoder is not None:
+        if self._encoder is None:
+            s, ok = self._raw_score(target, reference, origin)
+        else:
+            # The encoder's halo is wider than the rest needs: where the block was grown by the full
+            # context (not clipped by the raster's edge), its outer rows and columns are scored by
+            # the encoder only.
+            rows, cols = target.shape[1:]
+            grid = self._grid(origin, (rows, cols))
+            extra = self.context_px - self._spectral_context_px()
+            r0, c0 = (extra if origin[0] > 0 else 0), (extra if origin[1] > 0 else 0)
+            r1 = rows - extra if origin[0] + rows < grid[0] else rows
+            c1 = cols - extra if origin[1] + cols < grid[1] else cols
+            s, ok = np.zeros((rows, cols)), np.zeros((rows, cols), bool)
+            if r1 > r0 and c1 > c0:
+                inner = (slice(r0, r1), slice(c0, c1))
+                part = reference[:, inner[0], inner[1]] if reference is not None else None
+                s[inner], ok[inner] = self._raw_score(
+                    target[:, inner[0], inner[1]], part, (origin[0] + r0, origin[1] + c0)
+                )
             # The encoder's change joins in the square root of the score: the default smoothing
             # (a power mean of order 1/2) then averages the sum of the two.
-            g = self._encoder.change(target, reference, origin, self._grid(origin, target.shape[1:]))
+            g = self._encoder.change(target, reference, origin, grid)
             ok &= np.isfinite(g)
             s = (np.sqrt(np.maximum(s, 0.0)) + np.where(ok, g, 0.0)) ** 2
         if self._smoothing() > 0:

@@ -18,7 +18,9 @@ building changes that structure; a change of illumination or phenology mostly do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -66,6 +68,8 @@ class EncoderChange:
     std: np.ndarray | None = None
     scale: float = 1.0
     batch: int = 16
+    cache_mb: int = 128
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
 
     @property
     def context_px(self) -> int:
@@ -75,15 +79,47 @@ class EncoderChange:
         return (self.tile + 3) * self.patch
 
     # -- encoding --------------------------------------------------------------------------------
+    def _encode(self, x: torch.Tensor, month: int) -> np.ndarray:
+        """float32 features ``(n, h, w, D)`` of images ``(n, H, W, 13)``, in batches."""
+        out = []
+        for i in range(0, x.shape[0], self.batch):
+            with torch.inference_mode():
+                f = self.model(x[i : i + self.batch, :, :, None], S2_GROUPS, self.patch, month=month)
+            out.append(f[:, :, :, 0].mean(-2))
+        return torch.cat(out).numpy()
+
     def _encode_tiles(self, st: torch.Tensor, corners: list[tuple[int, int]], th: int, tw: int, month: int):
         """Features ``(n, th, tw, D)`` of the tiles whose top-left pixels are ``corners``."""
-        ps, out = self.patch, []
-        for i in range(0, len(corners), self.batch):
-            xb = torch.stack([st[r : r + th * ps, c : c + tw * ps] for r, c in corners[i : i + self.batch]])
-            with torch.inference_mode():
-                f = self.model(xb[:, :, :, None], S2_GROUPS, ps, month=month)
-            out.append(f[:, :, :, 0].mean(-2))
-        return torch.cat(out).double().numpy()
+        ps = self.patch
+        return self._encode(torch.stack([st[r : r + th * ps, c : c + tw * ps] for r, c in corners]), month)
+
+    def _tile_features(self, st: np.ndarray, corners: list[tuple[int, int]], th: int, tw: int, month: int):
+        """:meth:`_encode_tiles` through a cache keyed by the tiles' content: neighbouring blocks
+        (their overlap and halo) share most of their tiles, and each is encoded once while it
+        stays among the most recent ``cache_mb`` of features."""
+        ps = self.patch
+        keys = [
+            (
+                month,
+                th,
+                tw,
+                hashlib.blake2b(st[r : r + th * ps, c : c + tw * ps].tobytes(), digest_size=16).digest(),
+            )
+            for r, c in corners
+        ]
+        cache = self._cache
+        missing = [i for i, k in enumerate(keys) if k not in cache]
+        if missing:
+            fresh = self._encode_tiles(torch.from_numpy(st), [corners[i] for i in missing], th, tw, month)
+            for i, f in zip(missing, fresh):
+                cache[keys[i]] = f
+        out = []
+        for k in keys:
+            cache.move_to_end(k)
+            out.append(cache[k])
+        while len(cache) > 1 and sum(v.nbytes for v in cache.values()) > self.cache_mb << 20:
+            cache.popitem(last=False)
+        return out
 
     def block_tokens(
         self, stack: np.ndarray, date: int, origin: tuple[int, int], grid: tuple[int, int]
@@ -102,9 +138,9 @@ class EncoderChange:
         acc = np.zeros((r_hi - r_lo, c_hi - c_lo, self.model.dim))
         cnt = np.zeros((r_hi - r_lo, c_hi - c_lo, 1))
         if ys and xs:
-            st = torch.from_numpy(to_space_time(stack, self.channels, self.dn_scale, self.shift, self.div))
+            st = to_space_time(stack, self.channels, self.dn_scale, self.shift, self.div)
             corners = [(a * ps - origin[0], b * ps - origin[1]) for a in ys for b in xs]
-            feats = self._encode_tiles(st, corners, th, tw, self.months[date])
+            feats = self._tile_features(st, corners, th, tw, self.months[date])
             for (a, b), f in zip([(a, b) for a in ys for b in xs], feats):
                 acc[a - r_lo : a - r_lo + th, b - c_lo : b - c_lo + tw] += f
                 cnt[a - r_lo : a - r_lo + th, b - c_lo : b - c_lo + tw] += 1
@@ -137,20 +173,10 @@ class EncoderChange:
         feats = []
         for date, crops in enumerate((target_crops, reference_crops)):
             crops = crops[..., o : o + side, o : o + side]
-            f = np.concatenate(
-                [
-                    self._encode_tiles(
-                        torch.from_numpy(
-                            to_space_time(c, self.channels, self.dn_scale, self.shift, self.div)
-                        ),
-                        [(0, 0)],
-                        tt,
-                        tt,
-                        self.months[date],
-                    )
-                    for c in crops
-                ]
+            st = np.stack(
+                [to_space_time(c, self.channels, self.dn_scale, self.shift, self.div) for c in crops]
             )
+            f = self._encode(torch.from_numpy(st), self.months[date]).astype(np.float64)
             feats.append(f.reshape(-1, f.shape[-1])[whole])
         self.mean = np.stack([f.mean(0) for f in feats])
         self.std = np.stack([f.std(0) + 1e-6 for f in feats])

@@ -266,11 +266,12 @@ def encode_image(
     groups=S2_GROUPS,
     month=6,
     batch=16,
+    combine="mean",
 ):
     """Tile-wise encode a (H, W, 13) normalised image. Tiles of tile_tokens x tile_tokens
     tokens (in-distribution with pretraining sizes 4..12) with overlap; each token's features are
-    averaged over its groups, then over the tiles that cover it. Returns (h, w, D) at token
-    resolution."""
+    averaged over its groups (``combine="concat"``: concatenated, D times the groups), then over
+    the tiles that cover it. Returns (h, w, D) at token resolution."""
     rows, cols, _ = st.shape
     ps, tt = patch_size, tile_tokens
     st_ = stride_tokens or tt // 2
@@ -283,12 +284,13 @@ def encode_image(
     if xs[-1] != w - tt:
         xs.append(w - tt)
     coords = [(a, b) for a in ys for b in xs]
-    acc = torch.zeros(h, w, model.dim)
+    acc = torch.zeros(h, w, model.dim * (1 if combine == "mean" else len(groups)))
     cnt = torch.zeros(h, w, 1)
     for i in range(0, len(coords), batch):
         cc = coords[i : i + batch]
         xb = torch.stack([x[a * ps : (a + tt) * ps, b * ps : (b + tt) * ps] for a, b in cc])[:, :, :, None]
-        f = model(xb, groups, ps, month=month)[:, :, :, 0].mean(-2)  # B tt tt D
+        f = model(xb, groups, ps, month=month)[:, :, :, 0]  # B tt tt G D
+        f = f.mean(-2) if combine == "mean" else f.flatten(-2)  # concat: B tt tt G*D
         for (a, b), fi in zip(cc, f):
             acc[a : a + tt, b : b + tt] += fi
             cnt[a : a + tt, b : b + tt] += 1
