@@ -539,22 +539,23 @@ class _GenerativeDetector(Detector):
         self, crops: np.ndarray, nm: int, score_crops: int = 16, encoder_crops: int = 64
     ) -> None:
         """The encoder's per-date statistics and its scale: the spread (interquartile range) of the
-        square root of the score on the first ``score_crops`` fit crops, and of the encoder's change
-        on the first ``encoder_crops``. The reader of the Sentinel-2 digital numbers is chosen here
-        too (reflectance in [0, 1] is scaled by 10000)."""
+        square root of the score on ``score_crops`` fit crops, and of the encoder's change on
+        ``encoder_crops`` (seeded random draws: the crops are stored in raster order). The reader of
+        the Sentinel-2 digital numbers is chosen here too (reflectance in [0, 1] is scaled by 10000)."""
         enc = self._encoder
         optical = crops[:, [enc.channels[b] for b in ("B2", "B3", "B4", "B8")]]
         enc.dn_scale = 1e4 if np.nanmedian(optical) <= 1.5 else 1.0
+        order = np.random.default_rng(self.config.seed).permutation(crops.shape[0])
         roots = []
-        for crop in crops[:score_crops]:
+        for crop in crops[order[:score_crops]]:
             s, ok = self._raw_score(crop[:nm], crop[nm:], (0, 0))
             roots.append(np.sqrt(np.maximum(s[ok], 0.0)))
         q1, q3 = np.percentile(np.concatenate(roots), [25, 75])
         self.progress(1.0, "fitting the encoder expert")
         try:
             enc.fit(
-                crops[:encoder_crops, :nm],
-                crops[:encoder_crops, nm:],
+                crops[order[:encoder_crops], :nm],
+                crops[order[:encoder_crops], nm:],
                 float(q3 - q1),
                 self.config.encoder_weight,
             )
