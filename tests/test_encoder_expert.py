@@ -284,3 +284,24 @@ def test_released_folder_matches_the_registry_card(data_root):
     assert weights.resolve_encoder(str(folder))[1].name == "galileo-nano"
     shift, div = st_normaliser(folder)
     assert shift.shape == div.shape == (13,)
+
+
+def test_encoder_download_reports_progress_and_a_failed_one_leaves_auto_without_it(micro_registry, tmp_path):
+    from backend.scoring import ScoreJob, score_to_file
+
+    pair = _s2_pair(tmp_path)
+    stages = []
+    job = ScoreJob((str(pair["post"]),), (str(pair["pre"]),), "diffusion", dict(FAST))
+    score_to_file(job, tmp_path / "first.tif", lambda fraction, stage: stages.append(stage))
+    assert any(s.startswith("downloading") for s in stages)
+    assert (micro_registry["cache"] / "encoder.pt").is_file()
+    # A download that cannot happen (here: a missing published file) leaves auto without the
+    # encoder, said in the sidecar; a named encoder fails.
+    for f in micro_registry["cache"].iterdir():
+        f.unlink()
+    (micro_registry["published"] / "encoder.pt").unlink()
+    side = score_to_file(job, tmp_path / "second.tif")
+    assert side["fit"]["encoder"] is None and "Could not download" in side["fit"]["encoder_note"]
+    named = ScoreJob(job.targets, job.references, "diffusion", {**FAST, "encoder": "galileo-nano"})
+    with pytest.raises(WeightsError, match="Could not download"):
+        score_to_file(named, tmp_path / "third.tif")

@@ -39,7 +39,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, WeightsError
+from ..progress import scaled
 from .base import Detector, DetectorConfig, FitBlock, InputLayout
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,7 @@ class _GenerativeDetector(Detector):
         self._fit_summary: dict[str, Any] = {}
         self._encoder = None  # an EncoderChange (backend.pretrained.change) when that expert is used
         self._encoder_note = ""  # why it is not, when it is not
+        self._encoder_plan = None  # (spec, channels, months) of an encoder to load at the fit
         if c.model and c.model.lower().endswith(".onnx"):
             from ..generative.onnx_export import load_onnx_model
 
@@ -228,10 +230,11 @@ class _GenerativeDetector(Detector):
         self._plan_encoder(layout, when)
 
     def _plan_encoder(self, layout: InputLayout, when) -> None:
-        """Load the pretrained encoder expert when it applies (see the module docstring): from a
-        saved model's card, else by ``encoder``. ``auto`` leaves it out, with the reason in the
-        sidecar, for inputs it does not fit or when its weights cannot be had; a named encoder
-        raises instead."""
+        """Decide on the pretrained encoder expert (see the module docstring): a saved model's
+        card says, else ``encoder``. ``auto`` leaves it out, with the reason in the sidecar, for
+        inputs it does not fit or when its weights cannot be had; a named encoder raises instead.
+        A saved model's encoder is loaded now; a new one at the start of the fit, where a download
+        can report its progress."""
         from ..generative.context import parse_date
         from ..pretrained.change import UNKNOWN_MONTH, EncoderChange
         from ..pretrained.galileo import GalileoEncoder, st_normaliser
@@ -265,22 +268,42 @@ class _GenerativeDetector(Detector):
                     log.warning("Scoring without the pretrained encoder expert: %s", why)
                     self._encoder_note = why
                     return
-        else:  # a saved model's encoder: the card's name, or the folder the user names for it
-            spec = record["name"] if c.encoder == "auto" else c.encoder
+            ref_when = parse_date(layout.reference_date) if layout.reference_date else None
+            months = tuple(d.month - 1 if d else UNKNOWN_MONTH for d in (when, ref_when))
+            self._encoder_plan = (spec, channels, months)
+            return
+        # a saved model's encoder: the card's name, or the folder the user names for it
+        spec = record["name"] if c.encoder == "auto" else c.encoder
         folder, card = resolve_encoder(spec, self.progress)
         net = GalileoEncoder.load(folder)
         shift, div = st_normaliser(folder)
-        if record is not None:
-            if record.get("sha256") != card.summary()["sha256"]:
-                raise InputError(
-                    f"The model {c.model} was fit with other {spec} weights than {folder} holds."
-                )
-            self._encoder = EncoderChange.from_dict(record, net, shift, div)
+        if record.get("sha256") != card.summary()["sha256"]:
+            raise InputError(f"The model {c.model} was fit with other {spec} weights than {folder} holds.")
+        self._encoder = EncoderChange.from_dict(record, net, shift, div)
+
+    def _load_planned_encoder(self) -> None:
+        """Resolve (download when needed, with progress), load and set up the planned encoder."""
+        from ..pretrained.change import EncoderChange
+        from ..pretrained.galileo import GalileoEncoder, st_normaliser
+        from ..pretrained.weights import resolve_encoder
+
+        plan, self._encoder_plan = self._encoder_plan, None
+        if plan is None:
             return
-        ref_when = parse_date(layout.reference_date) if layout.reference_date else None
-        months = tuple(d.month - 1 if d else UNKNOWN_MONTH for d in (when, ref_when))
-        self._encoder = EncoderChange(net, shift, div, channels, c.encoder_patch, c.encoder_tile, months)
-        self._encoder_card = card
+        spec, channels, months = plan
+        c = self.config
+        try:
+            folder, self._encoder_card = resolve_encoder(spec, scaled(self.progress, 0.0, 0.02))
+        except WeightsError as exc:
+            if c.encoder != "auto":
+                raise
+            log.warning("Scoring without the pretrained encoder expert: %s", exc)
+            self._encoder_note = str(exc)
+            return
+        shift, div = st_normaliser(folder)
+        self._encoder = EncoderChange(
+            GalileoEncoder.load(folder), shift, div, channels, c.encoder_patch, c.encoder_tile, months
+        )
 
     @property
     def scores_single_input(self) -> bool:  # type: ignore[override]
@@ -424,6 +447,7 @@ class _GenerativeDetector(Detector):
     def finish_fit(self) -> None:
         if self.model is not None:
             return
+        self._load_planned_encoder()
         import torch
 
         from .. import __version__
