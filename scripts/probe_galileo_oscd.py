@@ -16,8 +16,10 @@ upsampled (bilinear) to pixels (``--patches``: the robustly standardised changes
 sizes, averaged). The combination adds the robustly standardised (median, interquartile range)
 square root of the unsmoothed diffusion score (``smooth_px=0``) and ``weight`` times the Galileo
 change, then smooths both with a 1.5-px Gaussian (the diffusion score alone, smoothed the same way,
-ranks pixels as its default power mean does). Prints AUROC/AUPRC per city and their means, beside
-the ``cva`` method's (the change vector). A named ``--workdir`` keeps the scores for later runs.
+ranks pixels as its default power mean does). The last row multiplies the two smoothed scores'
+ranks in the scene (each in (0, 1]): high only where both are. Prints AUROC/AUPRC per city and
+their means, beside the ``cva`` method's (the change vector). A named ``--workdir`` keeps the
+scores for later runs.
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ def _to_pixels(s: np.ndarray, rows: int, cols: int, ps: int) -> np.ndarray:
     t = torch.from_numpy(s)[None, None].float()
     up = functional.interpolate(t, (h * ps, w * ps), mode="bilinear", align_corners=False)[0, 0].numpy()
     return np.pad(up, ((0, rows - h * ps), (0, cols - w * ps)), mode="edge")
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    """Each pixel's rank in the scene, in (0, 1]."""
+    from scipy.stats import rankdata
+
+    return rankdata(x).reshape(x.shape) / x.size
 
 
 def _robust(x: np.ndarray) -> np.ndarray:
@@ -89,7 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     model = GalileoEncoder.load(weights)
     shift, div = st_normaliser(weights)
     cases = [c for c in load_manifest(data) if c["family"] == "oscd"]
-    names = ("change vector", "diffusion", "galileo", f"diffusion + {args.weight:g} galileo")
+    names = (
+        "change vector",
+        "diffusion",
+        "galileo",
+        f"diffusion + {args.weight:g} galileo",
+        "rank product (diffusion, galileo)",
+    )
     table: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     for case in cases:
         files = {k: data / v for k, v in case["files"].items()}
@@ -135,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             names[1]: gaussian_filter(diff, 1.5),
             names[2]: gaussian_filter(galileo, 1.5),
             names[3]: gaussian_filter(diff + args.weight * _robust(galileo), 1.5),
+            names[4]: _rank(gaussian_filter(diff, 1.5)) * _rank(gaussian_filter(galileo, 1.5)),
         }
         for name, m in maps.items():
             table[name].append((auroc(m, gt), average_precision(m, gt)))
