@@ -319,18 +319,19 @@ class _GenerativeDetector(Detector):
 
     @property
     def context_px(self) -> int:
-        radius = self.model.radius if self.model is not None else 0  # known once fit
-        local = self._local()
-        ring = max(outer for outer, _ in _rings(local)) // 2 if local else 0
         encoder = self._encoder.context_px if self._encoder is not None else 0
-        return max(radius, ring, encoder) + int(math.ceil(3 * self._smoothing()))
+        return max(self._spectral_halo(), encoder) + int(math.ceil(3 * self._smoothing()))
 
     def _spectral_context_px(self) -> int:
         """The part of :attr:`context_px` that the network and the Gaussian experts need."""
+        return self._spectral_halo() + int(math.ceil(3 * self._smoothing()))
+
+    def _spectral_halo(self) -> int:
+        """The network's receptive radius (known once fit) and the local expert's largest ring."""
         radius = self.model.radius if self.model is not None else 0
         local = self._local()
         ring = max(outer for outer, _ in _rings(local)) // 2 if local else 0
-        return max(radius, ring) + int(math.ceil(3 * self._smoothing()))
+        return max(radius, ring)
 
     def _local(self) -> dict | None:
         """The local Gaussian expert (``none`` models), None without one. A model carries its own
