@@ -20,14 +20,13 @@ is scored once.
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..content_cache import ContentCache
 from ..errors import InputError
 
 #: ``run(x)``: normalised float32 ``(n, 3, S, S)`` -> float32 patch maps ``(n, gh, gw)``.
@@ -96,7 +95,7 @@ class WindowScorer:
         self.plan, self.run, self.batch = plan, run, max(1, batch)
         self.mean = np.asarray(mean, np.float32)[:, None, None]
         self.std = np.asarray(std, np.float32)[:, None, None]
-        self.cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self.cache = ContentCache(max_items=cache_size)
         self.cache_size = cache_size
         self.windows_run = 0
         self.run_seconds = 0.0  # time spent in ``run`` (the model), for the sidecar and benchmarks
@@ -142,24 +141,20 @@ class WindowScorer:
 
     def _maps(self, windows: list[np.ndarray]) -> list[np.ndarray]:
         """Window-sized float32 maps, from the cache or by running the model on the misses."""
-        keys = [hashlib.blake2b(w.tobytes(), digest_size=16).digest() for w in windows]
-        missing = [i for i, k in enumerate(keys) if k not in self.cache]
-        for i in range(0, len(missing), self.batch):
-            idx = missing[i : i + self.batch]
-            x = self._inputs([windows[j] for j in idx])
-            started = time.perf_counter()
-            low = self.run(x)  # (n, gh, gw)
-            self.run_seconds += time.perf_counter() - started
-            self.windows_run += len(idx)
-            for j, m in zip(idx, low):
-                self._remember(keys[j], np.asarray(m, np.float32))
-        return [self._upsample(self.cache[k]) for k in keys]
 
-    def _remember(self, key: bytes, low: np.ndarray) -> None:
-        self.cache[key] = low
-        self.cache.move_to_end(key)
-        while len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
+        def compute(missing: list[int]) -> list[np.ndarray]:
+            out = []
+            for i in range(0, len(missing), self.batch):
+                idx = missing[i : i + self.batch]
+                x = self._inputs([windows[j] for j in idx])
+                started = time.perf_counter()
+                low = self.run(x)  # (n, gh, gw)
+                self.run_seconds += time.perf_counter() - started
+                self.windows_run += len(idx)
+                out.extend(np.asarray(m, np.float32) for m in low)
+            return out
+
+        return [self._upsample(m) for m in self.cache.get(windows, compute)]
 
     def _inputs(self, windows: list[np.ndarray]) -> np.ndarray:
         """Normalised model inputs ``(n, 3, S, S)``: NaN -> the mean (0), resampled to S."""

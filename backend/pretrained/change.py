@@ -18,36 +18,17 @@ building changes that structure; a change of illumination or phenology mostly do
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from ..spectral.indices import ndvi
-from .galileo import S2_GROUPS, ST_BANDS, GalileoEncoder
+from ..content_cache import ContentCache
+from .galileo import S2_GROUPS, S2_INPUT_BANDS, GalileoEncoder, to_space_time
 
-#: The Sentinel-2 bands the encoder's S2 groups read (NDVI is computed from B8 and B4).
-S2_INPUT_BANDS = ("B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12")
+__all__ = ["S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
+
 UNKNOWN_MONTH = 6  # July (months count from 0), when a date's month is unknown
-
-
-def to_space_time(
-    stack: np.ndarray, channels: dict[str, int], dn_scale: float, shift: np.ndarray, div: np.ndarray
-) -> np.ndarray:
-    """``(rows, cols, 13)`` float32 encoder input from a channel-first stack: ``channels`` maps each
-    band of :data:`S2_INPUT_BANDS` to its channel; values times ``dn_scale`` are Sentinel-2 digital
-    numbers (reflectance x 10000); normalised as the encoder was pretrained; S1 stays 0 (absent);
-    no-data pixels are 0 (the normalised mean of nothing in particular, and masked later)."""
-    rows, cols = stack.shape[1:]
-    out = np.zeros((rows, cols, len(ST_BANDS)), np.float32)
-    for j, band in enumerate(ST_BANDS):
-        if band in channels:
-            out[..., j] = stack[channels[band]] * dn_scale
-    out[..., -1] = ndvi(out[..., ST_BANDS.index("B8")], out[..., ST_BANDS.index("B4")])
-    out = (out - shift.astype(np.float32)) / div.astype(np.float32)
-    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 @dataclass
@@ -69,7 +50,7 @@ class EncoderChange:
     scale: float = 1.0
     batch: int = 16
     cache_mb: int = 128
-    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _cache: ContentCache = field(default_factory=ContentCache, repr=False, compare=False)
 
     @property
     def context_px(self) -> int:
@@ -98,28 +79,14 @@ class EncoderChange:
         (their overlap and halo) share most of their tiles, and each is encoded once while it
         stays among the most recent ``cache_mb`` of features."""
         ps = self.patch
-        keys = [
-            (
-                month,
-                th,
-                tw,
-                hashlib.blake2b(st[r : r + th * ps, c : c + tw * ps].tobytes(), digest_size=16).digest(),
-            )
-            for r, c in corners
-        ]
-        cache = self._cache
-        missing = [i for i, k in enumerate(keys) if k not in cache]
-        if missing:
-            fresh = self._encode_tiles(torch.from_numpy(st), [corners[i] for i in missing], th, tw, month)
-            for i, f in zip(missing, fresh):
-                cache[keys[i]] = f
-        out = []
-        for k in keys:
-            cache.move_to_end(k)
-            out.append(cache[k])
-        while len(cache) > 1 and sum(v.nbytes for v in cache.values()) > self.cache_mb << 20:
-            cache.popitem(last=False)
-        return out
+        self._cache.max_bytes = self.cache_mb << 20
+        return self._cache.get(
+            [st[r : r + th * ps, c : c + tw * ps] for r, c in corners],
+            lambda missing: self._encode_tiles(
+                torch.from_numpy(st), [corners[i] for i in missing], th, tw, month
+            ),
+            salt=f"{month},{th},{tw};".encode(),
+        )
 
     def block_tokens(
         self, stack: np.ndarray, date: int, origin: tuple[int, int], grid: tuple[int, int]

@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 from torch.nn import functional
 
+from ..spectral.bands import S2_L1C
 from ..spectral.indices import ndvi
 
 # space-time input bands (order of the 13-channel s_t tensor)
@@ -45,7 +46,9 @@ T_GROUPS = OrderedDict([("ERA5", 2), ("TC", 3), ("VIIRS", 1)])
 STATIC_GROUPS = OrderedDict([("LS", 1), ("location", 3), ("DW_static", 9), ("WC_static", 5)])
 BASE_GSD = 10.0
 # Sentinel-2 L1C band order of a 13-band raster (as the project's sample data store them).
-S2_L1C_ORDER = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12"]
+S2_L1C_ORDER = S2_L1C
+#: The Sentinel-2 bands the encoder's S2 groups read (NDVI is computed from B8 and B4).
+S2_INPUT_BANDS = ("B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12")
 
 
 # ---------------------------------------------------------------- encodings
@@ -241,16 +244,27 @@ def st_normaliser(folder, std_mult=2.0):
     return shift, div
 
 
+def to_space_time(
+    stack: np.ndarray, channels: dict[str, int], dn_scale: float, shift: np.ndarray, div: np.ndarray
+) -> np.ndarray:
+    """``(rows, cols, 13)`` float32 encoder input from a channel-first stack: ``channels`` maps each
+    band of :data:`S2_INPUT_BANDS` to its channel; values times ``dn_scale`` are Sentinel-2 digital
+    numbers (reflectance x 10000); normalised as the encoder was pretrained; S1 stays 0 (absent);
+    no-data pixels are 0 (the normalised mean of nothing in particular, and masked later)."""
+    rows, cols = stack.shape[1:]
+    out = np.zeros((rows, cols, len(ST_BANDS)), np.float32)
+    for j, band in enumerate(ST_BANDS):
+        if band in channels:
+            out[..., j] = stack[channels[band]] * dn_scale
+    out[..., -1] = ndvi(stack[channels["B8"]] * dn_scale, stack[channels["B4"]] * dn_scale)
+    out = (out - shift.astype(np.float32)) / div.astype(np.float32)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def s2_to_st(img, shift, div):
     """img: (13, H, W) S2 L1C DN (reflectance x 1e4) in S2_L1C_ORDER -> (H, W, 13) normalised s_t tensor
     (S1 channels zero; they are masked)."""
-    rows, cols = img.shape[1:]
-    out = np.zeros((rows, cols, 13), np.float32)
-    for j, b in enumerate(ST_BANDS):
-        if b in S2_L1C_ORDER:
-            out[..., j] = img[S2_L1C_ORDER.index(b)]
-    out[..., -1] = np.nan_to_num(ndvi(img[S2_L1C_ORDER.index("B8")], img[S2_L1C_ORDER.index("B4")]))
-    return ((out - shift) / div).astype(np.float32)
+    return to_space_time(img, {b: S2_L1C_ORDER.index(b) for b in S2_INPUT_BANDS}, 1.0, shift, div)
 
 
 S2_GROUPS = ["S2_RGB", "S2_Red_Edge", "S2_NIR_10m", "S2_NIR_20m", "S2_SWIR"]
