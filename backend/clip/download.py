@@ -35,6 +35,16 @@ def downloads_disabled() -> bool:
     )
 
 
+def user_cache_dir(env_var: str, kind: str) -> Path:
+    """``$env_var`` when set, else ``$XDG_CACHE_HOME/raresight/<kind>``, else
+    ``~/.cache/raresight/<kind>``: where downloaded weights of one kind live (not created here)."""
+    explicit = os.environ.get(env_var)
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "raresight" / kind
+
+
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import MissingFileError, WeightsError
 from ..progress import ProgressCallback, no_progress
-from .download import check_downloadable, download, file_sha256
+from .download import check_downloadable, download, file_sha256, user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +126,7 @@ def registry_cards(directory: Path | None = None) -> dict[str, ModelCard]:
 
 def cache_dir() -> Path:
     """Where downloaded weights live (see the module docstring); not created here."""
-    explicit = os.environ.get("RARESIGHT_CLIP_CACHE")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "raresight" / "clip"
+    return user_cache_dir("RARESIGHT_CLIP_CACHE", "clip")
 
 
 def find_card(spec: str, arch: str = "", cards_dir: Path | None = None) -> ModelCard:

@@ -19,12 +19,11 @@ file is a one-line :class:`~backend.errors.WeightsError` saying which file to pl
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..clip.download import check_downloadable, download, file_sha256
+from ..clip.download import check_downloadable, download, file_sha256, user_cache_dir
 from ..errors import WeightsError
 from ..progress import ProgressCallback, no_progress, scaled
 
@@ -99,11 +98,7 @@ def encoder_cards(directory: Path | None = None) -> dict[str, EncoderCard]:
 
 def cache_dir() -> Path:
     """Where downloaded encoders live (see the module docstring); not created here."""
-    explicit = os.environ.get("RARESIGHT_ENCODER_CACHE")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "raresight" / "encoders"
+    return user_cache_dir("RARESIGHT_ENCODER_CACHE", "encoders")
 
 
 def _hint(card: EncoderCard) -> str:
