@@ -237,8 +237,7 @@ class _GenerativeDetector(Detector):
         can report its progress."""
         from ..generative.context import parse_date
         from ..pretrained.change import UNKNOWN_MONTH, EncoderChange
-        from ..pretrained.galileo import GalileoEncoder, st_normaliser
-        from ..pretrained.weights import encoder_available, resolve_encoder
+        from ..pretrained.weights import encoder_available
 
         c = self.config
         self._encoder, self._encoder_note = None, ""
@@ -274,18 +273,24 @@ class _GenerativeDetector(Detector):
             return
         # a saved model's encoder: the card's name, or the folder the user names for it
         spec = record["name"] if c.encoder == "auto" else c.encoder
-        folder, card = resolve_encoder(spec, self.progress)
-        net = GalileoEncoder.load(folder)
-        shift, div = st_normaliser(folder)
+        (net, shift, div), card, folder = self._open_encoder(spec, self.progress)
         if record.get("sha256") != card.summary()["sha256"]:
             raise InputError(f"The model {c.model} was fit with other {spec} weights than {folder} holds.")
         self._encoder = EncoderChange.from_dict(record, net, shift, div)
 
+    @staticmethod
+    def _open_encoder(spec: str, progress):
+        """((network, input shift, input divisor), card, folder) of the encoder ``spec`` names (a
+        card name, downloaded when needed, or a folder)."""
+        from ..pretrained.galileo import GalileoEncoder, st_normaliser
+        from ..pretrained.weights import resolve_encoder
+
+        folder, card = resolve_encoder(spec, progress)
+        return (GalileoEncoder.load(folder), *st_normaliser(folder)), card, folder
+
     def _load_planned_encoder(self) -> None:
         """Resolve (download when needed, with progress), load and set up the planned encoder."""
         from ..pretrained.change import EncoderChange
-        from ..pretrained.galileo import GalileoEncoder, st_normaliser
-        from ..pretrained.weights import resolve_encoder
 
         plan, self._encoder_plan = self._encoder_plan, None
         if plan is None:
@@ -293,17 +298,16 @@ class _GenerativeDetector(Detector):
         spec, channels, months = plan
         c = self.config
         try:
-            folder, self._encoder_card = resolve_encoder(spec, scaled(self.progress, 0.0, 0.02))
+            (net, shift, div), self._encoder_card, _ = self._open_encoder(
+                spec, scaled(self.progress, 0.0, 0.02)
+            )
         except WeightsError as exc:
             if c.encoder != "auto":
                 raise
             log.warning("Scoring without the pretrained encoder expert: %s", exc)
             self._encoder_note = str(exc)
             return
-        shift, div = st_normaliser(folder)
-        self._encoder = EncoderChange(
-            GalileoEncoder.load(folder), shift, div, channels, c.encoder_patch, c.encoder_tile, months
-        )
+        self._encoder = EncoderChange(net, shift, div, channels, c.encoder_patch, c.encoder_tile, months)
 
     @property
     def scores_single_input(self) -> bool:  # type: ignore[override]
@@ -746,7 +750,7 @@ def model_method(path: str) -> str:
 def _encoder_channels(layout: InputLayout, mode: str) -> tuple[dict[str, int], str]:
     """(channel of each Sentinel-2 band the encoder reads, "") when the encoder expert fits these
     inputs, else ({}, why not)."""
-    from ..pretrained.change import S2_INPUT_BANDS
+    from ..pretrained.galileo import S2_INPUT_BANDS
     from ..spectral.bands import identify_stack
 
     if mode != "reference":
