@@ -142,3 +142,67 @@ class Calibration:
             raise CalibrationError(
                 f"The calibration table in the sidecar is damaged ({exc}): re-run raresight score."
             ) from None
+
+
+@dataclass(frozen=True)
+class ExceedanceTable:
+    """A score's exceedance probability ``P(S > s)`` on normal data, from samples: quantiles at
+    exceedance probabilities from 1 down to ``10 / n`` (``log p`` interpolated linearly between
+    rows), and beyond the highest row an exponential tail (peaks over the threshold of exceedance
+    ``tail``, its scale the mean excess there), so that scores past every sample keep their order.
+
+    Unlike :class:`Calibration`, which turns a rate into a threshold for the user, this ranks any
+    score against the fit data: two experts on different scales can then be combined by their
+    probabilities (see :meth:`backend.pretrained.change.EncoderChange.combined`)."""
+
+    values: tuple[float, ...]  # strictly ascending scores
+    log_p: tuple[float, ...]  # their log exceedance probabilities (descending, the first 0)
+    slope: float  # d log p / d s past the last row (< 0)
+
+    @classmethod
+    def from_samples(cls, samples: np.ndarray, tail: float = 1e-2) -> ExceedanceTable:
+        s = np.sort(np.asarray(samples, dtype=np.float64).ravel())
+        s = s[np.isfinite(s)]
+        n = s.size
+        if n < 100:
+            raise CalibrationError(f"Only {n} valid score(s) to tabulate; at least 100 are needed.")
+        p = np.concatenate(
+            [
+                [1.0],
+                np.linspace(0.99, 0.02, 98),
+                np.geomspace(tail, 10.0 / n, max(2, int(4 * np.log10(tail * n / 10)) + 1)),
+            ]
+        )
+        p = np.unique(p)[::-1]  # descending
+        x = np.quantile(s, 1.0 - p)
+        # equal quantiles (ties): keep the last row of each run, the smallest exceedance
+        last = np.r_[x[1:] > x[:-1], True]
+        x, p = x[last], p[last]
+        if x.size < 2:  # one value: every score above it is beyond the fit data
+            v, step = float(x[0]), max(abs(float(x[0])), 1.0) * 1e-6
+            return cls((v, v + step), (0.0, float(np.log(1.0 / n))), -1.0 / step)
+        u = np.quantile(s, 1.0 - tail)
+        excess = s[s > u] - u
+        beta = float(excess.mean()) if excess.size else 0.0
+        if not beta > 0:
+            beta = float(x[-1] - x[0]) / max(x.size, 1)
+        return cls(tuple(float(v) for v in x), tuple(float(v) for v in np.log(p)), -1.0 / beta)
+
+    def log_exceedance(self, scores: np.ndarray) -> np.ndarray:
+        """float64 ``log P(S > s)`` of ``scores`` (0 below the lowest sample; NaN stays NaN)."""
+        s = np.asarray(scores, dtype=np.float64)
+        x, lp = np.asarray(self.values), np.asarray(self.log_p)
+        out = np.interp(s, x, lp)
+        past = s > x[-1]
+        out[past] = lp[-1] + self.slope * (s[past] - x[-1])
+        return out
+
+    def to_dict(self) -> dict:
+        return {"values": list(self.values), "log_p": list(self.log_p), "slope": self.slope}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ExceedanceTable:
+        values, log_p = tuple(float(v) for v in d["values"]), tuple(float(v) for v in d["log_p"])
+        if len(values) != len(log_p) or len(values) < 2 or not float(d["slope"]) < 0:
+            raise CalibrationError("An exceedance table of the model card is damaged.")
+        return cls(values, log_p, float(d["slope"]))

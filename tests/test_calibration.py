@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from backend.calibration import Calibration
+from backend.calibration import Calibration, ExceedanceTable
 from backend.errors import CalibrationError
 from backend.scorefile import resolve_threshold, sidecar_path
 from backend.scoring import ScoreJob, score_to_file
@@ -60,3 +60,31 @@ def test_reference_calibration_uses_held_out_reference_pixels(scene, tmp_path):
     assert cal["source"] == "reference-holdout"
     n_pixels = np.prod([side["grid"]["height"], side["grid"]["width"]])
     assert 0.1 * n_pixels < cal["n_samples"] < 0.3 * n_pixels  # one 16-px cell in five
+
+
+def test_exceedance_table_follows_the_samples_and_extends_their_tail():
+    s = np.random.default_rng(2).exponential(1.0, 200_000)
+    table = ExceedanceTable.from_samples(s)
+    x = np.array([0.1, 0.5, 1.0, 2.0, 4.0, 6.0])
+    # inside the samples: the empirical exceedance (an exponential's is exp(-x))
+    np.testing.assert_allclose(np.exp(table.log_exceedance(x)), np.exp(-x), rtol=0.15)
+    # past the largest sample the exponential tail goes on, strictly decreasing, at about its rate
+    far = s.max() + np.array([0.0, 1.0, 5.0, 10.0])
+    lp = table.log_exceedance(far)
+    assert (np.diff(lp) < 0).all() and np.diff(lp)[-1] / 5.0 == pytest.approx(-1.0, rel=0.2)
+    grid = np.linspace(-1, s.max() + 3, 2001)
+    assert (np.diff(table.log_exceedance(grid)) <= 0).all()
+    assert table.log_exceedance(np.array([-5.0]))[0] == 0.0
+    assert np.isnan(table.log_exceedance(np.array([np.nan]))[0])
+    again = ExceedanceTable.from_dict(json.loads(json.dumps(table.to_dict())))
+    np.testing.assert_array_equal(again.log_exceedance(grid), table.log_exceedance(grid))
+    # ties (a score that is mostly 0) and a constant keep a usable, monotone table
+    tied = ExceedanceTable.from_samples(np.where(s > 2.0, s, 0.0))
+    assert tied.log_exceedance(np.array([0.0]))[0] == pytest.approx(np.log((s > 2.0).mean()), rel=0.05)
+    flat = ExceedanceTable.from_samples(np.full(500, 3.0))
+    lp = flat.log_exceedance(np.array([2.0, 3.0, 3.1]))
+    assert lp[0] == lp[1] == 0.0 and lp[2] < np.log(1 / 500)
+    with pytest.raises(CalibrationError):
+        ExceedanceTable.from_samples(np.arange(50.0))
+    with pytest.raises(CalibrationError):
+        ExceedanceTable.from_dict({"values": [0, 1], "log_p": [0, -1], "slope": 0.5})

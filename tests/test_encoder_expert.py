@@ -19,6 +19,7 @@ torch = pytest.importorskip("torch")
 
 import rasters  # noqa: E402
 
+from backend.calibration import ExceedanceTable  # noqa: E402
 from backend.cli import main as cli  # noqa: E402
 from backend.errors import WeightsError  # noqa: E402
 from backend.pretrained import weights  # noqa: E402
@@ -206,8 +207,10 @@ def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_re
     assert _fit(tmp_path / "none.tif")["encoder"] is None
     ok = np.isfinite(with_enc) & np.isfinite(without)
     assert ok.mean() > 0.9 and not np.allclose(with_enc[ok], without[ok], rtol=1e-3)
-    # The encoder's change only adds to the root of the score.
-    assert (with_enc[ok] >= without[ok] * (1 - 1e-4) - 1e-6).all()
+    # combine=sum: the encoder's change only adds to the root of the score.
+    summed = _score(pair, tmp_path / "sum.tif", {"encoder_combine": "sum"})
+    assert _fit(tmp_path / "sum.tif")["encoder_combine"] == "sum"
+    assert (summed[ok] >= without[ok] * (1 - 1e-4) - 1e-6).all()
     # A saved model keeps the encoder's record and statistics and scores the same.
     model = tmp_path / "m.safetensors"
     fit_args = ["fit", str(pair["post"]), "--reference", str(pair["pre"]), "-o", str(model)]
@@ -215,6 +218,13 @@ def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_re
     card = json.loads(Path(f"{model}.json").read_text())["encoder"]
     assert card["name"] == "galileo-nano" and card["patch_px"] == 4 and card["months"] == [6, 6]
     assert len(card["mean"]) == 2 and len(card["mean"][0]) == MICRO["embedding_size"] and card["scale"] > 0
+    # combine=rank (the default): -log10(1 - F_score F_change), F from the fit data's tables. It is
+    # at most the score's own surprise -log10(1 - F_score), and ranks with it where the change is
+    # no higher than usual.
+    assert card["combine"] == "rank" and _fit(tmp_path / "auto.tif")["encoder_combine"] == "rank"
+    own = -np.log10(np.exp(ExceedanceTable.from_dict(card["tables"]["score"]).log_exceedance(without)))
+    assert (with_enc[ok] >= 0).all() and (with_enc[ok] <= own[ok] + 1e-3).all()
+    assert np.corrcoef(np.argsort(np.argsort(with_enc[ok])), np.argsort(np.argsort(own[ok])))[0, 1] > 0.3
     reuse = _score(pair, tmp_path / "reuse.tif", model=model)
     np.testing.assert_allclose(reuse, with_enc, rtol=1e-4, atol=1e-4)
     # The network through onnxruntime (the encoder stays in torch beside it), from an export too.
@@ -305,3 +315,22 @@ def test_encoder_download_reports_progress_and_a_failed_one_leaves_auto_without_
     named = ScoreJob(job.targets, job.references, "diffusion", {**FAST, "encoder": "galileo-nano"})
     with pytest.raises(WeightsError, match="Could not download"):
         score_to_file(named, tmp_path / "third.tif")
+
+
+def test_rank_combination_is_high_only_where_both_experts_are():
+    rng = np.random.default_rng(0)
+    enc = EncoderChange(None, None, None, CHANNELS, combine="rank")
+    enc.fit_tables(rng.exponential(2.0, 20_000), rng.gamma(3.0, 1.0, 20_000))
+    s_hi, s_lo = 2.0 * np.log(1e3), 1.0  # the score's 1e-3 tail; about its median
+    c_hi, c_lo = 9.0, 2.7  # the change's far tail; about its median
+    both, score_only, change_only, neither = enc.combined(
+        np.array([s_hi, s_hi, s_lo, s_lo]), np.array([c_hi, c_lo, c_hi, c_lo])
+    )
+    assert both > max(score_only, change_only) > neither >= 0
+    # more of either expert never lowers it; beyond every fit sample it keeps rising
+    s = np.linspace(0, 60, 301)
+    assert (np.diff(enc.combined(s, np.full_like(s, c_hi))) >= 0).all()
+    assert (
+        enc.combined(np.array([60.0]), np.array([40.0]))[0]
+        > enc.combined(np.array([50.0]), np.array([40.0]))[0]
+    )

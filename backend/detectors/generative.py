@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import InputError, WeightsError
+from ..errors import CalibrationError, InputError, WeightsError
 from ..progress import scaled
 from .base import Detector, DetectorConfig, FitBlock, InputLayout
 
@@ -89,6 +89,7 @@ class GenerativeConfig(DetectorConfig):
     encoder_weight: float = 1.0  # the encoder's change, in spreads of the score's square root
     encoder_patch: int = 4  # px per encoder token
     encoder_tile: int = 12  # tokens per side of the tiles the encoder sees at once
+    encoder_combine: str = "rank"  # rank: product of the smoothed scores' ranks; sum: in the root
     model: str = ""  # a model saved by raresight fit (nothing is trained)
     runtime: str = "torch"  # torch | onnx
 
@@ -116,6 +117,7 @@ class GenerativeConfig(DetectorConfig):
             "arch": ARCHS,
             "runtime": ("torch", "onnx"),
             "log_bands": ("none", "auto"),
+            "encoder_combine": ("rank", "sum"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -307,7 +309,9 @@ class _GenerativeDetector(Detector):
             log.warning("Scoring without the pretrained encoder expert: %s", exc)
             self._encoder_note = str(exc)
             return
-        self._encoder = EncoderChange(net, shift, div, channels, c.encoder_patch, c.encoder_tile, months)
+        self._encoder = EncoderChange(
+            net, shift, div, channels, c.encoder_patch, c.encoder_tile, months, combine=c.encoder_combine
+        )
 
     @property
     def scores_single_input(self) -> bool:  # type: ignore[override]
@@ -565,34 +569,47 @@ class _GenerativeDetector(Detector):
         self._activate()
 
     def _fit_encoder(
-        self, crops: np.ndarray, nm: int, score_crops: int = 16, encoder_crops: int = 64
+        self, crops: np.ndarray, nm: int, score_crops: int = 32, encoder_crops: int = 64
     ) -> None:
-        """The encoder's per-date statistics and its scale: the spread (interquartile range) of the
-        square root of the score on ``score_crops`` fit crops, and of the encoder's change on
-        ``encoder_crops`` (seeded random draws: the crops are stored in raster order). The reader of
-        the Sentinel-2 digital numbers is chosen here too (reflectance in [0, 1] is scaled by 10000)."""
+        """The encoder's per-date statistics, and how its change joins the score, from seeded
+        random draws of the fit crops (stored in raster order): ``score_crops`` of them scored, and
+        ``encoder_crops`` encoded. ``sum``: the scale, from the spread (interquartile range) of the
+        score's square root and of the change. ``rank``: the distributions of the smoothed score
+        and of the smoothed change, away from the crops' edges. The reader of the Sentinel-2
+        digital numbers is chosen here too (reflectance in [0, 1] is scaled by 10000)."""
         enc = self._encoder
         optical = crops[:, [enc.channels[b] for b in ("B2", "B3", "B4", "B8")]]
         enc.dn_scale = 1e4 if np.nanmedian(optical) <= 1.5 else 1.0
         order = np.random.default_rng(self.config.seed).permutation(crops.shape[0])
-        roots = []
-        for crop in crops[order[:score_crops]]:
-            s, ok = self._raw_score(crop[:nm], crop[nm:], (0, 0))
-            roots.append(np.sqrt(np.maximum(s[ok], 0.0)))
-        q1, q3 = np.percentile(np.concatenate(roots), [25, 75])
+        scored = [self._raw_score(crop[:nm], crop[nm:], (0, 0)) for crop in crops[order[:score_crops]]]
+        q1, q3 = np.percentile(
+            np.concatenate([np.sqrt(np.maximum(s[ok], 0.0)) for s, ok in scored]), [25, 75]
+        )
         self.progress(1.0, "fitting the encoder expert")
+        sample = crops[order[:encoder_crops]]
         try:
-            enc.fit(
-                crops[order[:encoder_crops], :nm],
-                crops[order[:encoder_crops], nm:],
-                float(q3 - q1),
-                self.config.encoder_weight,
-            )
-        except ValueError:
+            enc.fit(sample[:, :nm], sample[:, nm:], float(q3 - q1), self.config.encoder_weight)
+            if enc.combine == "rank":
+                changes = [(g, np.isfinite(g)) for g in enc.fit_changes(sample[:, :nm], sample[:, nm:])]
+                enc.fit_tables(
+                    np.concatenate([self._smoothed_inside(s, ok) for s, ok in scored]),
+                    np.concatenate([self._smoothed_inside(g, ok, 1.0) for g, ok in changes]),
+                )
+        except (ValueError, CalibrationError):
             raise InputError(
                 "The pretrained encoder expert found too few pixels with data on both dates to fit: "
                 "use encoder=none for this scene."
             ) from None
+
+    def _smoothed_inside(self, s: np.ndarray, ok: np.ndarray, power: float | None = None) -> np.ndarray:
+        """The smoothed score of a fit crop at its valid pixels, without the smoothing's reach from
+        the crop's edges (where a raster's interior would have neighbours)."""
+        sigma = self._smoothing()
+        if sigma > 0:
+            s = _smooth(np.where(ok, s, 0.0), ok, sigma, self.config.smooth_power if power is None else power)
+        m = int(math.ceil(3 * sigma))
+        inside = (slice(m, s.shape[0] - m), slice(m, s.shape[1] - m))
+        return s[inside][ok[inside]]
 
     def _activate(self) -> None:
         import torch
@@ -633,13 +650,24 @@ class _GenerativeDetector(Detector):
                 s[inner], ok[inner] = self._raw_score(
                     target[:, inner[0], inner[1]], part, (origin[0] + r0, origin[1] + c0)
                 )
-            # The encoder's change joins in the square root of the score: the default smoothing
-            # (a power mean of order 1/2) then averages the sum of the two.
             g = self._encoder.change(target, reference, origin, grid)
             ok &= np.isfinite(g)
-            s = (np.sqrt(np.maximum(s, 0.0)) + np.where(ok, g, 0.0)) ** 2
+            g = np.where(ok, g, 0.0)
+            if self._encoder.combine == "rank":
+                # Each expert smoothed on its own, then the product of their ranks on the fit data.
+                if self._smoothing() > 0:
+                    s = _smooth(s, ok, self._smoothing(), self.config.smooth_power)
+                    g = _smooth(g, ok, self._smoothing())
+                return self._finish(self._encoder.combined(s, g), ok)
+            # sum: the change joins in the square root of the score; the default smoothing (a
+            # power mean of order 1/2) then averages the sum of the two.
+            s = (np.sqrt(np.maximum(s, 0.0)) + g) ** 2
         if self._smoothing() > 0:
             s = _smooth(s, ok, self._smoothing(), self.config.smooth_power)
+        return self._finish(s, ok)
+
+    @staticmethod
+    def _finish(s: np.ndarray, ok: np.ndarray) -> np.ndarray:
         out = s.astype(np.float32)
         out[~ok] = np.nan
         return out
@@ -717,6 +745,7 @@ class _GenerativeDetector(Detector):
                     "smooth_px": self._smoothing(),
                     "smooth_power": self.config.smooth_power,
                     "encoder": (m.card.get("encoder", {}).get("name") if self._encoder is not None else None),
+                    **({"encoder_combine": self._encoder.combine} if self._encoder is not None else {}),
                     **({"encoder_note": self._encoder_note} if self._encoder_note else {}),
                     "runtime": self.config.runtime,
                 }

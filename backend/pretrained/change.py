@@ -23,19 +23,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..calibration import ExceedanceTable
 from ..content_cache import ContentCache
 from .galileo import S2_GROUPS, S2_INPUT_BANDS, GalileoEncoder, to_space_time
 
-__all__ = ["S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
+__all__ = ["COMBINES", "S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
 
 UNKNOWN_MONTH = 6  # July (months count from 0), when a date's month is unknown
+COMBINES = ("rank", "sum")  # how the change joins the generative score (EncoderChange.combine)
 
 
 @dataclass
 class EncoderChange:
     """The encoder, how to read the inputs, and the statistics fit on the scene (see the module
     docstring). ``mean``/``std`` are ``(2, D)``: target, reference; ``scale`` turns the squared
-    distance into the units of the square root of the generative score."""
+    distance into the units of the square root of the generative score.
+
+    ``combine`` says how the change joins the generative score: ``sum`` adds it to the score's
+    square root (with ``scale``); ``rank`` multiplies the two smoothed scores' ranks among the fit
+    data (``score_table``, ``change_table``): see :meth:`combined`."""
 
     model: GalileoEncoder
     shift: np.ndarray
@@ -48,6 +54,9 @@ class EncoderChange:
     mean: np.ndarray | None = None
     std: np.ndarray | None = None
     scale: float = 1.0
+    combine: str = "sum"
+    score_table: ExceedanceTable | None = None
+    change_table: ExceedanceTable | None = None
     batch: int = 16
     cache_mb: int = 128
     _cache: ContentCache = field(default_factory=ContentCache, repr=False, compare=False)
@@ -69,24 +78,22 @@ class EncoderChange:
             out.append(f[:, :, :, 0].mean(-2))
         return torch.cat(out).numpy()
 
-    def _encode_tiles(self, st: torch.Tensor, corners: list[tuple[int, int]], th: int, tw: int, month: int):
-        """Features ``(n, th, tw, D)`` of the tiles whose top-left pixels are ``corners``."""
-        ps = self.patch
-        return self._encode(torch.stack([st[r : r + th * ps, c : c + tw * ps] for r, c in corners]), month)
-
-    def _tile_features(self, st: np.ndarray, corners: list[tuple[int, int]], th: int, tw: int, month: int):
-        """:meth:`_encode_tiles` through a cache keyed by the tiles' content: neighbouring blocks
-        (their overlap and halo) share most of their tiles, and each is encoded once while it
-        stays among the most recent ``cache_mb`` of features."""
-        ps = self.patch
+    def _features(self, tiles: list[np.ndarray], month: int) -> list[np.ndarray]:
+        """Features ``(th, tw, D)`` of input tiles ``(th * patch, tw * patch, 13)`` (all one size),
+        through a cache keyed by the tiles' content: neighbouring blocks (their overlap and halo)
+        share most of their tiles, and each is encoded once while it stays among the most recent
+        ``cache_mb`` of features."""
         self._cache.max_bytes = self.cache_mb << 20
         return self._cache.get(
-            [st[r : r + th * ps, c : c + tw * ps] for r, c in corners],
-            lambda missing: self._encode_tiles(
-                torch.from_numpy(st), [corners[i] for i in missing], th, tw, month
-            ),
-            salt=f"{month},{th},{tw};".encode(),
+            tiles,
+            lambda missing: self._encode(torch.from_numpy(np.stack([tiles[i] for i in missing])), month),
+            salt=f"{month},{tiles[0].shape};".encode(),
         )
+
+    def _tile_features(self, st: np.ndarray, corners: list[tuple[int, int]], th: int, tw: int, month: int):
+        """Features ``(th, tw, D)`` of the tiles of ``st`` whose top-left pixels are ``corners``."""
+        ps = self.patch
+        return self._features([st[r : r + th * ps, c : c + tw * ps] for r, c in corners], month)
 
     def block_tokens(
         self, stack: np.ndarray, date: int, origin: tuple[int, int], grid: tuple[int, int]
@@ -130,20 +137,16 @@ class EncoderChange:
             ValueError: fewer than 16 whole tokens.
         """
         ps = self.patch
-        tt = min(self.tile, target_crops.shape[-1] // ps)
-        side = tt * ps
-        o = (target_crops.shape[-1] - side) // 2
-        both = np.concatenate([target_crops, reference_crops], 1)[..., o : o + side, o : o + side]
+        tt = self._fit_tokens(target_crops.shape[-1])
+        target_crops, reference_crops = self._centres(target_crops), self._centres(reference_crops)
+        both = np.concatenate([target_crops, reference_crops], 1)
         whole = np.isfinite(both).all(axis=1).reshape(-1, tt, ps, tt, ps).all(axis=(2, 4)).ravel()
         if whole.sum() < 16:
             raise ValueError("too few whole tokens to fit the encoder's statistics")
         feats = []
         for date, crops in enumerate((target_crops, reference_crops)):
-            crops = crops[..., o : o + side, o : o + side]
-            st = np.stack(
-                [to_space_time(c, self.channels, self.dn_scale, self.shift, self.div) for c in crops]
-            )
-            f = self._encode(torch.from_numpy(st), self.months[date]).astype(np.float64)
+            st = [to_space_time(c, self.channels, self.dn_scale, self.shift, self.div) for c in crops]
+            f = np.stack(self._features(st, self.months[date])).astype(np.float64)
             feats.append(f.reshape(-1, f.shape[-1])[whole])
         self.mean = np.stack([f.mean(0) for f in feats])
         self.std = np.stack([f.std(0) + 1e-6 for f in feats])
@@ -151,6 +154,40 @@ class EncoderChange:
         q1, q3 = np.percentile(d, [25, 75])
         self.scale = float(weight * root_score_iqr / max(q3 - q1, 1e-12))
         return self
+
+    def _fit_tokens(self, crop_px: int) -> int:
+        return min(self.tile, crop_px // self.patch)
+
+    def _centres(self, crops: np.ndarray) -> np.ndarray:
+        """The centred tile of square crops ``(n, bands, s, s)`` that :meth:`fit` encodes."""
+        side = self._fit_tokens(crops.shape[-1]) * self.patch
+        o = (crops.shape[-1] - side) // 2
+        return crops[..., o : o + side, o : o + side]
+
+    def fit_changes(self, target_crops: np.ndarray, reference_crops: np.ndarray) -> list[np.ndarray]:
+        """The change of each crop's centred tile, at pixels (as :meth:`change` of a raster of
+        that tile; after :meth:`fit` of the same crops its features come from the cache)."""
+        out = []
+        for t, r in zip(self._centres(target_crops), self._centres(reference_crops)):
+            out.append(self.change(t, r, (0, 0), t.shape[1:]))
+        return out
+
+    def fit_tables(self, score_samples: np.ndarray, change_samples: np.ndarray) -> None:
+        """The rank tables of ``combine="rank"``: the smoothed generative score and the smoothed
+        change on the fit data."""
+        self.score_table = ExceedanceTable.from_samples(score_samples)
+        self.change_table = ExceedanceTable.from_samples(change_samples)
+
+    def combined(self, score: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """``-log10(1 - F_s F_c)``, with ``F`` each smoothed score's distribution on the fit data
+        (:meth:`fit_tables`): the product of the two ranks, on a scale of surprise. A pixel ranks
+        high only where both the generative score and the encoder's change are high; the tables'
+        exponential tails keep the order of pixels beyond every fit sample."""
+        ls = self.score_table.log_exceedance(score)
+        lc = self.change_table.log_exceedance(change)
+        # log(p_s + p_c - p_s p_c), without underflow in the tails
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 0.0 - np.logaddexp(ls, lc + np.log1p(-np.exp(ls))) / np.log(10.0)
 
     # -- score -------------------------------------------------------------------------------------
     def change(
@@ -196,6 +233,12 @@ class EncoderChange:
             "scale": self.scale,
             "mean": np.asarray(self.mean).round(7).tolist(),
             "std": np.asarray(self.std).round(7).tolist(),
+            "combine": self.combine,
+            **(
+                {"tables": {"score": self.score_table.to_dict(), "change": self.change_table.to_dict()}}
+                if self.combine == "rank"
+                else {}
+            ),
         }
 
     @classmethod
@@ -212,4 +255,13 @@ class EncoderChange:
             np.asarray(d["mean"], np.float64),
             np.asarray(d["std"], np.float64),
             float(d["scale"]),
+            str(d.get("combine", "sum")),
+            *(
+                (
+                    ExceedanceTable.from_dict(d["tables"]["score"]),
+                    ExceedanceTable.from_dict(d["tables"]["change"]),
+                )
+                if d.get("combine") == "rank"
+                else ()
+            ),
         )
