@@ -23,7 +23,7 @@ from backend.calibration import ExceedanceTable  # noqa: E402
 from backend.cli import main as cli  # noqa: E402
 from backend.errors import WeightsError  # noqa: E402
 from backend.pretrained import weights  # noqa: E402
-from backend.pretrained.change import S2_INPUT_BANDS, EncoderChange  # noqa: E402
+from backend.pretrained.change import S2_INPUT_BANDS, EncoderChange, _ridge  # noqa: E402
 from backend.pretrained.galileo import GalileoEncoder, st_normaliser  # noqa: E402
 from backend.spectral.bands import S2_L1C  # noqa: E402
 
@@ -143,16 +143,38 @@ def test_encoder_change_of_blocks_with_their_halo_equals_the_whole_raster():
     # Too thin a halo leaves the pixels it cannot compute as the whole raster would undefined.
     thin = enc.change(a[:, 20:40, 20:40], b[:, 20:40, 20:40], (20, 20), (rows, cols))
     assert np.isnan(thin).any()
-    # Identical images of the same month (given identical statistics) show no change; the month
-    # is part of what the encoder sees. The statistics and scale round-trip through the card.
+    # The statistics, regressions and scale round-trip through the card and the model's arrays.
+    assert enc.change_kind == "regression" and set(enc.arrays()) == {"encoder.forward", "encoder.backward"}
+    again = EncoderChange.from_dict(
+        json.loads(json.dumps(enc.to_dict())), enc.model, enc.shift, enc.div, enc.arrays()
+    )
+    np.testing.assert_allclose(
+        again.change(a, b, (0, 0), (rows, cols)), enc.change(a, b, (0, 0), (rows, cols)), rtol=1e-5
+    )
+    with pytest.raises(ValueError, match="regressions"):
+        EncoderChange.from_dict(enc.to_dict(), enc.model, enc.shift, enc.div)
+    # Identical images of the same month (given identical statistics) are no change apart; the
+    # month is part of what the encoder sees.
+    enc.change_kind = "distance"
     enc.mean[1], enc.std[1] = enc.mean[0], enc.std[0]
     assert not np.allclose(enc.change(a, a, (0, 0), (rows, cols)), 0.0)
     enc.months = (6, 6)
     assert np.allclose(enc.change(a, a, (0, 0), (rows, cols)), 0.0)
-    again = EncoderChange.from_dict(json.loads(json.dumps(enc.to_dict())), enc.model, enc.shift, enc.div)
-    np.testing.assert_allclose(
-        again.change(a, b, (0, 0), (rows, cols)), enc.change(a, b, (0, 0), (rows, cols)), rtol=1e-5
-    )
+
+
+def test_feature_regression_learns_what_changes_everywhere_as_normal():
+    rng = np.random.default_rng(0)
+    n, d, k = 4000, 16, 40
+    zb = rng.standard_normal((n, d))
+    # a scene-wide change of every token's features (season, light, another sensor) ...
+    za = zb @ np.linalg.qr(rng.standard_normal((d, d)))[0] + 0.1 * rng.standard_normal((n, d))
+    changed = rng.choice(n, k, replace=False)
+    za[changed] = rng.standard_normal((k, d))  # ... and tokens that changed on their own
+    enc = EncoderChange(None, None, None, CHANNELS)
+    enc.forward, enc.backward = _ridge(zb, za), _ridge(za, zb)
+    assert set(np.argsort(enc._distance(za, zb))[-k:]) == set(changed)
+    enc.change_kind = "distance"  # the plain distance cannot tell them from the rest
+    assert len(set(np.argsort(enc._distance(za, zb))[-k:]) & set(changed)) < k // 2
 
 
 def _s2_pair(tmp_path: Path, bands: int = 13) -> dict[str, Path]:
@@ -222,6 +244,7 @@ def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_re
     # at most the score's own surprise -log10(1 - F_score), and ranks with it where the change is
     # no higher than usual.
     assert card["combine"] == "rank" and _fit(tmp_path / "auto.tif")["encoder_combine"] == "rank"
+    assert card["change"] == "regression"  # its regressions are arrays of the model (and the export)
     own = -np.log10(np.exp(ExceedanceTable.from_dict(card["tables"]["score"]).log_exceedance(without)))
     assert (with_enc[ok] >= 0).all() and (with_enc[ok] <= own[ok] + 1e-3).all()
     assert np.corrcoef(np.argsort(np.argsort(with_enc[ok])), np.argsort(np.argsort(own[ok])))[0, 1] > 0.3

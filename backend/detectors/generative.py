@@ -10,10 +10,13 @@ What the model describes depends on the inputs (``condition``):
   bands' own units, of what the two regressions do not predict (``magnitude``). A pair method:
   calibrated on the target's bulk. For Sentinel-2 pairs a pretrained spatial encoder adds a
   fourth expert (``encoder``, :mod:`backend.pretrained.change`): the change of its features
-  between the dates, added to the square root of the score (the domain the default smoothing
-  averages in) with ``encoder_weight`` times that root's spread on the fit data. ``auto`` uses
-  Galileo-nano when its weights are cached or can be downloaded, and says so in the sidecar when
-  they cannot.
+  between the dates (``encoder_change``: by default what a regression of each date's features on
+  the other's does not predict). ``encoder_combine=rank`` (default) smooths the score and the
+  change each on its own and multiplies their ranks among the fit data's (``-log10(1 - F F')``):
+  a pixel ranks high only where both do. ``sum`` adds the change to the square root of the score
+  (the domain the default smoothing averages in) with ``encoder_weight`` times that root's spread
+  on the fit data. ``auto`` uses Galileo-nano when its weights are cached or can be downloaded,
+  and says so in the sidecar when they cannot.
 * ``none`` (default otherwise): the target's channels (all target rasters stacked), fit on the
   reference when one is given (archive mode, calibrated on held-out reference pixels), else on the
   target itself. Its density is a product of two experts: the network's, over the whole scene, and
@@ -86,10 +89,11 @@ class GenerativeConfig(DetectorConfig):
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
     date: str = ""  # acquisition date of the target (YYYY-MM-DD) when the metadata lack it
     encoder: str = "auto"  # pairs: auto | none | galileo-nano | a folder of its released files
-    encoder_weight: float = 1.0  # the encoder's change, in spreads of the score's square root
+    encoder_weight: float = 1.0  # combine=sum: the encoder's change, in spreads of the score's root
     encoder_patch: int = 4  # px per encoder token
     encoder_tile: int = 12  # tokens per side of the tiles the encoder sees at once
     encoder_combine: str = "rank"  # rank: product of the smoothed scores' ranks; sum: in the root
+    encoder_change: str = "regression"  # regression: residuals of each date's features on the other's
     model: str = ""  # a model saved by raresight fit (nothing is trained)
     runtime: str = "torch"  # torch | onnx
 
@@ -118,6 +122,7 @@ class GenerativeConfig(DetectorConfig):
             "runtime": ("torch", "onnx"),
             "log_bands": ("none", "auto"),
             "encoder_combine": ("rank", "sum"),
+            "encoder_change": ("regression", "distance"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -278,7 +283,10 @@ class _GenerativeDetector(Detector):
         (net, shift, div), card, folder = self._open_encoder(spec, self.progress)
         if record.get("sha256") != card.summary()["sha256"]:
             raise InputError(f"The model {c.model} was fit with other {spec} weights than {folder} holds.")
-        self._encoder = EncoderChange.from_dict(record, net, shift, div)
+        try:
+            self._encoder = EncoderChange.from_dict(record, net, shift, div, self.model.extra_arrays)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"The encoder record of the model {c.model} is damaged ({exc}).") from None
 
     @staticmethod
     def _open_encoder(spec: str, progress):
@@ -310,7 +318,15 @@ class _GenerativeDetector(Detector):
             self._encoder_note = str(exc)
             return
         self._encoder = EncoderChange(
-            net, shift, div, channels, c.encoder_patch, c.encoder_tile, months, combine=c.encoder_combine
+            net,
+            shift,
+            div,
+            channels,
+            c.encoder_patch,
+            c.encoder_tile,
+            months,
+            combine=c.encoder_combine,
+            change_kind=c.encoder_change,
         )
 
     @property
@@ -559,6 +575,7 @@ class _GenerativeDetector(Detector):
                 **self._encoder.to_dict(),
                 "weight": c.encoder_weight,
             }
+            model.extra_arrays = self._encoder.arrays()
         self._fit_summary = {
             "training": summary,
             "fit_pixels": int(self._stats.n),

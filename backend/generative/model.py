@@ -120,6 +120,8 @@ class GenerativeModel:
         self.seed = seed
         self.residual_whiteners = list(residual_whiteners)
         self.card = dict(card or {})
+        # Arrays of the experts beside the network (the encoder's: "encoder.*"), saved with it.
+        self.extra_arrays: dict[str, np.ndarray] = {}
         self.device = torch.device("cpu")
         self.runner: Runner = self._torch_runner
         rng = np.random.default_rng(seed + 1)

@@ -23,6 +23,7 @@ from .model import GenerativeModel, ScoreSpec
 from .nets import Denoiser, NetSpec
 
 CARD_FORMAT = "raresight-model/1"
+EXTRA_PREFIXES = ("encoder.",)  # arrays of the experts beside the network (GenerativeModel.extra_arrays)
 
 
 def card_path(path: str | os.PathLike[str]) -> Path:
@@ -47,6 +48,7 @@ def _arrays(model: GenerativeModel) -> dict[str, np.ndarray]:
     for i, w in enumerate(model.residual_whiteners):
         out[f"residual.{i}.mean"] = w.mean
         out[f"residual.{i}.w"] = w.w
+    out.update(model.extra_arrays)
     return {k: np.ascontiguousarray(v) for k, v in out.items()}
 
 
@@ -114,7 +116,7 @@ def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeMod
         Regression(arrays[f"{p}.coef"], arrays[f"{p}.w"]) if f"{p}.coef" in arrays else None
         for p in ("regress", "reverse")
     )
-    return GenerativeModel(
+    model = GenerativeModel(
         card["process"],
         net,
         proj("proj"),
@@ -126,3 +128,5 @@ def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeMod
         regression,
         reverse,
     )
+    model.extra_arrays = {k: np.asarray(v) for k, v in arrays.items() if k.startswith(EXTRA_PREFIXES)}
+    return model

@@ -3,8 +3,13 @@
 Each date is encoded on its own by :class:`~backend.pretrained.galileo.GalileoEncoder` (its
 Sentinel-2 groups, one time step, the date's month when known, else July), in tiles of
 ``tile`` x ``tile`` tokens of ``patch`` px; each token's feature vector is standardised with the
-per-date mean and spread measured on the fit crops, and the change is the squared distance between
-the two dates' standardised features, bilinearly interpolated from token centres to pixels.
+per-date mean and spread measured on the fit crops. The change (``change_kind``) is what a linear
+regression of each date's features on the other's, fit on the same crops, does not predict: the
+squared residuals of both directions, added (``regression``, the default); or the plain squared
+distance between the two dates' features (``distance``). The regression is the encoder's version of
+the pixel-level conditional model: what changes everywhere between the dates (season, light, the
+sensor) is learned as normal, and a token changes when it departs from the rest of the scene.
+Either is bilinearly interpolated from token centres to pixels.
 
 Tiles lie on a grid of the whole raster (from its top-left corner, every ``tile`` tokens, the last
 row and column of tiles snapped to the raster's edge; a token covered twice takes the mean of both
@@ -27,10 +32,13 @@ from ..calibration import ExceedanceTable
 from ..content_cache import ContentCache
 from .galileo import S2_GROUPS, S2_INPUT_BANDS, GalileoEncoder, to_space_time
 
-__all__ = ["COMBINES", "S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
+__all__ = ["CHANGE_KINDS", "COMBINES", "S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
 
 UNKNOWN_MONTH = 6  # July (months count from 0), when a date's month is unknown
 COMBINES = ("rank", "sum")  # how the change joins the generative score (EncoderChange.combine)
+CHANGE_KINDS = ("regression", "distance")  # what the change measures (EncoderChange.change_kind)
+RIDGE = 1e-3  # the feature regression's ridge, per token, in units of the standardised features
+CORE_QUANTILE = 0.9  # the regression is refit on the tokens it predicts best (changes are rare)
 
 
 @dataclass
@@ -55,6 +63,9 @@ class EncoderChange:
     std: np.ndarray | None = None
     scale: float = 1.0
     combine: str = "sum"
+    change_kind: str = "regression"
+    forward: np.ndarray | None = None  # (D, D): the target's standardised features from the reference's
+    backward: np.ndarray | None = None  # (D, D): the reference's from the target's
     score_table: ExceedanceTable | None = None
     change_table: ExceedanceTable | None = None
     batch: int = 16
@@ -124,14 +135,24 @@ class EncoderChange:
     def _standardised(self, feats: np.ndarray, date: int) -> np.ndarray:
         return (feats - self.mean[date]) / self.std[date]
 
+    def _distance(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """The change of standardised features ``(..., D)`` of the two dates (see the module
+        docstring; NaN stays NaN)."""
+        if self.change_kind == "distance":
+            return ((target - reference) ** 2).sum(-1)
+        return ((target - reference @ self.forward) ** 2).sum(-1) + (
+            (reference - target @ self.backward) ** 2
+        ).sum(-1)
+
     # -- fit ---------------------------------------------------------------------------------------
     def fit(
         self, target_crops: np.ndarray, reference_crops: np.ndarray, root_score_iqr: float, weight: float
     ):
-        """Per-date feature statistics and the scale, from square crops of the fit data
-        ``(n, bands, s, s)`` (one centred tile each; tokens with no-data in either date are left
-        out): ``scale = weight * root_score_iqr / IQR(change)``, so the change enters the square
-        root of the score with ``weight`` times the spread of that root on the same pixels.
+        """Per-date feature statistics, the regressions between the dates (``regression``) and the
+        scale, from square crops of the fit data ``(n, bands, s, s)`` (one centred tile each;
+        tokens with no-data in either date are left out): ``scale = weight * root_score_iqr /
+        IQR(change)``, so that the change enters the square root of the score (``combine="sum"``)
+        with ``weight`` times the spread of that root on the same pixels.
 
         Raises:
             ValueError: fewer than 16 whole tokens.
@@ -150,7 +171,10 @@ class EncoderChange:
             feats.append(f.reshape(-1, f.shape[-1])[whole])
         self.mean = np.stack([f.mean(0) for f in feats])
         self.std = np.stack([f.std(0) + 1e-6 for f in feats])
-        d = ((self._standardised(feats[0], 0) - self._standardised(feats[1], 1)) ** 2).sum(-1)
+        za, zb = self._standardised(feats[0], 0), self._standardised(feats[1], 1)
+        if self.change_kind == "regression":
+            self.forward, self.backward = _ridge(zb, za), _ridge(za, zb)
+        d = self._distance(za, zb)
         q1, q3 = np.percentile(d, [25, 75])
         self.scale = float(weight * root_score_iqr / max(q3 - q1, 1e-12))
         return self
@@ -197,7 +221,7 @@ class EncoderChange:
         thin to compute it as the whole raster would)."""
         fa, (r_lo, c_lo) = self.block_tokens(target, 0, origin, grid)
         fb, _ = self.block_tokens(reference, 1, origin, grid)
-        d = ((self._standardised(fa, 0) - self._standardised(fb, 1)) ** 2).sum(-1) * self.scale
+        d = self._distance(self._standardised(fa, 0), self._standardised(fb, 1)) * self.scale
         d = np.pad(d, ((0, 1), (0, 1)), constant_values=np.nan)  # index -1 or past the end: NaN
         rows, cols = target.shape[1:]
         (i0, i1, fr), (j0, j1, fc) = (
@@ -234,6 +258,7 @@ class EncoderChange:
             "mean": np.asarray(self.mean).round(7).tolist(),
             "std": np.asarray(self.std).round(7).tolist(),
             "combine": self.combine,
+            "change": self.change_kind,
             **(
                 {"tables": {"score": self.score_table.to_dict(), "change": self.change_table.to_dict()}}
                 if self.combine == "rank"
@@ -241,8 +266,30 @@ class EncoderChange:
             ),
         }
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fit's arrays too large for the card (the regressions), by the names a saved model
+        stores them under."""
+        if self.change_kind != "regression":
+            return {}
+        return {"encoder.forward": self.forward, "encoder.backward": self.backward}
+
     @classmethod
-    def from_dict(cls, d: dict, model: GalileoEncoder, shift: np.ndarray, div: np.ndarray) -> EncoderChange:
+    def from_dict(
+        cls,
+        d: dict,
+        model: GalileoEncoder,
+        shift: np.ndarray,
+        div: np.ndarray,
+        arrays: dict[str, np.ndarray] | None = None,
+    ) -> EncoderChange:
+        """The fit of :meth:`to_dict` and :meth:`arrays` (a card without ``change`` predates the
+        regression: ``distance``)."""
+        kind = str(d.get("change", "distance"))
+        arrays = arrays or {}
+        if kind == "regression" and not {"encoder.forward", "encoder.backward"} <= set(arrays):
+            raise ValueError("the model lacks the encoder's regressions")
+        rank = d.get("combine") == "rank"
+        regression = kind == "regression"
         return cls(
             model,
             shift,
@@ -255,13 +302,22 @@ class EncoderChange:
             np.asarray(d["mean"], np.float64),
             np.asarray(d["std"], np.float64),
             float(d["scale"]),
-            str(d.get("combine", "sum")),
-            *(
-                (
-                    ExceedanceTable.from_dict(d["tables"]["score"]),
-                    ExceedanceTable.from_dict(d["tables"]["change"]),
-                )
-                if d.get("combine") == "rank"
-                else ()
-            ),
+            combine=str(d.get("combine", "sum")),
+            change_kind=kind,
+            forward=np.asarray(arrays["encoder.forward"], np.float64) if regression else None,
+            backward=np.asarray(arrays["encoder.backward"], np.float64) if regression else None,
+            score_table=ExceedanceTable.from_dict(d["tables"]["score"]) if rank else None,
+            change_table=ExceedanceTable.from_dict(d["tables"]["change"]) if rank else None,
         )
+
+
+def _ridge(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, core: float = CORE_QUANTILE) -> np.ndarray:
+    """Coefficients ``(D, D)`` of the ridge regression ``y ~ x @ B`` of token features, refit once on
+    the ``core`` fraction of tokens the first fit predicts best."""
+    keep = np.ones(len(x), bool)
+    for _ in range(2):
+        a, b = x[keep], y[keep]
+        coef = np.linalg.solve(a.T @ a + ridge * len(a) * np.eye(a.shape[1]), a.T @ b)
+        e = ((y - x @ coef) ** 2).sum(-1)
+        keep = e <= np.quantile(e, core)
+    return coef
