@@ -32,11 +32,9 @@ from ..calibration import ExceedanceTable
 from ..content_cache import ContentCache
 from .galileo import S2_GROUPS, S2_INPUT_BANDS, GalileoEncoder, to_space_time
 
-__all__ = ["CHANGE_KINDS", "COMBINES", "S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
+__all__ = ["S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
 
 UNKNOWN_MONTH = 6  # July (months count from 0), when a date's month is unknown
-COMBINES = ("rank", "sum")  # how the change joins the generative score (EncoderChange.combine)
-CHANGE_KINDS = ("regression", "distance")  # what the change measures (EncoderChange.change_kind)
 RIDGE = 1e-3  # the feature regression's ridge, per token, in units of the standardised features
 CORE_QUANTILE = 0.9  # the regression is refit on the tokens it predicts best (changes are rare)
 
