@@ -6,7 +6,8 @@ overlap); this script measures variants of it.
 
     .venv/bin/python scripts/probe_galileo_oscd.py [--data ../shared/data]
         [--weights ../shared/data/weights/galileo-nano] [--patch 4] [--tile 12] [--stride 6]
-        [--weight 1.0] [--groups mean|concat] [--patches 4,8] [--workdir DIR]
+        [--weight 1.0] [--groups mean|concat] [--patches 4,8] [--ridge 1e-3] [--core 0.9]
+        [--workdir DIR]
 
 For each ``oscd`` case of the manifest: each date is encoded on its own (Sentinel-2 groups only,
 averaged, or concatenated with ``--groups concat``; one time step, month 6 as the dates are
@@ -17,9 +18,12 @@ sizes, averaged). The combination adds the robustly standardised (median, interq
 square root of the unsmoothed diffusion score (``smooth_px=0``) and ``weight`` times the Galileo
 change, then smooths both with a 1.5-px Gaussian (the diffusion score alone, smoothed the same way,
 ranks pixels as its default power mean does). The last row multiplies the two smoothed scores'
-ranks in the scene (each in (0, 1]): high only where both are. Prints AUROC/AUPRC per city and
-their means, beside the ``cva`` method's (the change vector). A named ``--workdir`` keeps the
-scores for later runs.
+ranks in the scene (each in (0, 1]): high only where both are. The ``regression`` rows replace the
+squared distance by what a ridge regression of each date's standardised features on the other's
+(fit on the scene's tokens, ``--ridge`` per token, refit on the ``--core`` fraction it predicts
+best) does not predict, both ways added (the detector's default ``encoder_change``). Prints
+AUROC/AUPRC per city and their means, beside the ``cva`` method's (the change vector). A named
+``--workdir`` keeps the scores for later runs.
 """
 
 from __future__ import annotations
@@ -36,10 +40,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _dcva(fa: np.ndarray, fb: np.ndarray) -> np.ndarray:
+def _dcva(fa: np.ndarray, fb: np.ndarray, ridge: float | None = None, core: float = 0.9) -> np.ndarray:
+    """Squared distance of the per-date standardised features ``(h, w, D)``; with ``ridge``, the
+    residuals of the regressions between the dates instead."""
+    from backend.pretrained.change import _ridge
+
     za = (fa - fa.mean((0, 1))) / (fa.std((0, 1)) + 1e-9)
     zb = (fb - fb.mean((0, 1))) / (fb.std((0, 1)) + 1e-9)
-    return ((za - zb) ** 2).sum(-1)
+    if ridge is None:
+        return ((za - zb) ** 2).sum(-1)
+    a, b = za.reshape(-1, za.shape[-1]), zb.reshape(-1, zb.shape[-1])
+    forward, backward = _ridge(b, a, ridge, core), _ridge(a, b, ridge, core)
+    return (((a - b @ forward) ** 2).sum(-1) + ((b - a @ backward) ** 2).sum(-1)).reshape(za.shape[:2])
 
 
 def _to_pixels(s: np.ndarray, rows: int, cols: int, ps: int) -> np.ndarray:
@@ -80,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--patches", default="", help="several patch sizes, comma-separated: their changes are averaged"
     )
+    ap.add_argument("--ridge", type=float, default=1e-3, help="the regression rows' ridge per token")
+    ap.add_argument("--core", type=float, default=0.9, help="the regression rows' refit fraction")
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args(argv)
 
@@ -104,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         "galileo",
         f"diffusion + {args.weight:g} galileo",
         "rank product (diffusion, galileo)",
+        "galileo regression",
+        "rank product (diffusion, galileo regression)",
     )
     table: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     for case in cases:
@@ -116,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             gt = ds.read(1)
         started = time.monotonic()
         rows, cols = gt.shape
-        galileo = 0.0
+        galileo = regression = 0.0
         patches = [int(p) for p in args.patches.split(",")] if args.patches else [args.patch]
         for patch in patches:
             feats = [
@@ -131,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 for img in dates
             ]
-            change = _to_pixels(_dcva(*[f.astype(np.float64) for f in feats]), rows, cols, patch)
+            feats = [f.astype(np.float64) for f in feats]
+            change = _to_pixels(_dcva(*feats), rows, cols, patch)
             galileo = galileo + _robust(change) / len(patches)
+            change = _to_pixels(_dcva(*feats, args.ridge, args.core), rows, cols, patch)
+            regression = regression + _robust(change) / len(patches)
         encode_s = time.monotonic() - started
         scores = {}
         for method, params in (("cva", {}), ("diffusion", {"smooth_px": "0"})):
@@ -151,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             names[2]: gaussian_filter(galileo, 1.5),
             names[3]: gaussian_filter(diff + args.weight * _robust(galileo), 1.5),
             names[4]: _rank(gaussian_filter(diff, 1.5)) * _rank(gaussian_filter(galileo, 1.5)),
+            names[5]: gaussian_filter(regression, 1.5),
+            names[6]: _rank(gaussian_filter(diff, 1.5)) * _rank(gaussian_filter(regression, 1.5)),
         }
         for name, m in maps.items():
             table[name].append((auroc(m, gt), average_precision(m, gt)))
@@ -158,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
 
     cities = [c["id"].split("/")[-1] for c in cases]
     print(
-        f"Galileo-nano patch {args.patch} px, tiles {args.tile} tokens, stride {args.stride}; AUROC / AUPRC\n"
+        f"Galileo-nano patch {args.patch} px, tiles {args.tile} tokens, stride {args.stride}, regression "
+        f"ridge {args.ridge:g} core {args.core:g}; AUROC / AUPRC\n"
     )
     print("| method | mean | " + " | ".join(cities) + " |")
     print("|---" * (len(cities) + 2) + "|")
