@@ -357,3 +357,20 @@ def test_rank_combination_is_high_only_where_both_experts_are():
         enc.combined(np.array([60.0]), np.array([40.0]))[0]
         > enc.combined(np.array([50.0]), np.array([40.0]))[0]
     )
+
+
+def test_fit_changes_leave_out_pixels_without_data_on_either_date():
+    # The encoder reads no-data as 0, which would give those pixels a change of their own and skew
+    # the rank table built from these changes.
+    enc = _change()
+    rng = np.random.default_rng(2)
+    crops = rng.uniform(500, 3000, (2, 3, 13, 24, 24)).astype(np.float32)
+    crops[0, 0, :, :, :12] = np.nan  # the target's left half
+    crops[1, 1, 4, 5:9, 5:9] = np.nan  # one band of the reference
+    maps = enc.fit_changes(crops[0], crops[1])
+    side = enc._centres(crops[0]).shape[-1]
+    assert [m.shape for m in maps] == [(side, side)] * 3
+    missing = ~(np.isfinite(enc._centres(crops[0])).all(1) & np.isfinite(enc._centres(crops[1])).all(1))
+    assert missing[0].any() and missing[1].any() and not missing[2].any()
+    for m, gone in zip(maps, missing):
+        np.testing.assert_array_equal(np.isnan(m), gone)

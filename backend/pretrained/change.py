@@ -188,10 +188,12 @@ class EncoderChange:
 
     def fit_changes(self, target_crops: np.ndarray, reference_crops: np.ndarray) -> list[np.ndarray]:
         """The change of each crop's centred tile, at pixels (as :meth:`change` of a raster of
-        that tile; after :meth:`fit` of the same crops its features come from the cache)."""
+        that tile; after :meth:`fit` of the same crops its features come from the cache), NaN
+        where either date has no data (the encoder reads no-data as 0 and would give it a change)."""
         out = []
         for t, r in zip(self._centres(target_crops), self._centres(reference_crops)):
-            out.append(self.change(t, r, (0, 0), t.shape[1:]))
+            g = self.change(t, r, (0, 0), t.shape[1:])
+            out.append(np.where(np.isfinite(t).all(0) & np.isfinite(r).all(0), g, np.nan))
         return out
 
     def fit_tables(self, score_samples: np.ndarray, change_samples: np.ndarray) -> None:
