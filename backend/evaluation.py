@@ -8,6 +8,7 @@ the sidecar (labels are never used to pick anything).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -120,7 +121,8 @@ def evaluate_cases(
     the same ``params`` (e.g. a prompt for the prompt methods).
 
     Cases whose id contains none of ``cases`` are skipped; a method that needs a reference skips
-    single-image cases.
+    single-image cases. Pretrained encoder weights that the data set carries (``weights/<name>/``,
+    checked by sha256) are used before the user's cache (see :mod:`backend.pretrained.weights`).
     """
     root = Path(data_root)
     for m in methods or ():
@@ -134,11 +136,26 @@ def evaluate_cases(
             if applicable(m, has_ref):
                 plan.append((case, m))
     rows = []
-    with tempfile.TemporaryDirectory(prefix="raresight-eval-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="raresight-eval-") as tmp, _encoder_path(root / "weights"):
         for i, (case, m) in enumerate(plan):
             sub = scaled(progress, i / len(plan), (i + 1) / len(plan))
             rows.append(evaluate_case(case, root, m, Path(tmp), sub, params))
     return rows
+
+
+@contextlib.contextmanager
+def _encoder_path(folder: Path):
+    """``folder`` first on ``$RARESIGHT_ENCODER_PATH`` while the block runs (when it exists)."""
+    before = os.environ.get("RARESIGHT_ENCODER_PATH")
+    if folder.is_dir():
+        os.environ["RARESIGHT_ENCODER_PATH"] = os.pathsep.join(p for p in (str(folder), before) if p)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("RARESIGHT_ENCODER_PATH", None)
+        else:
+            os.environ["RARESIGHT_ENCODER_PATH"] = before
 
 
 def _fmt(x: Any, digits: int = 4) -> str:

@@ -19,6 +19,7 @@ DATA_ROOT = Path(os.environ.get("RARESIGHT_DATA", ROOT.parent / "shared" / "data
 # Pretrained encoders come from an empty cache (offline: never downloaded), whatever this machine
 # has cached: tests that need one put a micro encoder in place (test_encoder_expert.py).
 os.environ["RARESIGHT_ENCODER_CACHE"] = tempfile.mkdtemp(prefix="raresight-test-encoders-")
+os.environ.pop("RARESIGHT_ENCODER_PATH", None)  # no provisioned folders either
 
 
 @pytest.fixture(scope="session")

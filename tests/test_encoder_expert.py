@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -374,3 +375,33 @@ def test_fit_changes_leave_out_pixels_without_data_on_either_date():
     assert missing[0].any() and missing[1].any() and not missing[2].any()
     for m, gone in zip(maps, missing):
         np.testing.assert_array_equal(np.isnan(m), gone)
+
+
+def test_provisioned_weights_are_used_offline_without_the_cache(micro_registry, tmp_path, monkeypatch):
+    import shutil
+
+    from backend.evaluation import _encoder_path
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    share = tmp_path / "share"
+    shutil.copytree(micro_registry["published"], share / "galileo-nano")
+    wrong = tmp_path / "wrong"
+    shutil.copytree(micro_registry["published"], wrong / "galileo-nano")
+    (wrong / "galileo-nano" / "config.json").write_text("{}")
+    # A folder whose files are not the released ones is passed over, then the right one is used.
+    monkeypatch.setenv(
+        "RARESIGHT_ENCODER_PATH", os.pathsep.join([str(wrong), str(tmp_path / "none"), str(share)])
+    )
+    assert weights.encoder_available("galileo-nano") == (True, "")
+    assert weights.resolve_encoder("galileo-nano")[0] == share / "galileo-nano"
+    assert not micro_registry["cache"].exists()  # nothing copied or downloaded
+    # With only the wrong folder, the weights come from the card's (here file://) URLs instead.
+    monkeypatch.setenv("RARESIGHT_ENCODER_PATH", str(wrong))
+    assert weights.resolve_encoder("galileo-nano")[0] == micro_registry["cache"]
+    # raresight evaluate looks in the data set's weights/ first, for the run only.
+    monkeypatch.delenv("RARESIGHT_ENCODER_PATH")
+    with _encoder_path(share):
+        assert weights.resolve_encoder("galileo-nano")[0] == share / "galileo-nano"
+    assert "RARESIGHT_ENCODER_PATH" not in os.environ
+    with _encoder_path(tmp_path / "absent"):
+        assert "RARESIGHT_ENCODER_PATH" not in os.environ

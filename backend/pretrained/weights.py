@@ -5,8 +5,11 @@ one released encoder, each with its published URL, SHA-256 and size, plus licenc
 
 :func:`resolve_encoder` turns a name or a folder into a folder whose files all match the card:
 
-* a card name (``galileo-nano``): ``<cache>/<name>/``, where missing files are downloaded (checked
-  against their sha256 as they stream; a wrong file is deleted, nothing unverified is loaded);
+* a card name (``galileo-nano``): ``<dir>/<name>/`` of the first folder of
+  ``$RARESIGHT_ENCODER_PATH`` (read-only folders of provisioned weights, separated by ``os.pathsep``:
+  an offline site's share, an evaluation data set's ``weights/``) that holds every file with its
+  published sha256; else ``<cache>/<name>/``, where missing files are downloaded (checked against
+  their sha256 as they stream; a wrong file is deleted, nothing unverified is loaded);
 * a folder the user names: its files must match a card's checksums (the released weights), so
   that a score always says which weights made it.
 
@@ -19,6 +22,7 @@ file is a one-line :class:`~backend.errors.WeightsError` saying which file to pl
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +105,18 @@ def cache_dir() -> Path:
     return user_cache_dir("RARESIGHT_ENCODER_CACHE", "encoders")
 
 
+def provisioned(card: EncoderCard) -> Path | None:
+    """The first ``$RARESIGHT_ENCODER_PATH`` folder ``<dir>/<name>/`` that holds ``card``'s released
+    files (each checked by sha256), or None."""
+    for d in os.environ.get("RARESIGHT_ENCODER_PATH", "").split(os.pathsep):
+        folder = Path(d).expanduser() / card.name if d.strip() else None
+        if folder is not None and all(
+            (folder / f.name).is_file() and file_sha256(folder / f.name) == f.sha256 for f in card.files
+        ):
+            return folder
+    return None
+
+
 def _hint(card: EncoderCard) -> str:
     return f"or give a folder that holds the released {card.name} files with --param encoder=FOLDER"
 
@@ -118,6 +134,8 @@ def encoder_available(name: str, cards_dir: Path | None = None) -> tuple[bool, s
     """(True, "") when :func:`resolve_encoder` can give ``name``'s folder now (cached, or allowed to
     download); else (False, why). Nothing is downloaded or hashed."""
     card = _card(name, cards_dir)
+    if provisioned(card) is not None:
+        return True, ""
     folder = cache_dir() / card.name
     try:
         for f in card.files:
@@ -141,6 +159,9 @@ def resolve_encoder(
     if path.is_dir():
         return path, _card_of_folder(path, encoder_cards(cards_dir))
     card = _card(spec.strip(), cards_dir)
+    ready = provisioned(card)
+    if ready is not None:
+        return ready, card
     folder = cache_dir() / card.name
     for i, f in enumerate(card.files):
         dest = folder / f.name
