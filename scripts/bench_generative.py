@@ -13,9 +13,9 @@
    such rasters (the same texture, other noise) is fit and scored too, post given pre, as a
    Sentinel-2 change job (where the default adds the pretrained encoder expert).
 
-The pretrained encoder expert's weights (Galileo-nano) come from ``DATA/weights/galileo-nano``
-through a cache folder made for the run (``RARESIGHT_ENCODER_CACHE``), as a user's download would:
-the files are checked against the registry card's checksums.
+The pretrained encoder expert's weights (Galileo-nano) come from ``DATA/weights/galileo-nano``, a
+provisioned folder (``RARESIGHT_ENCODER_PATH``) as an offline site's would be: the files are checked
+against the registry card's checksums.
 """
 
 from __future__ import annotations
@@ -90,15 +90,14 @@ def run_cli(args: list[str]) -> float:
     return time.monotonic() - started
 
 
-def encoder_cache(data: Path) -> None:
-    """Point the encoder cache at the evaluation data's copy of the released weights (unless the
-    environment names a cache already)."""
-    weights = data / "weights" / "galileo-nano"
-    if "RARESIGHT_ENCODER_CACHE" in os.environ or not weights.is_dir():
-        return
-    cache = Path(tempfile.mkdtemp(prefix="raresight-bench-encoders-"))
-    (cache / "galileo-nano").symlink_to(weights.resolve())
-    os.environ["RARESIGHT_ENCODER_CACHE"] = str(cache)
+def encoder_path(data: Path) -> None:
+    """Put the evaluation data's copy of the released weights (``DATA/weights``) first on
+    ``RARESIGHT_ENCODER_PATH``, for this process and the ``raresight`` children it starts."""
+    if (data / "weights").is_dir():
+        before = os.environ.get("RARESIGHT_ENCODER_PATH")
+        os.environ["RARESIGHT_ENCODER_PATH"] = os.pathsep.join(
+            p for p in (str(data / "weights"), before) if p
+        )
 
 
 def speed(methods: list[str], cache: Path) -> dict:
@@ -291,7 +290,7 @@ def main() -> None:
     p.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     args = p.parse_args()
     data = Path(args.data)
-    encoder_cache(data)
+    encoder_path(data)
     saved = Path(args.output).with_name("BENCHMARKS_generative.json")
     if args.reuse_accuracy:
         # Re-measure speed only; accuracy and reproducibility come from the previous full run.

@@ -618,13 +618,17 @@ class _GenerativeDetector(Detector):
                 "use encoder=none for this scene."
             ) from None
 
+    def _smoothed(self, s: np.ndarray, ok: np.ndarray, power: float | None = None) -> np.ndarray:
+        """``s`` smoothed as the score is (a power mean of ``smooth_power``, or ``power``)."""
+        if self._smoothing() <= 0:
+            return s
+        return _smooth(s, ok, self._smoothing(), self.config.smooth_power if power is None else power)
+
     def _smoothed_inside(self, s: np.ndarray, ok: np.ndarray, power: float | None = None) -> np.ndarray:
         """The smoothed score of a fit crop at its valid pixels, without the smoothing's reach from
         the crop's edges (where a raster's interior would have neighbours)."""
-        sigma = self._smoothing()
-        if sigma > 0:
-            s = _smooth(np.where(ok, s, 0.0), ok, sigma, self.config.smooth_power if power is None else power)
-        m = int(math.ceil(3 * sigma))
+        s = self._smoothed(s, ok, power)
+        m = int(math.ceil(3 * self._smoothing()))
         inside = (slice(m, s.shape[0] - m), slice(m, s.shape[1] - m))
         return s[inside][ok[inside]]
 
@@ -672,16 +676,13 @@ class _GenerativeDetector(Detector):
             g = np.where(ok, g, 0.0)
             if self._encoder.combine == "rank":
                 # Each expert smoothed on its own, then the product of their ranks on the fit data.
-                if self._smoothing() > 0:
-                    s = _smooth(s, ok, self._smoothing(), self.config.smooth_power)
-                    g = _smooth(g, ok, self._smoothing())
-                return self._finish(self._encoder.combined(s, g), ok)
+                return self._finish(
+                    self._encoder.combined(self._smoothed(s, ok), self._smoothed(g, ok, 1.0)), ok
+                )
             # sum: the change joins in the square root of the score; the default smoothing (a
             # power mean of order 1/2) then averages the sum of the two.
             s = (np.sqrt(np.maximum(s, 0.0)) + g) ** 2
-        if self._smoothing() > 0:
-            s = _smooth(s, ok, self._smoothing(), self.config.smooth_power)
-        return self._finish(s, ok)
+        return self._finish(self._smoothed(s, ok), ok)
 
     @staticmethod
     def _finish(s: np.ndarray, ok: np.ndarray) -> np.ndarray:

@@ -314,10 +314,10 @@ class EncoderChange:
 def _ridge(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, core: float = CORE_QUANTILE) -> np.ndarray:
     """Coefficients ``(D, D)`` of the ridge regression ``y ~ x @ B`` of token features, refit once on
     the ``core`` fraction of tokens the first fit predicts best."""
-    keep = np.ones(len(x), bool)
-    for _ in range(2):
-        a, b = x[keep], y[keep]
-        coef = np.linalg.solve(a.T @ a + ridge * len(a) * np.eye(a.shape[1]), a.T @ b)
-        e = ((y - x @ coef) ** 2).sum(-1)
-        keep = e <= np.quantile(e, core)
-    return coef
+
+    def fit(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.linalg.solve(a.T @ a + ridge * len(a) * np.eye(a.shape[1]), a.T @ b)
+
+    e = ((y - x @ fit(x, y)) ** 2).sum(-1)
+    keep = e <= np.quantile(e, core)
+    return fit(x[keep], y[keep])

@@ -105,15 +105,17 @@ def cache_dir() -> Path:
     return user_cache_dir("RARESIGHT_ENCODER_CACHE", "encoders")
 
 
+def _holds(folder: Path, card: EncoderCard) -> bool:
+    """Whether ``folder`` holds every file of ``card`` with its published sha256."""
+    return all((folder / f.name).is_file() and file_sha256(folder / f.name) == f.sha256 for f in card.files)
+
+
 def provisioned(card: EncoderCard) -> Path | None:
     """The first ``$RARESIGHT_ENCODER_PATH`` folder ``<dir>/<name>/`` that holds ``card``'s released
-    files (each checked by sha256), or None."""
+    files, or None."""
     for d in os.environ.get("RARESIGHT_ENCODER_PATH", "").split(os.pathsep):
-        folder = Path(d).expanduser() / card.name if d.strip() else None
-        if folder is not None and all(
-            (folder / f.name).is_file() and file_sha256(folder / f.name) == f.sha256 for f in card.files
-        ):
-            return folder
+        if d.strip() and _holds(Path(d).expanduser() / card.name, card):
+            return Path(d).expanduser() / card.name
     return None
 
 
@@ -132,7 +134,7 @@ def _card(name: str, cards_dir: Path | None) -> EncoderCard:
 
 def encoder_available(name: str, cards_dir: Path | None = None) -> tuple[bool, str]:
     """(True, "") when :func:`resolve_encoder` can give ``name``'s folder now (cached, or allowed to
-    download); else (False, why). Nothing is downloaded or hashed."""
+    download); else (False, why). Nothing is downloaded; only provisioned folders are hashed."""
     card = _card(name, cards_dir)
     if provisioned(card) is not None:
         return True, ""
@@ -180,7 +182,7 @@ def resolve_encoder(
 def _card_of_folder(folder: Path, cards: dict[str, EncoderCard]) -> EncoderCard:
     """The card whose every file is in ``folder`` with its published checksum."""
     for card in cards.values():
-        if all((folder / f.name).is_file() and file_sha256(folder / f.name) == f.sha256 for f in card.files):
+        if _holds(folder, card):
             return card
     wanted = "; ".join(f"{c.name}: {', '.join(f.name for f in c.files)}" for c in cards.values())
     raise WeightsError(
