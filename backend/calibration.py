@@ -1,8 +1,14 @@
 """Label-free calibration: map a false-alarm rate to a score threshold and back.
 
-The score distribution on *normal* data is summarised by its upper quantiles: for a false-alarm rate
-``A`` the threshold is ``t(A) = Q(1 - A)``, the (1 - A)-quantile of normal scores, so that a fraction
-``A`` of normal pixels scores at or above it. The normal sample is
+A pixel is anomalous when its score is *strictly above* the threshold (``score > t``, the rule of
+the masks, polygons, quick-looks and the QGIS slider). The score distribution on *normal* data is
+summarised by a table of upper quantiles: for each tabulated false-alarm rate ``A`` the threshold is
+the inverted-CDF quantile ``t(A) = Q(1 - A)``, the smallest sample value ``s`` with at least a share
+``1 - A`` of the samples at or below it, so that at most a share ``A`` of the samples lies strictly
+above it, however many scores are equal (a constant scene, fill without a nodata value, an area
+of one value: their pixels tie at the threshold and none is flagged). Between table rows a rate maps
+to the threshold of the nearest tabulated rate at or below it, so that the guarantee holds for any
+rate; the rows are 20 per decade, so a step is 12 % in rate. The normal sample is
 
 * ``reference-holdout``: scores of reference pixels held out of the fit (when a reference exists and
   the method scores single rasters), or
@@ -31,15 +37,49 @@ import numpy as np
 
 from .errors import CalibrationError
 
-#: False-alarm rates tabulated in every sidecar (log-spaced, 1e-6 .. 0.5).
-FALSE_ALARM_RATES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-6, 0) for m in (1, 2, 5)) + (
-    0.2,
-    0.3,
-    0.5,
-)
+#: Rows per decade of the calibration table.
+ROWS_PER_DECADE = 20
+#: False-alarm rates tabulated in every sidecar: ``10 ** (k / 20)`` from 1e-6 to 0.447 (the QGIS
+#: slider's positions, computed the same way, so that each position is a row), then 0.5.
+FALSE_ALARM_RATES: tuple[float, ...] = tuple(
+    10.0 ** (k / ROWS_PER_DECADE) for k in range(-6 * ROWS_PER_DECADE, -6)
+) + (0.5,)
 
 #: Default false-alarm rate of a score raster when no threshold is given.
 DEFAULT_FALSE_ALARM_RATE = 1e-2
+#: The fewest valid scores a calibration table is built from.
+MIN_SAMPLES = 10
+#: Relative slack when a rate is compared with a table row (a rate read back from JSON text).
+_RATE_SLACK = 1e-9
+
+
+def realized_rate(samples: np.ndarray, threshold: float) -> float:
+    """The share of the finite ``samples`` strictly above ``threshold`` (NaN without samples)."""
+    s = np.asarray(samples, dtype=np.float64).ravel()
+    s = s[np.isfinite(s)]
+    return float(np.count_nonzero(s > threshold) / s.size) if s.size else math.nan
+
+
+def tie_warning(samples: np.ndarray, threshold: float, rate: float) -> str | None:
+    """A warning when ties at ``threshold`` make the mask flag much less than ``rate`` (under half
+    of it): a constant or mostly constant scene. None otherwise."""
+    s = np.asarray(samples, dtype=np.float64).ravel()
+    s = s[np.isfinite(s)]
+    if s.size == 0:
+        return None
+    n_tied = int(np.count_nonzero(s == threshold))
+    tied, flagged = n_tied / s.size, realized_rate(s, threshold)
+    if n_tied < 2 or flagged >= rate / 2:
+        return None
+    if tied == 1:
+        return (
+            "Every valid pixel has the same score: nothing stands out, so nothing is flagged "
+            "(a constant scene, or inputs without differences)."
+        )
+    return (
+        f"{tied:.1%} of the valid pixels share the score {threshold:.6g} (a constant area, or fill "
+        f"without a nodata value?): at false-alarm rate {rate:g} the mask flags {flagged:.2%}."
+    )
 
 
 @dataclass(frozen=True)
@@ -59,12 +99,12 @@ class Calibration:
         """Build the table from normal-score samples (any shape; NaN ignored)."""
         s = np.asarray(samples, dtype=np.float64).ravel()
         s = s[np.isfinite(s)]
-        if s.size < 10:
+        if s.size < MIN_SAMPLES:
             raise CalibrationError(
                 f"Only {s.size} valid score(s) to calibrate on: the inputs hold almost no valid data."
             )
         rates = tuple(sorted(FALSE_ALARM_RATES, reverse=True))
-        thresholds = np.quantile(s, [1.0 - a for a in rates])
+        thresholds = np.quantile(s, [1.0 - a for a in rates], method="inverted_cdf")
         return cls(source, int(s.size), rates, tuple(float(t) for t in thresholds))
 
     def with_physical_threshold(self, threshold: float) -> Calibration:
@@ -83,17 +123,17 @@ class Calibration:
         return "physical" if self.physical_threshold is not None else "false-alarm-rate"
 
     def threshold_for(self, false_alarm_rate: float) -> float:
-        """Score threshold for ``false_alarm_rate``, interpolated in log-rate between table rows."""
+        """Score threshold for ``false_alarm_rate``: that of the largest tabulated rate at or below
+        it, so that ``score > threshold`` flags at most that share of the calibration sample."""
         a = float(false_alarm_rate)
         lo, hi = min(self.false_alarm_rates), max(self.false_alarm_rates)
-        if not (lo <= a <= hi) or math.isnan(a):
+        if math.isnan(a) or not (lo * (1 - _RATE_SLACK) <= a <= hi * (1 + _RATE_SLACK)):
             raise CalibrationError(
                 f"False-alarm rate {a:g} is outside the calibrated range [{lo:g}, {hi:g}]: "
                 "choose a rate inside it, or give a score threshold instead."
             )
-        x = np.log(np.asarray(self.false_alarm_rates[::-1]))  # ascending
-        y = np.asarray(self.thresholds[::-1])
-        return float(np.interp(math.log(a), x, y))
+        rows = [t for r, t in zip(self.false_alarm_rates, self.thresholds) if r <= a * (1 + _RATE_SLACK)]
+        return float(min(rows))
 
     def false_alarm_rate_for(self, threshold: float) -> float:
         """Inverse of :meth:`threshold_for` (clamped to the table's range)."""
@@ -124,24 +164,32 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, d: dict) -> Calibration:
+        """The table of a sidecar's ``calibration`` entry.
+
+        Raises:
+            CalibrationError: a damaged table (missing keys, non-numbers, non-finite or unordered
+                values), with the reason; the caller names the file.
+        """
         try:
             rates = tuple(float(a) for a in d["false_alarm_rates"])
             thresholds = tuple(float(t) for t in d["thresholds"])
-            if len(rates) != len(thresholds) or len(rates) < 2:
-                raise ValueError("table lengths")
             physical = d.get("physical_threshold")
-            return cls(
-                str(d["source"]),
-                int(d["n_samples"]),
-                rates,
-                thresholds,
-                float(d.get("default_false_alarm_rate", DEFAULT_FALSE_ALARM_RATE)),
-                None if physical is None else float(physical),
-            )
+            physical = None if physical is None else float(physical)
+            default_rate = float(d.get("default_false_alarm_rate", DEFAULT_FALSE_ALARM_RATE))
+            source, n = str(d["source"]), int(d["n_samples"])
         except (KeyError, TypeError, ValueError) as exc:
             raise CalibrationError(
-                f"The calibration table in the sidecar is damaged ({exc}): re-run raresight score."
+                f"its calibration table is damaged ({type(exc).__name__}: {exc})"
             ) from None
+        values = (*rates, *thresholds, default_rate, *(() if physical is None else (physical,)))
+        if len(rates) != len(thresholds) or len(rates) < 2:
+            raise CalibrationError("its calibration table has rows of unequal lengths")
+        if not all(math.isfinite(v) for v in values):
+            raise CalibrationError("its calibration table holds a value that is not a finite number")
+        order = sorted(zip(rates, thresholds), reverse=True)
+        if not all(0 < r <= 1 for r in rates) or any(t1 > t2 for (_, t1), (_, t2) in zip(order, order[1:])):
+            raise CalibrationError("its calibration table is not a table of rates and ascending thresholds")
+        return cls(source, n, rates, thresholds, default_rate, physical)
 
 
 @dataclass(frozen=True)

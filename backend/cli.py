@@ -9,15 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from . import __version__
 from .errors import InputError, RareSightError
 from .progress import CancelToken, ConsoleProgressBar
 
 log = logging.getLogger("raresight")
+
+COMPLEX_CHOICES = ("intensity", "amplitude")
+COMPLEX_HELP = "complex (SLC) inputs: read them as intensity |z|^2 or amplitude |z| (required for them)"
 
 
 def _params(pairs: Sequence[str]) -> dict[str, str]:
@@ -28,6 +34,25 @@ def _params(pairs: Sequence[str]) -> dict[str, str]:
             raise InputError(f"--param takes KEY=VALUE, got {pair!r}.")
         out[key.strip()] = value.strip()
     return out
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"--time-budget takes a positive number of seconds, got {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's one-line errors (``raresight: error: ...``, exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see {self.prog} --help)"
+        self.exit(2, f"raresight: error: {' '.join(message.split())}{hint}\n")
 
 
 def _job(args: argparse.Namespace):
@@ -58,6 +83,7 @@ def _job(args: argparse.Namespace):
         negative=getattr(args, "negative", None) or "",
         checkpoint=getattr(args, "checkpoint", None) or "",
         fuse=getattr(args, "fuse", None) or "",
+        complex_mode=getattr(args, "complex", None) or "",
     )
     if job.fuse and job.fuse not in METHODS:
         raise InputError(f"Unknown --fuse method {job.fuse!r}: choose one of {', '.join(METHODS)}.")
@@ -125,7 +151,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .generative.model_io import load_model
     from .generative.onnx_export import export_onnx
+    from .outputs import claim_outputs, protected_paths
 
+    claim_outputs([(args.output, "onnx")], protected_paths(args.model))
     export_onnx(load_model(args.model), args.output)
     print(f"{args.output}: ONNX graph of {args.model} (card and normalisation in its metadata)")
     return 0
@@ -134,7 +162,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_export_clip(args: argparse.Namespace) -> int:
     from .clip.model import load_clip
     from .clip.onnx_export import export_tower
+    from .outputs import claim_outputs, protected_paths
 
+    claim_outputs([(args.output, "onnx")], protected_paths(args.checkpoint))
     clip = load_clip(args.checkpoint or "", args.arch or "", "cpu", ConsoleProgressBar())
     export_tower(clip, args.output, args.attention)
     print(
@@ -184,12 +214,20 @@ def cmd_quicklook(args: argparse.Namespace) -> int:
     from .scorefile import resolve_threshold
 
     threshold, rate = resolve_threshold(args.score, args.false_alarm_rate, args.threshold)
-    try:
-        bands = tuple(int(b) for b in args.bands.split(",")) if args.bands else (4, 3, 2)
-    except ValueError:
-        raise InputError(f"--bands takes 1-based band numbers such as 4,3,2; got {args.bands!r}.") from None
-    if not all(b >= 1 for b in bands):
-        raise InputError(f"--bands takes 1-based band numbers such as 4,3,2; got {args.bands!r}.")
+    bands = None
+    if args.bands is not None:
+        try:
+            bands = tuple(int(b) for b in args.bands.split(","))
+        except ValueError:
+            raise InputError(
+                f"--bands takes 1-based band numbers such as 4,3,2; got {args.bands!r}."
+            ) from None
+        if not all(b >= 1 for b in bands) or len(bands) not in (1, 3):
+            raise InputError(
+                f"--bands takes one or three 1-based band numbers such as 4,3,2; got {args.bands!r}."
+            )
+        if not args.background:
+            raise InputError("--bands chooses the bands of --background: give a --background image too.")
     title = args.title or f"{args.score} (threshold {threshold:.4g})"
     render_quicklook(args.score, args.output, threshold, args.background, bands, title)
     print(f"{args.output}: quick-look written")
@@ -197,16 +235,20 @@ def cmd_quicklook(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .atomic import atomic_output
     from .evaluation import evaluate_cases, format_table
+    from .outputs import claim_outputs, protected_paths
 
     params = _params(args.param)
     if args.prompt:
         params["prompt"] = args.prompt
+    if args.json is not None:
+        claim_outputs([(args.json, "evaluation")], protected_paths(f"{args.data_root}/manifest.json"))
     results = evaluate_cases(
         args.data_root, methods=args.method, cases=args.case, progress=ConsoleProgressBar(), params=params
     )
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
+    if args.json is not None:
+        with atomic_output(args.json) as tmp, open(tmp, "w", encoding="utf-8") as f:
             json.dump(results, f, indent=1)
     print(format_table(results))
     return 0
@@ -233,7 +275,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="raresight", description="Dense anomaly maps for satellite imagery.")
+    p = _Parser(prog="raresight", description="Dense anomaly maps for satellite imagery.")
     p.add_argument("--version", action="version", version=f"raresight {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -249,12 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tile-size", type=int, default=512, help="tile side in px (default 512)")
     s.add_argument("--overlap", type=int, default=32, help="tile overlap in px (default 32)")
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    s.add_argument("--complex", choices=COMPLEX_CHOICES, help=COMPLEX_HELP)
     s.add_argument(
         "--model", help="a model saved by raresight fit (.safetensors) or raresight export (.onnx)"
     )
     s.add_argument("--runtime", choices=("torch", "onnx"), help="generative methods: run the network with")
     s.add_argument(
-        "--time-budget", type=float, metavar="S", help="generative methods: stop training after S s"
+        "--time-budget", type=_seconds, metavar="S", help="generative methods: stop training after S s"
     )
     s.add_argument("--prompt", metavar="TEXT", help="prompt methods: what to look for (e.g. flood)")
     s.add_argument("--negative", metavar="TEXT", help="CLIP methods: what it is not (e.g. dry fields)")
@@ -280,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--tile-size", type=int, default=512)
     f.add_argument("--overlap", type=int, default=32)
     f.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    f.add_argument("--time-budget", type=float, metavar="S", help="stop training after S seconds")
+    f.add_argument("--complex", choices=COMPLEX_CHOICES, help=COMPLEX_HELP)
+    f.add_argument("--time-budget", type=_seconds, metavar="S", help="stop training after S seconds")
     f.set_defaults(func=cmd_fit, runtime=None)
 
     x = sub.add_parser("export", help="export a saved generative model to ONNX")
@@ -322,7 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--method", action="append", help="method(s); default: each case's baseline")
     e.add_argument("--case", action="append", help="only cases whose id contains this text")
     e.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter, the same for every case"
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="method parameter, the same for every case",
     )
     e.add_argument("--prompt", help="the prompt of a prompt method (e.g. flood), the same for every case")
     e.add_argument("--json", help="also write the results as JSON")
@@ -337,13 +385,80 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt (temporary files go)."""
+
+
+def _terminate(signum, frame) -> NoReturn:
+    raise Terminated
+
+
+def _quiet_libraries(debug: bool) -> Callable[[], None]:
+    """GDAL's and numpy's own messages go to the debug log, never raw onto stderr; returns the undo
+    of the GDAL error handler."""
+    logging.captureWarnings(True)
+    level = logging.DEBUG if debug else logging.CRITICAL
+    for name in ("py.warnings", "rasterio", "osgeo", "fiona"):
+        logging.getLogger(name).setLevel(level)
+    gdal_log = logging.getLogger("raresight.gdal")
+    try:
+        from osgeo import gdal
+    except ImportError:
+        return lambda: None
+
+    def handler(err_class: int, err_no: int, message: str) -> None:
+        gdal_log.debug("GDAL %s %s: %s", err_class, err_no, " ".join(str(message).split()))
+
+    gdal.PushErrorHandler(handler)
+    return gdal.PopErrorHandler
+
+
+class _HeldWarnings(logging.Handler):
+    """Holds the run's warnings until it ends: printed after a success, dropped after a failure,
+    whose one error line says what matters (``--debug`` shows everything as it comes)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def finish(self, succeeded: bool) -> None:
+        if succeeded:
+            for line in self.lines:
+                print(line, file=sys.stderr)
+        self.lines.clear()
+
+
+LOG_FORMAT = "raresight: %(levelname)s: %(message)s"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    held = None if args.debug or args.command == "worker" else _HeldWarnings()
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
-        format="raresight: %(levelname)s: %(message)s",
+        format=LOG_FORMAT,
+        handlers=[held] if held is not None else None,
+        force=held is not None,
     )
+    rc = 1
+    try:
+        rc = _run(args)
+    finally:
+        if held is not None:
+            held.finish(rc == 0)
+            logging.getLogger().removeHandler(held)
+    return rc
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; every failure becomes one line on stderr and an exit code."""
+    restore_gdal = _quiet_libraries(args.debug)
+    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
         return int(args.func(args))
     except RareSightError as exc:
@@ -354,6 +469,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("raresight: interrupted; no output was written.", file=sys.stderr)
         return 130
+    except Terminated:
+        print("raresight: terminated; no output was written.", file=sys.stderr)
+        return 143
+    except MemoryError:
+        print(
+            "raresight: error: not enough memory for this raster: close other programs, or use a "
+            "smaller area or --tile-size; no output was written.",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
         if args.debug:
             traceback.print_exc()
@@ -362,3 +487,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        restore_gdal()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

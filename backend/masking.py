@@ -2,7 +2,7 @@
 
 A score raster is single-band float32, higher = more anomalous, NaN = no data (infinities and a
 finite ``nodata`` value declared on the band are read as NaN too). The mask is ``1`` where
-``score >= threshold``, ``0`` where ``score < threshold`` and ``255`` (the declared nodata) where
+``score > threshold``, ``0`` where ``score <= threshold`` and ``255`` (the declared nodata) where
 the score is NaN. This module also holds the score-raster readers that :mod:`backend.vectorize`
 shares.
 """
@@ -18,14 +18,15 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from rasterio.errors import NotGeoreferencedWarning, RasterioError
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
 from .atomic import atomic_output
-from .errors import EmptyDataError, InputError, OutputError
+from .errors import EmptyDataError, InputError, NotARasterError, OutputError
+from .outputs import PRODUCT_TAG, claim_outputs, protected_paths
 from .progress import CancelToken, ProgressCallback, no_progress
-from .raster import open_raster
+from .raster import READ_ERRORS, is_complex, open_raster
 
 ANOMALOUS = 1
 NORMAL = 0
@@ -38,7 +39,8 @@ def threshold_block(scores: np.ndarray, threshold: float) -> np.ndarray:
 
     Args:
         scores: float array of any shape (usually float32 ``(rows, cols)``); NaN = no data.
-        threshold: scores ``>= threshold`` are anomalous.
+        threshold: scores ``> threshold`` are anomalous (strictly: scores tied at a threshold taken
+            from a false-alarm rate are normal, see :mod:`backend.calibration`).
 
     Returns:
         uint8 array of the same shape: 1 anomalous, 0 normal, 255 where ``scores`` is NaN.
@@ -46,7 +48,7 @@ def threshold_block(scores: np.ndarray, threshold: float) -> np.ndarray:
     scores = np.asarray(scores)
     out = np.full(scores.shape, NORMAL, dtype=np.uint8)
     with np.errstate(invalid="ignore"):
-        out[scores >= threshold] = ANOMALOUS
+        out[scores > threshold] = ANOMALOUS
     out[np.isnan(scores)] = NODATA
     return out
 
@@ -75,6 +77,10 @@ def open_score_raster(path: str | os.PathLike[str]) -> Iterator[DatasetReader]:
         if src.count != 1:
             name = os.fspath(path)
             raise InputError(f"Score raster {name} has {src.count} bands, expected 1.")
+        if is_complex(src.dtypes[0]):
+            raise InputError(
+                f"Score raster {path} holds complex values: give a score written by raresight score."
+            )
         yield src
 
 
@@ -98,8 +104,11 @@ def read_score_rows(src: DatasetReader, row_start: int, n_rows: int) -> np.ndarr
     window = Window(0, row_start, src.width, n_rows)
     try:
         scores = src.read(1, window=window, out_dtype=np.float32)
-    except RasterioError as exc:
-        raise InputError(f"Cannot read rows {row_start}+{n_rows} of {src.name} ({exc}).") from exc
+    except READ_ERRORS as exc:
+        raise NotARasterError(
+            f"Cannot read rows {row_start}+{n_rows} of {src.name} ({str(exc).splitlines()[0][:120]}): "
+            "the file is truncated or damaged; re-run raresight score."
+        ) from None
     nodata = src.nodata
     if nodata is not None and not math.isnan(nodata):
         scores[scores == np.float32(nodata)] = np.nan
@@ -124,7 +133,7 @@ def write_mask(
     Args:
         score_path: single-band score raster (higher = more anomalous, NaN = no data).
         out_path: output GeoTIFF; written atomically (nothing appears on failure or cancel).
-        threshold: scores ``>= threshold`` become 1, lower scores 0, NaN 255.
+        threshold: scores ``> threshold`` become 1, other scores 0, NaN 255.
         block_rows: rows per block.
         progress: called with ``(fraction, "masking")`` after each block.
         cancel: polled before each block.
@@ -139,6 +148,7 @@ def write_mask(
         CancelledError: ``cancel`` was set.
     """
     threshold = check_threshold(threshold)
+    claim_outputs([(out_path, "mask")], protected_paths(score_path))
     with open_score_raster(score_path) as src, atomic_output(out_path) as tmp:
         report = progress or no_progress
         counts = _write_mask_blocks(src, tmp, threshold, block_rows, report, cancel)
@@ -158,7 +168,7 @@ def read_anomaly_mask(
     """Read the whole anomaly mask of an open score raster into memory, in row blocks.
 
     Returns:
-        bool ``(rows, cols)``: True where ``score >= threshold`` (never where the score is NaN).
+        bool ``(rows, cols)``: True where ``score > threshold`` (never where the score is NaN).
 
     Raises:
         EmptyDataError: every score is NaN.
@@ -217,6 +227,7 @@ def _write_mask_blocks(
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             dst = rasterio.open(tmp, "w", **_mask_profile(src))
         with dst:
+            dst.update_tags(**{PRODUCT_TAG: "mask"})
             for row_start, n_rows in blocks:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
@@ -224,7 +235,7 @@ def _write_mask_blocks(
                 counts += np.bincount(mask.ravel(), minlength=256)
                 dst.write(mask, 1, window=Window(0, row_start, src.width, n_rows))
                 progress((row_start + n_rows) / src.height, "masking")
-    except RasterioError as exc:
+    except READ_ERRORS as exc:
         raise OutputError(
             f"Cannot write the mask in {tmp.parent} ({exc}): check free disk space and permissions."
         ) from exc

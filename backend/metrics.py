@@ -3,7 +3,8 @@
 Conventions: ``scores`` is a float array of any shape, higher = more anomalous, NaN = no data.
 ``labels`` has the same shape: 1 = anomaly (positive), 0 = normal, any other value (255, -1, ...)
 = unlabelled. Every metric ignores unlabelled pixels and pixels whose score is not finite.
-Thresholded predictions are ``score >= t``. Everything is numpy-vectorised: the ranking metrics
+The ranking metrics and the oracle best F1 sweep every distinct score t as ``score >= t``; the metrics at
+a given (label-free) threshold use the masks' rule, ``score > threshold``. Everything is numpy-vectorised: the ranking metrics
 share one O(n log n) pass, so a 5-million-pixel image takes well under a second.
 """
 
@@ -129,7 +130,7 @@ def _ratio(num: float, den: float, zero_div: float) -> float:
 
 
 def threshold_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
-    """Confusion-matrix metrics of the prediction ``score >= threshold``.
+    """Confusion-matrix metrics of the prediction ``score > threshold`` (the rule of the masks).
 
     With TP, FP, FN, TN counted over labelled pixels with finite scores, P = TP + FN, N = FP + TN:
     f1 = 2TP / (2TP + FP + FN), iou = TP / (TP + FP + FN), precision = TP / (TP + FP) (0/0 = 0.0
@@ -145,7 +146,7 @@ def threshold_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) 
 def _threshold_metrics(s: np.ndarray, pos: np.ndarray, threshold: float) -> dict[str, float]:
     if np.isnan(threshold):
         raise InputError("threshold is NaN; pass a finite score threshold.")
-    pred = s >= threshold
+    pred = s > threshold
     tp = int(np.count_nonzero(pred & pos))
     fp = int(np.count_nonzero(pred)) - tp
     n_pos = int(np.count_nonzero(pos))

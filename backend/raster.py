@@ -4,6 +4,9 @@ Array convention (stated once for the whole backend): rasters are ``(bands, rows
 reading they are float32 with NaN wherever the source had nodata, NaN, infinity, or no coverage.
 Nodata never becomes a value.
 
+Complex rasters (SLC) are read only as the caller chooses (:data:`COMPLEX_MODES`): ``intensity``
+``|z|^2`` or ``amplitude`` ``|z|``; never silently as their real part.
+
 Every raster is aligned onto the grid of the first target (CRS, transform, size). Sources on that grid
 already are read directly; the others go through a GDAL warped VRT (bilinear), so reads stay windowed
 and memory does not grow with the raster's size.
@@ -15,6 +18,7 @@ import contextlib
 import logging
 import math
 import os
+import stat
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,15 +27,43 @@ import numpy as np
 import rasterio
 from rasterio.crs import CRS
 from rasterio.enums import MaskFlags, Resampling
-from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
 from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from .errors import AlignmentError, BandMismatchError, MissingFileError, NotARasterError
+from .errors import AlignmentError, BandMismatchError, InputError, MissingFileError, NotARasterError
 
 log = logging.getLogger(__name__)
+
+try:  # GDAL errors that rasterio raises as they are
+    from rasterio._err import CPLE_BaseError
+except ImportError:  # pragma: no cover - other rasterio layouts
+    CPLE_BaseError = RasterioError
+#: What a read of a damaged (e.g. truncated) file may raise.
+READ_ERRORS: tuple[type[Exception], ...] = (RasterioError, RasterioIOError, CPLE_BaseError)
+
+#: How complex values become real ones: the name and the function of ``z``.
+COMPLEX_MODES = {"intensity": lambda z: np.abs(z) ** 2, "amplitude": np.abs}
+
+
+def is_complex(dtype: str) -> bool:
+    """True for GDAL's complex types (``complex64``, ``complex128``, ``complex_int16``...)."""
+    return "complex" in str(dtype)
+
+
+def check_complex(infos: Sequence[RasterInfo], mode: str) -> None:
+    """Raise :class:`InputError` when an input is complex and ``mode`` does not say how to read it,
+    or when ``mode`` is not one of :data:`COMPLEX_MODES` ("" = real inputs only)."""
+    if mode and mode not in COMPLEX_MODES:
+        raise InputError(f"Complex values are read as {' or '.join(COMPLEX_MODES)}, not {mode!r}.")
+    for info in infos:
+        if is_complex(info.dtype) and not mode:
+            raise InputError(
+                f"{info.path} holds complex values ({info.dtype}, e.g. SAR SLC): say how to read them with "
+                "--complex intensity (|z|^2) or --complex amplitude (|z|)."
+            )
 
 
 @dataclass(frozen=True)
@@ -103,11 +135,13 @@ def open_raster(path: str | os.PathLike[str]) -> Iterator[rasterio.io.DatasetRea
         raise MissingFileError(f"Input {path} does not exist: check the path.")
     if os.path.isdir(path):
         raise NotARasterError(f"Input {path} is a folder: give a raster file (e.g. a GeoTIFF).")
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block or never end
+        raise NotARasterError(f"Input {path} is not a regular file (a pipe or a device): give a raster file.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             ds = rasterio.open(path)
-    except RasterioIOError as exc:
+    except READ_ERRORS as exc:
         raise NotARasterError(
             f"Input {path} is not a raster GDAL can read ({str(exc).splitlines()[0][:120]}): "
             "give a GeoTIFF or another GDAL raster."
@@ -183,9 +217,11 @@ class AlignedStack:
     a source's footprint.
     """
 
-    def __init__(self, infos: Sequence[RasterInfo], grid: Grid) -> None:
+    def __init__(self, infos: Sequence[RasterInfo], grid: Grid, complex_mode: str = "") -> None:
+        check_complex(infos, complex_mode)
         self.infos = list(infos)
         self.grid = grid
+        self.complex_mode = complex_mode
         self.count = sum(i.count for i in self.infos)
         self._stack = contextlib.ExitStack()
         self._sources: list[rasterio.io.DatasetReaderBase] = []
@@ -205,7 +241,7 @@ class AlignedStack:
                     resampling=Resampling.bilinear,
                     src_nodata=info.nodata,
                     nodata=float("nan"),
-                    dtype="float32",
+                    dtype="complex64" if is_complex(info.dtype) else "float32",
                 )
                 self._sources.append(self._stack.enter_context(vrt))
         return self
@@ -216,26 +252,37 @@ class AlignedStack:
 
     def read(self, window: Window) -> np.ndarray:
         """Read ``window`` of every source, stacked: float32 ``(count, window rows, window cols)``."""
-        parts = [_read_masked(src, window) for src in self._sources]
+        parts = []
+        for info, src in zip(self.infos, self._sources):
+            try:
+                parts.append(_read_masked(src, window, self.complex_mode))
+            except READ_ERRORS as exc:
+                raise NotARasterError(
+                    f"Cannot read {info.path} ({str(exc).splitlines()[0][:120]}): the file is truncated "
+                    "or damaged; check it or export it again."
+                ) from None
         return np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
 
 
-def _read_masked(src: rasterio.io.DatasetReaderBase, window: Window) -> np.ndarray:
+def _read_masked(src: rasterio.io.DatasetReaderBase, window: Window, complex_mode: str = "") -> np.ndarray:
     """Read one source's window as float32 with NaN where the source has no valid data.
 
     When every band's mask is only its nodata value (or nothing), the values are compared with the
     nodata value directly: GDAL's per-band mask computation would decompress each block once per
     band (ten times slower on a 13-band pixel-interleaved GeoTIFF). Real masks (a mask band, alpha)
-    go through GDAL.
+    go through GDAL. Complex values become real by ``complex_mode`` (:data:`COMPLEX_MODES`).
     """
     flags = src.mask_flag_enums
     simple = all(set(f) <= {MaskFlags.nodata, MaskFlags.all_valid} for f in flags)
+    to_real = COMPLEX_MODES[complex_mode] if any(is_complex(d) for d in src.dtypes) else None
     if not simple:
         data = src.read(window=window, masked=True)
-        out = data.astype(np.float32).filled(np.nan)
+        values = to_real(data.data) if to_real else data.data
+        out = values.astype(np.float32)
+        out[np.ma.getmaskarray(data)] = np.nan
     else:
         raw = src.read(window=window)
-        out = raw.astype(np.float32)
+        out = (to_real(raw) if to_real else raw).astype(np.float32)
         for band, nodata in enumerate(src.nodatavals):
             if nodata is None or np.isnan(nodata):
                 continue

@@ -21,7 +21,8 @@ from rasterio.windows import Window
 
 from .calibration import Calibration
 from .errors import CalibrationError, MissingFileError, OutputError
-from .raster import Grid
+from .outputs import PRODUCT_TAG
+from .raster import READ_ERRORS, Grid
 
 SIDECAR_SUFFIX = ".json"
 
@@ -64,8 +65,9 @@ class ScoreRasterWriter:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
                 self._ds = rasterio.open(self.path, "w", **profile)
-        except rasterio.errors.RasterioIOError as exc:
+        except READ_ERRORS as exc:
             raise OutputError(f"Cannot create {self.path} ({exc}): choose a writable path.") from None
+        self._ds.update_tags(**{PRODUCT_TAG: "score"})
         if self.description:
             self._ds.set_band_description(1, self.description)
         return self
@@ -73,12 +75,18 @@ class ScoreRasterWriter:
     def write_rows(self, row_off: int, block: np.ndarray) -> None:
         assert self._ds is not None
         window = Window(0, row_off, block.shape[1], block.shape[0])
-        self._ds.write(block.astype(np.float32, copy=False), 1, window=window)
+        try:
+            self._ds.write(block.astype(np.float32, copy=False), 1, window=window)
+        except READ_ERRORS as exc:
+            raise OutputError(f"Cannot write {self.path} ({exc}): check free disk space.") from None
 
     def __exit__(self, *exc: object) -> None:
         if self._ds is not None:
-            self._ds.close()
-            self._ds = None
+            ds, self._ds = self._ds, None
+            try:
+                ds.close()
+            except READ_ERRORS as error:
+                raise OutputError(f"Cannot write {self.path} ({error}): check free disk space.") from None
 
 
 def write_sidecar(path: str | os.PathLike[str], content: dict) -> None:
@@ -110,13 +118,18 @@ def read_sidecar(score_path: str | os.PathLike[str]) -> dict:
     side = sidecar_path(score_path)
     try:
         with open(side, encoding="utf-8") as f:
-            return json.load(f)
+            content = json.load(f)
     except FileNotFoundError:
         raise CalibrationError(
             f"No sidecar {side.name} beside {score_path}: give --threshold, or re-run raresight score."
         ) from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CalibrationError(f"Sidecar {side} is unreadable ({exc}): re-run raresight score.") from None
+    if not isinstance(content, dict):
+        raise CalibrationError(
+            f"Sidecar {side} is not a RareSight sidecar (not a JSON object): re-run raresight score."
+        )
+    return content
 
 
 def resolve_threshold(
@@ -139,13 +152,28 @@ def resolve_threshold(
             raise MissingFileError(f"Score raster {score_path} does not exist: check the path.")
         return float(threshold), None
     side = read_sidecar(score_path)
-    if "calibration" not in side:
-        raise CalibrationError(f"The sidecar of {score_path} has no calibration: give --threshold.")
-    cal = Calibration.from_dict(side["calibration"])
+    cal = sidecar_calibration(score_path, side)
     if false_alarm_rate is None:
         if cal.physical_threshold is not None:
             return cal.physical_threshold, None
-        if side.get("default_threshold") is not None:
-            return float(side["default_threshold"]), side.get("default_false_alarm_rate")
         return cal.default_threshold, cal.default_false_alarm_rate
     return cal.threshold_for(false_alarm_rate), float(false_alarm_rate)
+
+
+def sidecar_calibration(score_path: str | os.PathLike[str], side: dict) -> Calibration:
+    """The calibration table of ``score_path``'s sidecar ``side``.
+
+    Raises:
+        CalibrationError: the sidecar has no usable table (the message names the sidecar).
+    """
+    name = sidecar_path(score_path)
+    if not isinstance(side, dict) or not isinstance(side.get("calibration"), dict):
+        raise CalibrationError(
+            f"Sidecar {name} holds no calibration table: give --threshold, or re-run raresight score."
+        )
+    try:
+        return Calibration.from_dict(side["calibration"])
+    except CalibrationError as exc:
+        raise CalibrationError(
+            f"Sidecar {name} is damaged: {exc.message}; re-run raresight score, or give --threshold."
+        ) from None

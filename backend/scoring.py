@@ -27,15 +27,18 @@ import rasterio
 
 from . import __version__
 from .atomic import atomic_output
-from .calibration import Calibration
+from .calibration import MIN_SAMPLES, Calibration, tie_warning
 from .detectors import Detector, FitBlock, InputLayout, create_detector
-from .errors import EmptyDataError, MethodError, OutputError
+from .detectors.uniform import DataSurvey, UniformScore
+from .errors import EmptyDataError, MethodError
+from .outputs import claim_outputs, protected_paths, sidecar_of
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 from .raster import (
     AlignedStack,
     RasterInfo,
     check_alignment,
     check_band_counts,
+    check_complex,
     inspect_raster,
     pixel_size_m,
 )
@@ -59,7 +62,8 @@ class ScoreJob:
     ``prompt``, ``negative`` and ``checkpoint`` become the method's parameters of those names when
     its config has them (prompt methods), and are ignored with a warning otherwise. ``fuse`` names an
     anomaly method to combine with the prompt method (:mod:`backend.detectors.fusion`); parameters
-    ``fuse.KEY=VALUE`` go to that method.
+    ``fuse.KEY=VALUE`` go to that method. ``complex_mode`` says how complex inputs become real
+    (:data:`backend.raster.COMPLEX_MODES`).
     """
 
     targets: tuple[str, ...]
@@ -73,6 +77,7 @@ class ScoreJob:
     negative: str = ""
     checkpoint: str = ""
     fuse: str = ""
+    complex_mode: str = ""  # complex (SLC) inputs: "intensity" or "amplitude"; "" refuses them
 
 
 @dataclass
@@ -95,6 +100,7 @@ def prepare_inputs(job: ScoreJob, any_reference_bands: bool = False) -> _Inputs:
         raise MethodError("No target raster given: name at least one.")
     targets = [inspect_raster(p) for p in job.targets]
     references = [inspect_raster(p) for p in job.references]
+    check_complex(targets + references, job.complex_mode)
     grid = targets[0].grid
     check_alignment(grid, targets + references)
     if not any_reference_bands:
@@ -106,11 +112,11 @@ def prepare_inputs(job: ScoreJob, any_reference_bands: bool = False) -> _Inputs:
     return _Inputs(targets, references)
 
 
-def _check_not_an_input(output: str | os.PathLike[str], job: ScoreJob) -> None:
-    out = os.path.realpath(output)
-    for path in (*job.targets, *job.references):
-        if os.path.realpath(path) in (out, os.path.realpath(sidecar_path(output))):
-            raise OutputError(f"Output {output} is one of the inputs: choose another output path.")
+def job_inputs(job: ScoreJob) -> list[str]:
+    """Every file ``job`` reads, with their sidecars and cards: what its outputs may never be."""
+    files = [*job.targets, *job.references, job.checkpoint]
+    files += [v for k, v in job.params.items() if k.split(".")[-1] in FILE_PARAMS and isinstance(v, str)]
+    return protected_paths(*files)
 
 
 def holdout_mask(row_off: int, col_off: int, rows: int, cols: int) -> np.ndarray:
@@ -129,7 +135,7 @@ def score_to_file(
     """Run ``job`` and write the score raster ``output`` plus its sidecar; return the sidecar."""
     cancel = cancel or CancelToken()
     started = time.monotonic()
-    _check_not_an_input(output, job)
+    claim_outputs([(output, "score"), (sidecar_of(output), "score-sidecar")], job_inputs(job))
     detector = build_detector(job)
     inputs = _prepare_for(detector, job)
     if detector.needs_reference and not inputs.references:
@@ -139,10 +145,10 @@ def score_to_file(
     holdout = bool(inputs.references) and detector.scores_single_input
     with (
         rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
-        AlignedStack(inputs.targets, inputs.grid) as target,
-        _maybe_stack(inputs) as reference,
+        AlignedStack(inputs.targets, inputs.grid, job.complex_mode) as target,
+        _maybe_stack(inputs, job) as reference,
     ):
-        _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.5), cancel)
+        detector = _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.5), cancel)
         with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
             sample, stats = _score(
                 detector, target, reference, job, tmp_score, scaled(progress, 0.5, 0.9), cancel
@@ -152,8 +158,10 @@ def score_to_file(
             calibration = Calibration.from_samples(sample, "reference-holdout" if holdout else "target-bulk")
             if detector.default_threshold is not None:
                 calibration = calibration.with_physical_threshold(detector.default_threshold)
+            notes = _warnings(detector, calibration, sample)
             seconds = time.monotonic() - started
             sidecar = _sidecar(job, inputs, detector, calibration, stats, seconds)
+            sidecar["warnings"] = notes
             write_sidecar(tmp_side, sidecar)
     progress(1.0, "done")
     return sidecar
@@ -170,25 +178,27 @@ def fit_model_to_file(
     from .generative.model_io import save_model
 
     cancel = cancel or CancelToken()
-    _check_not_an_input(output, job)
+    claim_outputs([(output, "model"), (sidecar_of(output), "model-card")], job_inputs(job))
     detector = create_detector(job.method, job.params)
     inputs = _prepare_for(detector, job)
     with (
         rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
-        AlignedStack(inputs.targets, inputs.grid) as target,
-        _maybe_stack(inputs) as reference,
+        AlignedStack(inputs.targets, inputs.grid, job.complex_mode) as target,
+        _maybe_stack(inputs, job) as reference,
     ):
         if detector.scores_single_input and reference is not None:
             raise MethodError(
                 "With condition=none the model learns the targets alone: leave out --reference."
             )
-        _fit(detector, target, reference, False, job, scaled(progress, 0.0, 0.99), cancel)
+        _fit(detector, target, reference, False, job, scaled(progress, 0.0, 0.99), cancel, survey=False)
     card = save_model(detector.model, output)
     progress(1.0, "done")
     return card
 
 
 PROMPT_FIELDS = ("prompt", "negative", "checkpoint")
+#: Method parameters that name files the method reads (``fuse.`` prefixes included).
+FILE_PARAMS = ("model", "checkpoint", "encoder")
 FUSE_PREFIX = "fuse."
 
 
@@ -270,20 +280,24 @@ class _NoStack:
         return None
 
 
-def _maybe_stack(inputs: _Inputs):
-    return AlignedStack(inputs.references, inputs.grid) if inputs.references else _NoStack()
+def _maybe_stack(inputs: _Inputs, job: ScoreJob):
+    return AlignedStack(inputs.references, inputs.grid, job.complex_mode) if inputs.references else _NoStack()
 
 
-def _fit(detector, target, reference, holdout, job, progress, cancel) -> None:
-    """Stream the fit data through ``detector.partial_fit``."""
+def _fit(detector, target, reference, holdout, job, progress, cancel, survey: bool = True) -> Detector:
+    """Stream the fit data through ``detector.partial_fit`` and finish its fit; return the detector
+    that scores: ``detector``, or with ``survey`` a :class:`UniformScore` in its place where the
+    data hold nothing that can stand out (:mod:`backend.detectors.uniform`)."""
     grid = target.grid
     tiles = make_block_grid(grid.height, grid.width, job.tile_size_px)
     valid_per_input = np.zeros(len(target.infos) + (len(reference.infos) if reference else 0), bool)
+    seen = DataSurvey(with_reference=reference is not None)
     for i, tile in enumerate(tiles):
         cancel.raise_if_cancelled()
         t = target.read(tile.window)
         r = reference.read(tile.window) if reference is not None else None
         valid_per_input |= _any_valid_per_input(t, target.infos, r, reference)
+        seen.add(t, r)
         use = np.ones(t.shape[1:], bool)
         if holdout:
             use = ~holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width)
@@ -294,8 +308,26 @@ def _fit(detector, target, reference, holdout, job, progress, cancel) -> None:
             detector.partial_fit(FitBlock(t, r, use))
         progress((i + 1) / len(tiles) * 0.1, "reading fit data")
     _check_valid(valid_per_input, target.infos + (reference.infos if reference else []))
+    reason = seen.reason(detector, reference is not None) if survey else None
+    if reason is not None:
+        log.warning(reason)
+        return UniformScore(detector, reason)
     detector.bind(scaled(progress, 0.1, 1.0), cancel)
     detector.finish_fit()
+    return detector
+
+
+def _warnings(detector: Detector, calibration: Calibration, sample: np.ndarray) -> list[str]:
+    """What the analyst must know about this result (also logged as warnings)."""
+    if isinstance(detector, UniformScore):
+        return [detector.reason]
+    if calibration.default_threshold_source != "false-alarm-rate":
+        return []
+    note = tie_warning(sample, calibration.default_threshold, calibration.default_false_alarm_rate)
+    if note is None:
+        return []
+    log.warning(note)
+    return [note]
 
 
 def _any_valid_per_input(t, t_infos, r, reference) -> np.ndarray:
@@ -353,9 +385,23 @@ def _score(detector, target, reference, job, path, progress, cancel):
             stitcher.add(tile, _score_tile(detector, target, reference, tile, grid))
             progress((i + 1) / len(tiles), "scoring")
         stitcher.close()
-    if sampler.n_valid == 0:
-        raise EmptyDataError("No pixel could be scored: the inputs share no valid pixel.")
+    if sampler.n_valid < MIN_SAMPLES:
+        raise EmptyDataError(_too_few_scores(detector, grid, sampler.n_valid))
     return sampler.sample(), {"valid_px": int(sampler.n_valid), "tiles": len(tiles)}
+
+
+#: Rasters with fewer pixels than this are called small in messages.
+SMALL_RASTER_PX = 32 * 32
+
+
+def _too_few_scores(detector: Detector, grid, n_valid: int) -> str:
+    """Why a run scored fewer pixels than a calibration needs, for the analyst."""
+    size = f"{grid.width} x {grid.height} px"
+    head = f"Method {detector.name} scored {n_valid} pixel(s) of this {size} raster, fewer than the {MIN_SAMPLES} a calibration needs"
+    if grid.width * grid.height < SMALL_RASTER_PX:
+        reach = f" (its windows reach {detector.context_px} px around a pixel)" if detector.context_px else ""
+        return f"{head}: the raster is too small for the method{reach}; give a larger area."
+    return f"{head}: the inputs share almost no valid pixel; check their nodata values and their overlap."
 
 
 def _score_tile(detector: Detector, target, reference, tile, grid) -> np.ndarray:
@@ -394,6 +440,7 @@ def _sidecar(job, inputs, detector, calibration, stats, seconds) -> dict[str, An
         "inputs": {
             "targets": [i.to_dict() for i in inputs.targets],
             "references": [i.to_dict() for i in inputs.references],
+            "complex": job.complex_mode or None,
         },
         "grid": inputs.grid.to_dict(),
         "tiling": {"tile_size_px": job.tile_size_px, "overlap_px": job.overlap_px},

@@ -1,4 +1,4 @@
-"""Anomaly polygons: connected regions of ``score >= threshold`` written to a GeoPackage.
+"""Anomaly polygons: connected regions of ``score > threshold`` written to a GeoPackage.
 
 Pipeline: stream the score raster into a boolean mask (NaN is never anomalous), label its connected
 regions (:func:`scipy.ndimage.label`), accumulate each region's max and mean score in a second
@@ -38,6 +38,7 @@ from .masking import (
     read_score_rows,
     row_blocks,
 )
+from .outputs import claim_outputs, protected_paths
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def polygonize(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> int:
-    """Write one GeoPackage feature per connected region of ``score >= threshold``.
+    """Write one GeoPackage feature per connected region of ``score > threshold``.
 
     The layer ``anomalies`` (MultiPolygon, holes preserved, the score raster's CRS) has the fields
     ``area_m2``, ``max_score``, ``mean_score`` (over the region's pixels), ``method`` and
@@ -108,7 +109,7 @@ def polygonize(
         score_path: single-band score raster (higher = more anomalous; NaN = no data, never
             anomalous).
         out_path: output ``.gpkg``; written atomically (nothing appears on failure or cancel).
-        threshold: pixels with ``score >= threshold`` are anomalous.
+        threshold: pixels with ``score > threshold`` are anomalous.
         min_area_m2: regions smaller than this (after simplification) are dropped.
         simplify_m: topology-preserving simplification tolerance in metres; 0 keeps pixel edges.
         method: detector name stored in every feature.
@@ -128,6 +129,7 @@ def polygonize(
     threshold = check_threshold(threshold)
     _check_options(min_area_m2, simplify_m, connectivity)
     report, cancel = progress or no_progress, cancel or CancelToken()
+    claim_outputs([(out_path, "polygons")], protected_paths(score_path))
     with open_score_raster(score_path) as src, atomic_output(out_path) as tmp:
         srs, metric = _metric_space(src)
         reading = scaled(report, 0.0, 0.3)

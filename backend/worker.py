@@ -19,8 +19,8 @@ Operations (``args`` keys in brackets are optional):
 
 - ``hello``: versions, the device, and the method list (as ``raresight methods --json``).
 - ``score``: ``targets``, [``references``, ``method``, ``params``, ``prompt``, ``negative``,
-  ``checkpoint``, ``fuse``, ``tile_size``, ``overlap``, ``device``], ``output`` -> the sidecar plus
-  ``output``. A generative method reuses a saved model with ``params["model"]``; without ``method``,
+  ``checkpoint``, ``fuse``, ``tile_size``, ``overlap``, ``device``, ``complex``], ``output`` -> the
+  sidecar plus ``output``. ``complex`` (``intensity`` or ``amplitude``) reads complex inputs. A generative method reuses a saved model with ``params["model"]``; without ``method``,
   that model's card names the method. ``prompt``, ``negative`` and ``checkpoint`` reach prompt
   methods as parameters (other methods ignore them with a warning); ``fuse`` names an anomaly
   method to combine with the prompt method (as ``raresight score --fuse``).
@@ -214,6 +214,7 @@ def _score_job(args: dict, default_method: str):
         negative=_args_get(args, "negative", str, "").strip(),
         checkpoint=_args_get(args, "checkpoint", str, "").strip(),
         fuse=_args_get(args, "fuse", str, "").strip(),
+        complex_mode=_args_get(args, "complex", str, "").strip(),
     )
     if not 16 <= job.tile_size_px <= 8192 or not 0 <= job.overlap_px <= job.tile_size_px // 2:
         raise InputError(
@@ -404,6 +405,11 @@ class Worker:
             reply = {"id": request_id, "type": "result", "result": _finite(result)}
         except RareSightError as exc:
             reply = {"id": request_id, "type": "error", "error": type(exc).__name__, "message": str(exc)}
+        except MemoryError:
+            message = (
+                "Not enough memory for this raster: use a smaller area or tile size; nothing was written."
+            )
+            reply = {"id": request_id, "type": "error", "error": "OutputError", "message": message}
         except Exception as exc:  # noqa: BLE001 - any bug becomes a typed error, never a dead worker
             traceback.print_exc(file=sys.stderr)
             reply = {

@@ -4,12 +4,12 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock.py" line="299"/>
+        <location filename="../plugin/dock.py" line="301"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="251"/>
+        <location filename="../plugin/dock.py" line="253"/>
         <source> px</source>
         <translation> px</translation>
     </message>
@@ -20,12 +20,12 @@
         <translation>&amp;RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="375"/>
+        <location filename="../plugin/dock.py" line="377"/>
         <source>(needs a reference)</source>
         <translation>(nécessite une image de référence)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="712"/>
+        <location filename="../plugin/dock.py" line="715"/>
         <source>(the method's physical threshold is {threshold:.4g})</source>
         <translation>(le seuil physique de la méthode est {threshold:.4g})</translation>
     </message>
@@ -40,12 +40,12 @@
         <translation>Une image coregistrée de la même date, par ex. SAR ; elle est alignée sur la grille de la première image.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="192"/>
+        <location filename="../plugin/dock.py" line="194"/>
         <source>A local open_clip checkpoint for the CLIP methods. Empty: the default model card's weights (downloaded on first use, checksum verified).</source>
         <translation>Un checkpoint open_clip local pour les méthodes CLIP. Vide : les poids de la fiche de modèle par défaut (téléchargés à la première utilisation, somme de contrôle vérifiée).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="222"/>
+        <location filename="../plugin/dock.py" line="224"/>
         <source>A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly.</source>
         <translation>Un modèle enregistré par « Entraîner le modèle » (.safetensors) ou exporté en ONNX (.onnx). Vide : chaque détection entraîne un modèle à la volée.</translation>
     </message>
@@ -55,43 +55,43 @@
         <translation>Une image de référence normale (avant l'événement ou d'archive), dans le même ordre que les images ; sans référence, la méthode apprend la normalité à partir de l'image elle-même.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="245"/>
+        <location filename="../plugin/dock.py" line="247"/>
         <source>Advanced settings</source>
         <translation>Paramètres avancés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="747"/>
+        <location filename="../plugin/dock.py" line="750"/>
         <source>Anomalies</source>
         <translation>Anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="747"/>
+        <location filename="../plugin/dock.py" line="750"/>
         <source>Anomalies (false-alarm rate {rate:.1e})</source>
         <translation>Anomalies (taux de fausses alarmes {rate:.1e})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="434"/>
-        <location filename="../plugin/processing/algorithms.py" line="479"/>
+        <location filename="../plugin/processing/algorithms.py" line="457"/>
+        <location filename="../plugin/processing/algorithms.py" line="502"/>
         <source>Anomaly polygons</source>
         <translation>Polygones d'anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="275"/>
+        <location filename="../plugin/processing/algorithms.py" line="295"/>
         <source>Anomaly score</source>
         <translation>Score d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="636"/>
+        <location filename="../plugin/dock.py" line="638"/>
         <source>Anomaly score ({method})</source>
         <translation>Score d'anomalie ({method})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="253"/>
+        <location filename="../plugin/dock.py" line="255"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="266"/>
+        <location filename="../plugin/dock.py" line="268"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
@@ -106,58 +106,58 @@
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="423"/>
+        <location filename="../plugin/dock.py" line="425"/>
         <source>Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}</source>
         <translation>Moteur : RareSight {version}, Python {python}, GDAL {gdal} ; {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="308"/>
-        <location filename="../plugin/dock.py" line="405"/>
+        <location filename="../plugin/dock.py" line="310"/>
+        <location filename="../plugin/dock.py" line="407"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="409"/>
+        <location filename="../plugin/dock.py" line="411"/>
         <source>Backend: starting...</source>
         <translation>Moteur : démarrage...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="415"/>
+        <location filename="../plugin/dock.py" line="417"/>
         <source>Backend: unavailable ({title})</source>
         <translation>Moteur : indisponible ({title})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="196"/>
+        <location filename="../plugin/dock.py" line="198"/>
         <source>CLIP checkpoint</source>
         <translation>Checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="234"/>
+        <location filename="../plugin/processing/algorithms.py" line="253"/>
         <source>CLIP checkpoint (CLIP methods only)</source>
         <translation>Checkpoint CLIP (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="189"/>
+        <location filename="../plugin/dock.py" line="190"/>
         <source>CLIP checkpoints (*.safetensors *.pt *.pth *.bin);;All files (*)</source>
         <translation>Checkpoints CLIP (*.safetensors *.pt *.pth *.bin);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="253"/>
+        <location filename="../plugin/dock.py" line="255"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="421"/>
+        <location filename="../plugin/dock.py" line="423"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="119"/>
-        <source>Calibration: {source}, {n} normal samples; pixels at or above the threshold of the chosen false-alarm rate are shown.</source>
-        <translation>Étalonnage : {source}, {n} échantillons normaux ; les pixels au niveau ou au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
+        <location filename="../plugin/styling.py" line="141"/>
+        <source>Calibration: {source}, {n} normal samples; pixels above the threshold of the chosen false-alarm rate are shown.</source>
+        <translation>Étalonnage : {source}, {n} échantillons normaux ; les pixels au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="274"/>
+        <location filename="../plugin/dock.py" line="276"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
@@ -167,66 +167,71 @@
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="807"/>
+        <location filename="../plugin/dock.py" line="810"/>
         <source>Cancelled; nothing was added.</source>
         <translation>Annulé ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="788"/>
+        <location filename="../plugin/dock.py" line="791"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="631"/>
-        <location filename="../plugin/dock.py" line="640"/>
-        <location filename="../plugin/dock.py" line="751"/>
+        <location filename="../plugin/dock.py" line="633"/>
+        <location filename="../plugin/dock.py" line="642"/>
+        <location filename="../plugin/dock.py" line="754"/>
         <source>Cannot add the result</source>
         <translation>Impossible d'ajouter le résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="456"/>
+        <location filename="../plugin/dock.py" line="458"/>
         <source>Cannot create the output folder {folder}: {reason}</source>
         <translation>Impossible de créer le dossier de sortie {folder} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="556"/>
-        <location filename="../plugin/dock.py" line="574"/>
+        <location filename="../plugin/dock.py" line="558"/>
+        <location filename="../plugin/dock.py" line="576"/>
         <source>Cannot start</source>
         <translation>Impossible de démarrer</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="263"/>
+        <location filename="../plugin/dock.py" line="265"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="190"/>
+        <location filename="../plugin/dock.py" line="192"/>
         <source>Choose a CLIP checkpoint</source>
         <translation>Choisir un checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="220"/>
+        <location filename="../plugin/dock.py" line="222"/>
         <source>Choose a saved model</source>
         <translation>Choisir un modèle enregistré</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="444"/>
+        <location filename="../plugin/dock.py" line="446"/>
         <source>Choose the image to analyse first.</source>
         <translation>Choisissez d'abord l'image à analyser.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="204"/>
+        <location filename="../plugin/dock.py" line="206"/>
         <source>Combine with anomaly method</source>
         <translation>Combiner avec la méthode d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="242"/>
+        <location filename="../plugin/processing/algorithms.py" line="261"/>
         <source>Combine with anomaly method (prompt methods only)</source>
         <translation>Combiner avec la méthode d'anomalie (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="272"/>
-        <location filename="../plugin/processing/algorithms.py" line="187"/>
+        <location filename="../plugin/processing/algorithms.py" line="77"/>
+        <source>Complex (SLC) inputs read as</source>
+        <translation>Entrées complexes (SLC) lues comme</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="274"/>
+        <location filename="../plugin/processing/algorithms.py" line="206"/>
         <source>Detect anomalies</source>
         <translation>Détecter les anomalies</translation>
     </message>
@@ -236,60 +241,60 @@
         <translation>Échec de la détection</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="614"/>
+        <location filename="../plugin/dock.py" line="616"/>
         <source>Detection finished</source>
         <translation>Détection terminée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="265"/>
-        <location filename="../plugin/processing/algorithms.py" line="267"/>
-        <location filename="../plugin/processing/algorithms.py" line="370"/>
+        <location filename="../plugin/dock.py" line="267"/>
+        <location filename="../plugin/processing/algorithms.py" line="286"/>
+        <location filename="../plugin/processing/algorithms.py" line="391"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="292"/>
+        <location filename="../plugin/dock.py" line="294"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="300"/>
+        <location filename="../plugin/dock.py" line="302"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="302"/>
-        <location filename="../plugin/processing/algorithms.py" line="449"/>
+        <location filename="../plugin/dock.py" line="304"/>
+        <location filename="../plugin/processing/algorithms.py" line="472"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="699"/>
+        <location filename="../plugin/dock.py" line="701"/>
         <source>False-alarm rate {rate:.1e} (no score layer selected)</source>
         <translation>Taux de fausses alarmes {rate:.1e} (aucune couche de score sélectionnée)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="708"/>
-        <source>False-alarm rate {rate:.1e}: showing scores &gt;= {threshold:.4g}</source>
-        <translation>Taux de fausses alarmes {rate:.1e} : affichage des scores &gt;= {threshold:.4g}</translation>
+        <location filename="../plugin/dock.py" line="711"/>
+        <source>False-alarm rate {rate:.1e}: showing scores &gt; {threshold:.4g}</source>
+        <translation>Taux de fausses alarmes {rate:.1e} : affichage des scores &gt; {threshold:.4g}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="240"/>
+        <location filename="../plugin/dock.py" line="242"/>
         <source>Folder where score rasters and polygons are written (kept after QGIS closes).</source>
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="253"/>
+        <location filename="../plugin/dock.py" line="255"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="421"/>
+        <location filename="../plugin/dock.py" line="423"/>
         <source>GPU (CUDA) available</source>
         <translation>GPU (CUDA) disponible</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="113"/>
+        <location filename="../plugin/processing/algorithms.py" line="132"/>
         <source>Give at least one target raster.</source>
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
@@ -304,7 +309,7 @@
         <translation>Entrées</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="200"/>
+        <location filename="../plugin/dock.py" line="202"/>
         <source>Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed).</source>
         <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
     </message>
@@ -319,80 +324,80 @@
         <translation>La couche {name} n'a pas pu être écrite dans un GeoTIFF temporaire (erreur {code}).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="295"/>
+        <location filename="../plugin/processing/algorithms.py" line="315"/>
         <source>MODEL applies to the generative methods ({methods}), not {method}.</source>
         <translation>MODEL s’applique aux méthodes génératives ({methods}), pas à {method}.</translation>
     </message>
     <message>
         <location filename="../plugin/dock.py" line="168"/>
         <location filename="../plugin/dock.py" line="177"/>
-        <location filename="../plugin/processing/algorithms.py" line="220"/>
-        <location filename="../plugin/processing/algorithms.py" line="361"/>
+        <location filename="../plugin/processing/algorithms.py" line="239"/>
+        <location filename="../plugin/processing/algorithms.py" line="382"/>
         <source>Method</source>
         <translation>Méthode</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="270"/>
+        <location filename="../plugin/processing/algorithms.py" line="289"/>
         <source>Method parameters (KEY=VALUE, e.g. fit_fraction=0.5)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. fit_fraction=0.5)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="366"/>
+        <location filename="../plugin/processing/algorithms.py" line="387"/>
         <source>Method parameters (KEY=VALUE, e.g. steps=600)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. steps=600)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="209"/>
+        <location filename="../plugin/dock.py" line="211"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters).</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules (voir les paramètres de chaque méthode).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="389"/>
+        <location filename="../plugin/dock.py" line="391"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules. Valeurs par défaut : {defaults}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="541"/>
+        <location filename="../plugin/dock.py" line="543"/>
         <source>Method {method} has no model to train: choose a generative method (diffusion, flow).</source>
         <translation>La méthode {method} n’a pas de modèle à entraîner : choisissez une méthode générative (diffusion, flow).</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="114"/>
+        <location filename="../plugin/styling.py" line="136"/>
         <source>Method: {method}. {meaning}</source>
         <translation>Méthode : {method}. {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="304"/>
+        <location filename="../plugin/dock.py" line="306"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="460"/>
+        <location filename="../plugin/processing/algorithms.py" line="483"/>
         <source>Minimum area (m²)</source>
         <translation>Surface minimale (m²)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="234"/>
+        <location filename="../plugin/dock.py" line="236"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="379"/>
+        <location filename="../plugin/processing/algorithms.py" line="401"/>
         <source>Model card (JSON)</source>
         <translation>Fiche du modèle (JSON)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="376"/>
+        <location filename="../plugin/processing/algorithms.py" line="398"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="602"/>
+        <location filename="../plugin/dock.py" line="604"/>
         <source>Model trained</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="594"/>
+        <location filename="../plugin/dock.py" line="596"/>
         <source>Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it.</source>
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
@@ -402,32 +407,32 @@
         <translation>Invite négative</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="228"/>
+        <location filename="../plugin/processing/algorithms.py" line="247"/>
         <source>Negative prompt (CLIP methods only)</source>
         <translation>Invite négative (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="706"/>
+        <location filename="../plugin/dock.py" line="709"/>
         <source>No calibration found beside this score layer.</source>
         <translation>Aucun étalonnage trouvé à côté de cette couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="360"/>
+        <location filename="../plugin/dock.py" line="362"/>
         <source>None</source>
         <translation>Aucune</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="482"/>
+        <location filename="../plugin/processing/algorithms.py" line="505"/>
         <source>Number of polygons</source>
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="242"/>
+        <location filename="../plugin/dock.py" line="244"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="213"/>
+        <location filename="../plugin/dock.py" line="215"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
@@ -437,7 +442,7 @@
         <translation>Les paramètres s’écrivent en paires CLÉ=VALEUR, par ex. fit_fraction=0.5 ; reçu : {item}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="759"/>
+        <location filename="../plugin/dock.py" line="762"/>
         <source>Polygons exported</source>
         <translation>Polygones exportés</translation>
     </message>
@@ -447,18 +452,18 @@
         <translation>Invite textuelle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="224"/>
+        <location filename="../plugin/processing/algorithms.py" line="243"/>
         <source>Prompt (prompt methods only)</source>
         <translation>Invite textuelle (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="261"/>
+        <location filename="../plugin/dock.py" line="263"/>
         <source>Python interpreter of the backend environment (default: the .venv inside the plugin folder).</source>
         <translation>Interpréteur Python de l'environnement du moteur (par défaut : le .venv du dossier de l'extension).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="641"/>
-        <location filename="../plugin/dock.py" line="752"/>
+        <location filename="../plugin/dock.py" line="643"/>
+        <location filename="../plugin/dock.py" line="755"/>
         <source>QGIS cannot read {path}.</source>
         <translation>QGIS ne peut pas lire {path}.</translation>
     </message>
@@ -469,28 +474,28 @@
         <translation>RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="113"/>
+        <location filename="../plugin/styling.py" line="135"/>
         <source>RareSight anomaly score: higher means more anomalous; no data where the score is empty.</source>
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="812"/>
+        <location filename="../plugin/dock.py" line="815"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="219"/>
-        <location filename="../plugin/processing/algorithms.py" line="254"/>
+        <location filename="../plugin/dock.py" line="221"/>
+        <location filename="../plugin/processing/algorithms.py" line="273"/>
         <source>RareSight models (*.safetensors *.onnx)</source>
         <translation>Modèles RareSight (*.safetensors *.onnx)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="376"/>
+        <location filename="../plugin/processing/algorithms.py" line="398"/>
         <source>RareSight models (*.safetensors)</source>
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="410"/>
+        <location filename="../plugin/dock.py" line="412"/>
         <source>RareSight: checking the backend</source>
         <translation>RareSight : vérification du moteur</translation>
     </message>
@@ -505,17 +510,17 @@
         <translation>RareSight : détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="560"/>
+        <location filename="../plugin/dock.py" line="562"/>
         <source>RareSight: detecting anomalies</source>
         <translation>RareSight : détection des anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="734"/>
+        <location filename="../plugin/dock.py" line="735"/>
         <source>RareSight: exporting polygons</source>
         <translation>RareSight : export des polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="578"/>
+        <location filename="../plugin/dock.py" line="580"/>
         <source>RareSight: training a model</source>
         <translation>RareSight : entraînement d’un modèle</translation>
     </message>
@@ -525,52 +530,52 @@
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="353"/>
+        <location filename="../plugin/processing/algorithms.py" line="374"/>
         <source>Reference rasters (learn the targets given these)</source>
         <translation>Rasters de référence (apprendre les cibles sachant ceux-ci)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="212"/>
+        <location filename="../plugin/processing/algorithms.py" line="231"/>
         <source>Reference rasters (normal, same order)</source>
         <translation>Rasters de référence (normaux, même ordre)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="118"/>
+        <location filename="../plugin/styling.py" line="140"/>
         <source>Reference: {refs}</source>
         <translation>Référence : {refs}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="283"/>
+        <location filename="../plugin/dock.py" line="285"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="251"/>
+        <location filename="../plugin/processing/algorithms.py" line="270"/>
         <source>Saved model (generative methods only)</source>
         <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="301"/>
+        <location filename="../plugin/dock.py" line="303"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="615"/>
+        <location filename="../plugin/dock.py" line="617"/>
         <source>Score layer {name} added; move the false-alarm rate slider to restyle it.</source>
         <translation>Couche de score {name} ajoutée ; déplacez le curseur du taux de fausses alarmes pour modifier son style.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="445"/>
+        <location filename="../plugin/processing/algorithms.py" line="468"/>
         <source>Score raster</source>
         <translation>Raster de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="483"/>
+        <location filename="../plugin/processing/algorithms.py" line="506"/>
         <source>Score threshold</source>
         <translation>Seuil de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="190"/>
+        <location filename="../plugin/processing/algorithms.py" line="209"/>
         <source>Scores every pixel of the target raster(s) for how anomalous it is and writes a float32 score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. MODEL (generative methods only) reuses a model saved by Train a generative model (or its ONNX export) instead of training one on the fly; without METHOD, the model's card names it. Prompt methods (spectral, CLIP) take PROMPT (e.g. flood), CLIP methods also NEGATIVE (what it is not) and CHECKPOINT (a local open_clip checkpoint); FUSE combines a prompt method with an anomaly method (anomalous and like the prompt, default threshold 0.5).</source>
         <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio, gauss-ref, diffusion ou flow. Le modèle (MODEL, méthodes génératives uniquement) réutilise un modèle enregistré par « Entraîner un modèle génératif » (ou son export ONNX) au lieu d'en entraîner un à la volée ; sans METHOD, la fiche du modèle désigne la méthode. Les méthodes à invite (spectral, CLIP) prennent une invite (PROMPT, par ex. flood), les méthodes CLIP aussi une invite négative (NEGATIVE, ce que la cible n'est pas) et un checkpoint (CHECKPOINT, un checkpoint open_clip local) ; FUSE combine une méthode à invite avec une méthode d'anomalie (anormal et conforme à l'invite, seuil par défaut 0,5).</translation>
     </message>
@@ -590,32 +595,32 @@
         <translation>Afficher le panneau RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="469"/>
+        <location filename="../plugin/processing/algorithms.py" line="492"/>
         <source>Simplification tolerance (m)</source>
         <translation>Tolérance de simplification (m)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="122"/>
+        <location filename="../plugin/styling.py" line="144"/>
         <source>Software: RareSight {version}</source>
         <translation>Logiciel : RareSight {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="116"/>
+        <location filename="../plugin/processing/algorithms.py" line="135"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="346"/>
+        <location filename="../plugin/processing/algorithms.py" line="367"/>
         <source>Target rasters (normal imagery to learn)</source>
         <translation>Rasters cibles (imagerie normale à apprendre)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="206"/>
+        <location filename="../plugin/processing/algorithms.py" line="225"/>
         <source>Target rasters (one date)</source>
         <translation>Rasters cibles (une seule date)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="117"/>
+        <location filename="../plugin/styling.py" line="139"/>
         <source>Targets: {targets}</source>
         <translation>Cibles : {targets}</translation>
     </message>
@@ -635,12 +640,12 @@
         <translation>Le moteur a refusé la requête ({kind}) : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="88"/>
+        <location filename="../plugin/processing/algorithms.py" line="107"/>
         <source>The checkpoint file {path} does not exist.</source>
         <translation>Le fichier de checkpoint {path} n'existe pas.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="507"/>
+        <location filename="../plugin/dock.py" line="509"/>
         <source>The checkpoint file {path} does not exist: choose another one, or clear it.</source>
         <translation>Le fichier de checkpoint {path} n'existe pas : choisissez-en un autre, ou videz le champ.</translation>
     </message>
@@ -650,27 +655,27 @@
         <translation>L'image dans laquelle rechercher les anomalies (date de l'événement).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="289"/>
+        <location filename="../plugin/processing/algorithms.py" line="309"/>
         <source>The model file {path} does not exist.</source>
         <translation>Le fichier de modèle {path} n’existe pas.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="488"/>
+        <location filename="../plugin/dock.py" line="490"/>
         <source>The model file {path} does not exist: choose another one, or clear it to train on the fly.</source>
         <translation>Le fichier de modèle {path} n’existe pas : choisissez-en un autre, ou videz le champ pour entraîner à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="386"/>
+        <location filename="../plugin/processing/algorithms.py" line="408"/>
         <source>The model is written as safetensors: give an output ending in .safetensors.</source>
         <translation>Le modèle est écrit au format safetensors : indiquez une sortie se terminant par .safetensors.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="462"/>
+        <location filename="../plugin/dock.py" line="464"/>
         <source>The output folder {folder} is not writable: choose another one.</source>
         <translation>Le dossier de sortie {folder} n'est pas accessible en écriture : choisissez-en un autre.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="492"/>
+        <location filename="../plugin/processing/algorithms.py" line="515"/>
         <source>The polygons are written as a GeoPackage: give an output ending in .gpkg.</source>
         <translation>Les polygones sont écrits au format GeoPackage : indiquez une sortie se terminant par .gpkg.</translation>
     </message>
@@ -680,62 +685,62 @@
         <translation>L'exécution a été annulée ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="488"/>
+        <location filename="../plugin/processing/algorithms.py" line="511"/>
         <source>The score raster is not a valid raster layer.</source>
         <translation>Le raster de score n'est pas une couche raster valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="632"/>
+        <location filename="../plugin/dock.py" line="634"/>
         <source>The score's calibration is unreadable: {reason}</source>
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="277"/>
+        <location filename="../plugin/processing/algorithms.py" line="297"/>
         <source>Threshold at the default false-alarm rate</source>
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="264"/>
+        <location filename="../plugin/dock.py" line="266"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="259"/>
+        <location filename="../plugin/processing/algorithms.py" line="278"/>
         <source>Tile size (px)</source>
         <translation>Taille des tuiles (px)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="331"/>
+        <location filename="../plugin/processing/algorithms.py" line="352"/>
         <source>Train a generative model</source>
         <translation>Entraîner un modèle génératif</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="226"/>
+        <location filename="../plugin/dock.py" line="228"/>
         <source>Train model…</source>
         <translation>Entraîner le modèle…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="228"/>
+        <location filename="../plugin/dock.py" line="230"/>
         <source>Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections.</source>
         <translation>Entraîne le modèle de la méthode sur la ou les images choisies, sachant les références si elles sont indiquées, l’enregistre dans le dossier de sortie et l’utilise pour les détections suivantes.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="588"/>
+        <location filename="../plugin/dock.py" line="590"/>
         <source>Training failed</source>
         <translation>Échec de l’entraînement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="391"/>
+        <location filename="../plugin/processing/algorithms.py" line="413"/>
         <source>Training writes a new model: leave model= out of the parameters.</source>
         <translation>L’entraînement écrit un nouveau modèle : retirez model= des paramètres.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="334"/>
+        <location filename="../plugin/processing/algorithms.py" line="355"/>
         <source>Trains the model of a generative method (diffusion or flow) on the target raster(s), without labels, and saves it as a .safetensors file with its model card beside it (&lt;file&gt;.json). With reference rasters, the model learns the targets given the references (post given pre). Give the file to Detect anomalies as MODEL to score without training again. PARAMETERS takes the method's KEY=VALUE pairs (e.g. steps=600, time_budget_s=60).</source>
         <translation>Entraîne sans étiquettes le modèle d'une méthode générative (diffusion ou flow) sur le ou les rasters cibles et l'enregistre dans un fichier .safetensors, avec sa fiche à côté (&lt;fichier&gt;.json). Avec des rasters de référence, le modèle apprend les cibles sachant les références (après sachant avant). Donnez le fichier à « Détecter les anomalies » comme MODEL pour calculer le score sans nouvel entraînement. PARAMETERS accepte les paires CLÉ=VALEUR de la méthode (par ex. steps=600, time_budget_s=60).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="437"/>
+        <location filename="../plugin/processing/algorithms.py" line="460"/>
         <source>Turns a RareSight score raster into polygons: one feature per connected region whose score reaches the threshold of the chosen false-alarm rate (from the score's sidecar calibration), with area_m2, max_score, mean_score, method and threshold. Written as a GeoPackage in the raster's CRS.</source>
         <translation>Convertit un raster de score RareSight en polygones : une entité par région connexe dont le score atteint le seuil du taux de fausses alarmes choisi (d'après l'étalonnage du fichier annexe du score), avec les champs area_m2, max_score, mean_score, method et threshold. Écrit au format GeoPackage dans le SCR du raster.</translation>
     </message>
@@ -755,7 +760,7 @@
         <translation>par ex. champs secs, rivière dans son lit</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="207"/>
+        <location filename="../plugin/dock.py" line="209"/>
         <source>e.g. fit_fraction=0.5</source>
         <translation>par ex. fit_fraction=0.5</translation>
     </message>
@@ -765,22 +770,22 @@
         <translation>par ex. zone inondée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="391"/>
+        <location filename="../plugin/dock.py" line="393"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="118"/>
+        <location filename="../plugin/styling.py" line="140"/>
         <source>none (fit on the target itself)</source>
         <translation>aucune (ajustement sur la cible elle-même)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="407"/>
+        <location filename="../plugin/processing/algorithms.py" line="430"/>
         <source>{method} model of {bands} band(s), {condition} conditioning: {steps} steps in {seconds:.1f} s.</source>
         <translation>Modèle {method} de {bands} bande(s), conditionnement {condition} : {steps} itérations en {seconds:.1f} s.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="760"/>
+        <location filename="../plugin/dock.py" line="763"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
     </message>

@@ -2,14 +2,14 @@
 
 The backend writes the calibration table (score quantiles on normal data) into the sidecar
 ``<score>.tif.json``; the threshold slider maps rates to scores here, without starting the backend
-and without numpy, exactly as ``backend.calibration.Calibration.threshold_for`` does (linear
-interpolation in log-rate between table rows).
+and without numpy, exactly as ``backend.calibration.Calibration.threshold_for`` does (the threshold of
+the largest tabulated rate at or below the chosen one; a pixel is anomalous when its score is
+strictly above the threshold).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,13 +58,8 @@ class CalibrationTable:
         return self.false_alarm_rates[-1]
 
     def threshold_for(self, rate: float) -> float:
-        """Score threshold of false-alarm rate ``rate`` (clamped to the table's range)."""
+        """Score threshold of false-alarm rate ``rate`` (clamped to the table's range): that of the
+        largest tabulated rate at or below it, so that ``score > threshold`` flags at most that
+        share of the calibration sample (the backend's rule)."""
         rate = min(max(float(rate), self.min_rate), self.max_rate)
-        x = math.log(rate)
-        logs = [math.log(a) for a in self.false_alarm_rates]
-        for i in range(len(logs) - 1):
-            if logs[i] <= x <= logs[i + 1]:
-                span = logs[i + 1] - logs[i]
-                w = 0.0 if span == 0 else (x - logs[i]) / span
-                return self.thresholds[i] + w * (self.thresholds[i + 1] - self.thresholds[i])
-        return self.thresholds[-1]
+        return min(t for a, t in zip(self.false_alarm_rates, self.thresholds) if a <= rate * (1 + 1e-9))

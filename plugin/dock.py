@@ -647,7 +647,7 @@ class RareSightDock(QgsDockWidget):
         rate = self.position_to_rate(self.slider.value())
         if table.physical_threshold is not None:  # start at the method's physical threshold
             rate = table.default_false_alarm_rate
-        styling.style_score_layer(layer, table, rate, sidecar)
+        styling.style_score_layer(layer, table, rate, sidecar, table.physical_threshold)
         QgsProject.instance().addMapLayer(layer)
         self.score_combo.setLayer(layer)
         return layer
@@ -703,11 +703,12 @@ class RareSightDock(QgsDockWidget):
             return
         try:
             table = styling.load_table(layer)
-            threshold = table.threshold_for(rate)
+            threshold = styling.layer_threshold(layer)
+            threshold = table.threshold_for(rate) if threshold is None else threshold
         except (OSError, ValueError, KeyError):
             self.threshold_label.setText(tr("No calibration found beside this score layer."))
             return
-        text = tr("False-alarm rate {rate:.1e}: showing scores >= {threshold:.4g}").format(
+        text = tr("False-alarm rate {rate:.1e}: showing scores > {threshold:.4g}").format(
             rate=rate, threshold=threshold
         )
         if table.physical_threshold is not None:
@@ -726,26 +727,26 @@ class RareSightDock(QgsDockWidget):
         score = layer.source()
         stem = os.path.splitext(os.path.basename(score))[0]
         out = unique_path(os.path.join(os.path.dirname(score), f"{stem}_polygons_far{rate:.0e}.gpkg"))
-        args = {
-            "score": score,
-            "output": out,
-            "false_alarm_rate": rate,
-            "min_area_m2": float(self.min_area_spin.value()),
-        }
+        # the threshold the layer shows (a method's physical one, or the slider's rate's)
+        threshold = styling.layer_threshold(layer)
+        args = {"score": score, "output": out, "min_area_m2": float(self.min_area_spin.value())}
+        args.update({"false_alarm_rate": rate} if threshold is None else {"threshold": threshold})
         self._start_task(
             tr("RareSight: exporting polygons"),
             "polygonize",
             args,
-            lambda result, error: self._polygons_done(result, error, out),
+            lambda result, error: self._polygons_done(result, error, out, rate),
         )
 
-    def _polygons_done(self, result: dict | None, error: BackendError | None, output: str = "") -> None:
+    def _polygons_done(
+        self, result: dict | None, error: BackendError | None, output: str = "", rate: float | None = None
+    ) -> None:
         if error is not None:
             if isinstance(error, (WorkerCrashedError, RequestCancelledError)) and output:
                 remove_partial_outputs(output)
             self._report_failure(error)
             return
-        rate = result.get("false_alarm_rate")
+        rate = result.get("false_alarm_rate") or rate
         name = tr("Anomalies (false-alarm rate {rate:.1e})").format(rate=rate) if rate else tr("Anomalies")
         layer = QgsVectorLayer(f"{result['output']}|layername=anomalies", name, "ogr")
         if not layer.isValid():

@@ -84,9 +84,14 @@ def layer_to_path(layer: QgsRasterLayer, temp_dir: str | Path, feedback=None) ->
     return out
 
 
+#: The backend's temporary names after ``.<stem>.``: ``rs<pid>-<host>-<random>.part<suffix>``.
+_PART_TOKEN = re.compile(r"rs\d+-[0-9a-f]{8}-[0-9a-f]{8}\.part")
+
+
 def remove_partial_outputs(output: str | Path) -> list[str]:
     """Delete the hidden temporary files a killed backend left for ``output`` and its sidecar
-    (the backend writes ``.<stem>.<random>.part<suffix>`` and renames it only when complete)."""
+    (the backend writes ``.<stem>.rs<pid>-<host>-<random>.part<suffix>`` and renames it only when
+    complete; the next run that writes into the folder would remove them too)."""
     folder, name = os.path.split(str(output))
     removed = []
     for stem in (os.path.splitext(name)[0], name):  # the raster, then the sidecar <name>.json
@@ -96,7 +101,7 @@ def remove_partial_outputs(output: str | Path) -> list[str]:
         except OSError:
             return removed
         for entry in entries:
-            if entry.startswith(prefix) and ".part" in entry[len(prefix):]:
+            if entry.startswith(prefix) and _PART_TOKEN.match(entry[len(prefix):]):
                 try:
                     os.remove(os.path.join(folder, entry))
                     removed.append(entry)

@@ -27,6 +27,8 @@ from .i18n import tr
 #: Custom layer properties.
 PROP_SCORE = "raresight/score"
 PROP_RATE = "raresight/false_alarm_rate"
+#: The threshold the layer is shown at (scores above it are visible).
+PROP_THRESHOLD = "raresight/threshold"
 #: The upper part of plasma (perceptually uniform): no near-black start, so that scores just above
 #: the threshold stay visible over dark imagery such as water.
 RAMP_STOPS = ("#b12a90", "#e16462", "#fca636", "#f0f921")
@@ -56,8 +58,15 @@ def _ramp_items(lo: float, hi: float) -> list[QgsColorRampShader.ColorRampItem]:
     ]
 
 
-def style_score_layer(layer: QgsRasterLayer, table: CalibrationTable, rate: float, sidecar: dict | None = None) -> float:
-    """Give ``layer`` the score style at false-alarm rate ``rate``; return the threshold."""
+def style_score_layer(
+    layer: QgsRasterLayer,
+    table: CalibrationTable,
+    rate: float,
+    sidecar: dict | None = None,
+    threshold: float | None = None,
+) -> float:
+    """Give ``layer`` the score style at false-alarm rate ``rate`` (or at ``threshold`` when given);
+    return the threshold."""
     lo, hi = ramp_range(table)
     ramp = QgsColorRampShader(lo, hi)
     ramp.setColorRampType(QgsColorRampShader.Type.Interpolated)
@@ -73,23 +82,36 @@ def style_score_layer(layer: QgsRasterLayer, table: CalibrationTable, rate: floa
     layer.setCustomProperty(PROP_SCORE, "1")
     if sidecar is not None:
         set_abstract(layer, sidecar)
-    return set_threshold(layer, table, rate)
+    return set_threshold(layer, table, rate, threshold)
 
 
-def set_threshold(layer: QgsRasterLayer, table: CalibrationTable, rate: float) -> float:
-    """Make scores below the threshold of ``rate`` transparent; return that threshold."""
-    threshold = table.threshold_for(rate)
+def set_threshold(
+    layer: QgsRasterLayer, table: CalibrationTable, rate: float, threshold: float | None = None
+) -> float:
+    """Make scores at or below the threshold of ``rate`` (or ``threshold`` when given, e.g. a
+    method's physical threshold) transparent; return that threshold."""
+    if threshold is None:
+        threshold = table.threshold_for(rate)
     transparency = QgsRasterTransparency()
     pixel = QgsRasterTransparency.TransparentSingleValuePixel()
     pixel.min = LOWEST
-    # The mask keeps score >= threshold: hide everything strictly below it.
-    pixel.max = threshold - max(abs(threshold), 1.0) * 1e-7
+    # The mask keeps score > threshold: hide everything up to it (the range is inclusive).
+    pixel.max = threshold
     pixel.percentTransparent = 100.0
     transparency.setTransparentSingleValuePixelList([pixel])
     layer.renderer().setRasterTransparency(transparency)
     layer.setCustomProperty(PROP_RATE, f"{rate:.6g}")
+    layer.setCustomProperty(PROP_THRESHOLD, repr(float(threshold)))
     layer.triggerRepaint()
     return threshold
+
+
+def layer_threshold(layer: QgsRasterLayer) -> float | None:
+    """The threshold ``layer`` is shown at (None before :func:`set_threshold`)."""
+    try:
+        return float(layer.customProperty(PROP_THRESHOLD, None))
+    except (TypeError, ValueError):
+        return None
 
 
 def layer_rate(layer: QgsRasterLayer, default: float) -> float:
@@ -116,7 +138,7 @@ def describe(sidecar: dict) -> str:
         ),
         tr("Targets: {targets}").format(targets=targets or "?"),
         tr("Reference: {refs}").format(refs=refs or tr("none (fit on the target itself)")),
-        tr("Calibration: {source}, {n} normal samples; pixels at or above the threshold of the chosen false-alarm rate are shown.").format(
+        tr("Calibration: {source}, {n} normal samples; pixels above the threshold of the chosen false-alarm rate are shown.").format(
             source=cal.get("source", "?"), n=cal.get("n_samples", "?")
         ),
         tr("Software: RareSight {version}").format(version=sidecar.get("software", {}).get("version", "?")),

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from backend.calibration import Calibration, ExceedanceTable
+from backend.calibration import Calibration, ExceedanceTable, realized_rate, tie_warning
 from backend.errors import CalibrationError
 from backend.scorefile import resolve_threshold, sidecar_path
 from backend.scoring import ScoreJob, score_to_file
@@ -18,14 +18,54 @@ def test_thresholds_are_upper_quantiles():
     cal = Calibration.from_samples(s, "target-bulk")
     for a in (1e-1, 1e-2, 1e-3):
         assert cal.threshold_for(a) == pytest.approx(-np.log(a), rel=0.05)  # exponential tail
-        assert (s >= cal.threshold_for(a)).mean() == pytest.approx(a, rel=0.1)
+        assert (s > cal.threshold_for(a)).mean() == pytest.approx(a, rel=0.1)
 
 
-def test_interpolation_and_inverse():
-    cal = Calibration.from_samples(np.random.default_rng(1).normal(size=100_000), "reference-holdout")
+def test_rates_between_rows_take_the_row_at_or_below():
+    samples = np.random.default_rng(1).normal(size=100_000)
+    cal = Calibration.from_samples(samples, "reference-holdout")
     t = cal.threshold_for(3e-3)
     assert cal.threshold_for(5e-3) < t < cal.threshold_for(2e-3)
-    assert cal.false_alarm_rate_for(t) == pytest.approx(3e-3, rel=1e-6)
+    below = max(r for r in cal.false_alarm_rates if r <= 3e-3)
+    assert t == cal.threshold_for(below) and realized_rate(samples, t) <= 3e-3
+    assert cal.false_alarm_rate_for(t) == pytest.approx(below, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        np.full(5000, 3.0),  # a constant scene
+        np.r_[np.zeros(9950), np.linspace(1, 2, 50)],  # one value almost everywhere
+        np.r_[np.zeros(4000), np.random.default_rng(2).normal(size=6000)],  # fill without nodata
+        np.round(np.random.default_rng(3).exponential(size=20_000), 1),  # heavy ties everywhere
+        np.random.default_rng(4).normal(size=777),
+    ],
+)
+def test_a_rate_never_flags_more_than_its_share_of_the_calibration_data(samples):
+    cal = Calibration.from_samples(samples, "target-bulk")
+    rates = [*cal.false_alarm_rates, *np.geomspace(1e-6, 0.5, 97)]
+    for rate in rates:
+        assert realized_rate(samples, cal.threshold_for(rate)) <= rate * (1 + 1e-9), rate
+
+
+def test_ties_at_the_threshold_give_a_warning():
+    assert tie_warning(np.random.default_rng(0).normal(size=1000), 2.3, 1e-2) is None
+    assert "same score" in tie_warning(np.full(100, 1.0), 1.0, 1e-2)
+    note = tie_warning(np.r_[np.zeros(990), np.ones(10) * 5], 0.0, 1e-1)
+    assert "99.0%" in note and "1.00%" in note
+
+
+def test_a_damaged_table_is_refused():
+    good = Calibration.from_samples(np.arange(1000.0), "target-bulk").to_dict()
+    for damage in (
+        {"thresholds": [float("nan")] * len(good["thresholds"])},
+        {"thresholds": good["thresholds"][::-1]},
+        {"false_alarm_rates": [2.0] * len(good["false_alarm_rates"])},
+        {"thresholds": good["thresholds"][:3]},
+        {"thresholds": "x"},
+    ):
+        with pytest.raises(CalibrationError):
+            Calibration.from_dict({**good, **damage})
 
 
 def test_roundtrip_and_errors():

@@ -89,7 +89,7 @@ def test_score_layer_and_polygons(session):
     assert Path(score["source"] + ".json").is_file(), "calibration sidecar missing"
     assert float(score["rate_property"]) == pytest.approx(0.1, rel=1e-3)
     assert report["slider_enabled"]
-    assert report["threshold_label"].startswith("False-alarm rate 1.0e-01: showing scores >="), report["threshold_label"]
+    assert report["threshold_label"].startswith("False-alarm rate 1.0e-01: showing scores >"), report["threshold_label"]
     polygons = report.get("polygon_layer")
     assert polygons is not None, "no polygon layer added"
     assert polygons["features"] > 0

@@ -78,14 +78,14 @@ def test_threshold_block_classes() -> None:
     scores = np.array([[0.69, 0.7, 0.71], [np.nan, -np.inf, np.inf]], dtype=np.float32)
     out = threshold_block(scores, np.float32(0.7))
     assert out.dtype == np.uint8
-    assert out.tolist() == [[0, 1, 1], [255, 0, 1]]
+    assert out.tolist() == [[0, 0, 1], [255, 0, 1]]  # strictly above: a tie is normal
 
 
 def test_mask_values_grid_and_counts(score_path: Path, tmp_path: Path) -> None:
     scores = make_scores()
     counts = write_mask(score_path, tmp_path / "mask.tif", THRESHOLD)
     mask, profile = read_mask(tmp_path / "mask.tif")
-    expected = np.where(np.isnan(scores), 255, (scores >= THRESHOLD).astype(np.uint8))
+    expected = np.where(np.isnan(scores), 255, (scores > THRESHOLD).astype(np.uint8))
     np.testing.assert_array_equal(mask, expected)
     assert profile["dtype"] == "uint8" and profile["nodata"] == 255
     assert profile["crs"] == UTM33 and profile["transform"] == TRANSFORM_10M

@@ -287,9 +287,12 @@ def test_slider_thresholds_are_the_sidecar_calibration(dock, scene):
     dock.slider.setValue(dock.rate_to_position(1e-2))
     expected = CalibrationTable.from_sidecar(side).threshold_for(1e-2)
     assert expected == pytest.approx(side["calibration"]["default_threshold"])
-    hidden = layer.renderer().rasterTransparency().transparentSingleValuePixelList()[0]
-    assert hidden.max == pytest.approx(expected, rel=1e-6) and hidden.max < expected
-    assert f"{expected:.4g}" in dock.threshold_label.text()
+    transparency = layer.renderer().rasterTransparency()
+    assert transparency.transparentSingleValuePixelList()[0].max == expected
+    # a score tied at the threshold is hidden, as the mask leaves it out (score > threshold)
+    assert transparency.alphaValue(expected) == 0
+    assert transparency.alphaValue(expected + 1e-3 * abs(expected)) == 255
+    assert f"> {expected:.4g}" in dock.threshold_label.text()
 
 
 def test_export_polygons_adds_a_styled_vector_layer(dock, scene):

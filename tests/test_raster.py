@@ -10,7 +10,7 @@ from rasterio.crs import CRS
 from rasterio.warp import calculate_default_transform, reproject
 from rasterio.windows import Window
 
-from backend.errors import AlignmentError, BandMismatchError, MissingFileError, NotARasterError
+from backend.errors import AlignmentError, BandMismatchError, InputError, MissingFileError, NotARasterError
 from backend.raster import AlignedStack, check_alignment, check_band_counts, inspect_raster
 
 
@@ -168,3 +168,65 @@ def test_nodata_fast_path_matches_gdal_masks(tmp_path, dtype, nodata):
         gdal = src.read(window=Window(3, 2, 40, 30), masked=True).astype(np.float32).filled(np.nan)
     np.testing.assert_array_equal(np.isnan(fast), np.isnan(gdal))
     np.testing.assert_array_equal(fast[~np.isnan(fast)], gdal[~np.isnan(gdal)])
+
+
+def _slc(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(1, *rasters.SHAPE)) + 1j * rng.normal(size=(1, *rasters.SHAPE))).astype(
+        np.complex64
+    )
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128", "complex_int16"])
+def test_complex_rasters_are_read_only_as_chosen(dtype, tmp_path):
+    z = _slc()
+    if dtype == "complex_int16":
+        z = (np.round(z.real * 100) + 1j * np.round(z.imag * 100)).astype(np.complex64)
+    path = tmp_path / "slc.tif"
+    profile = {"driver": "GTiff", "count": 1, "height": z.shape[1], "width": z.shape[2], "dtype": dtype}
+    profile.update(crs=rasters.UTM31, transform=rasterio.transform.from_origin(*rasters.ORIGIN, 10, 10))
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(z.astype(np.complex128) if dtype == "complex128" else z)
+    info = inspect_raster(path)
+    with pytest.raises(InputError, match="--complex intensity"):
+        AlignedStack([info], info.grid)
+    with pytest.raises(InputError, match="intensity or amplitude"):
+        AlignedStack([info], info.grid, "real")
+    for mode, expected in (("intensity", np.abs(z) ** 2), ("amplitude", np.abs(z))):
+        with AlignedStack([info], info.grid, mode) as stack:
+            np.testing.assert_allclose(_full(stack), expected, rtol=1e-5)
+
+
+def test_a_complex_reference_on_another_grid_is_warped_before_it_becomes_real(scene, tmp_path):
+    z = _slc(1)
+    path = tmp_path / "slc.tif"
+    shifted = rasterio.transform.from_origin(rasters.ORIGIN[0] + 35, rasters.ORIGIN[1] - 25, 10, 10)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        count=1,
+        height=z.shape[1],
+        width=z.shape[2],
+        dtype="complex64",
+        crs=rasters.UTM31,
+        transform=shifted,
+    ) as ds:
+        ds.write(z)
+    target = inspect_raster(scene["post"])
+    with AlignedStack([inspect_raster(path)], target.grid, "amplitude") as stack:
+        data = _full(stack)
+    assert np.isnan(data[0, :2]).all() and np.isnan(data[0, :, :3]).all()  # outside the footprint
+    inside = data[0, 5:-5, 5:-5]
+    assert np.isfinite(inside).all() and (inside >= 0).all() and inside.max() < np.abs(z).max() * 1.01
+
+
+def test_a_truncated_file_is_a_one_line_input_error(scene, tmp_path):
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(scene["post"].read_bytes()[: scene["post"].stat().st_size // 2])
+    info = inspect_raster(cut)
+    with (
+        AlignedStack([info], info.grid) as stack,
+        pytest.raises(NotARasterError, match="truncated or damaged"),
+    ):
+        _full(stack)

@@ -120,6 +120,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
     import pickle
 
     import torch
+    from safetensors import SafetensorError
 
     try:
         if path.suffix == ".safetensors":
@@ -134,7 +135,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
             f"{path} cannot be loaded as plain tensors ({first[:160]}); RareSight never runs pickled "
             "code: give a state dict saved with torch.save(model.state_dict()) or a .safetensors file."
         ) from None
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, SafetensorError) as exc:
         raise WeightsError(f"{path} is not a readable weights file: {exc}.") from None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]

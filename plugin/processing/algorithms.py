@@ -38,6 +38,8 @@ from ..layers import LayerError, layer_to_path, parse_params
 ROOT = Path(__file__).resolve().parents[2]
 ICON = ROOT / "resources" / "icon.svg"
 DEVICES = ("auto", "cpu", "cuda")
+#: How complex (SLC) inputs become real values; none chosen: the backend refuses them.
+COMPLEX_MODES = ("intensity", "amplitude")
 #: The generative methods when the bundled list cannot be read.
 GENERATIVE_FALLBACK = ("diffusion", "flow")
 
@@ -66,6 +68,23 @@ def generative_method_names() -> list[str]:
     ``model`` parameter."""
     names = [m["name"] for m in _bundled_methods() if "model" in (m.get("parameters") or {})]
     return names or list(GENERATIVE_FALLBACK)
+
+
+def _complex_parameter(name: str) -> QgsProcessingParameterEnum:
+    """The advanced, optional choice of how complex (SLC) inputs are read."""
+    p = QgsProcessingParameterEnum(
+        name,
+        tr("Complex (SLC) inputs read as"),
+        options=list(COMPLEX_MODES),
+        optional=True,
+        usesStaticStrings=True,
+    )
+    p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+    return p
+
+
+def _complex_mode(alg: QgsProcessingAlgorithm, parameters, context) -> str:
+    return alg.parameterAsString(parameters, "COMPLEX", context) if parameters.get("COMPLEX") else ""
 
 
 def _model_method(model: str) -> str:
@@ -178,7 +197,7 @@ class DetectAlgorithm(_Base):
     TARGET, REFERENCE, METHOD, PROMPT = "TARGET", "REFERENCE", "METHOD", "PROMPT"
     TILE_SIZE, DEVICE, OUTPUT, THRESHOLD = "TILE_SIZE", "DEVICE", "OUTPUT", "THRESHOLD"
     PARAMETERS, MODEL = "PARAMETERS", "MODEL"
-    NEGATIVE, CHECKPOINT, FUSE = "NEGATIVE", "CHECKPOINT", "FUSE"
+    NEGATIVE, CHECKPOINT, FUSE, COMPLEX = "NEGATIVE", "CHECKPOINT", "FUSE", "COMPLEX"
 
     def name(self) -> str:
         return "detect"
@@ -272,6 +291,7 @@ class DetectAlgorithm(_Base):
         for p in (method_params, tile, device):
             p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
             self.addParameter(p)
+        self.addParameter(_complex_parameter(self.COMPLEX))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Anomaly score")))
         self.addOutput(
             QgsProcessingOutputNumber(self.THRESHOLD, tr("Threshold at the default false-alarm rate"))
@@ -312,6 +332,7 @@ class DetectAlgorithm(_Base):
             "fuse": fuse or "",
             "tile_size": self.parameterAsInt(parameters, self.TILE_SIZE, context),
             "device": self.parameterAsString(parameters, self.DEVICE, context) or "auto",
+            "complex": _complex_mode(self, parameters, context),
             "output": output,
         }
         result = run_backend("score", args, feedback)
@@ -322,7 +343,7 @@ class DetectAlgorithm(_Base):
 
 class FitAlgorithm(_Base):
     TARGET, REFERENCE, METHOD, PARAMETERS = "TARGET", "REFERENCE", "METHOD", "PARAMETERS"
-    DEVICE, OUTPUT, CARD = "DEVICE", "OUTPUT", "CARD"
+    DEVICE, OUTPUT, CARD, COMPLEX = "DEVICE", "OUTPUT", "CARD", "COMPLEX"
 
     def name(self) -> str:
         return "fit"
@@ -371,6 +392,7 @@ class FitAlgorithm(_Base):
         )
         device.setFlags(device.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(device)
+        self.addParameter(_complex_parameter(self.COMPLEX))
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT, tr("Model file"), fileFilter=tr("RareSight models (*.safetensors)")
@@ -397,6 +419,7 @@ class FitAlgorithm(_Base):
             or generative_method_names()[0],
             "params": method_params,
             "device": self.parameterAsString(parameters, self.DEVICE, context) or "auto",
+            "complex": _complex_mode(self, parameters, context),
             "output": output,
         }
         result = run_backend("fit", args, feedback)

@@ -1,0 +1,87 @@
+"""Data in which nothing can stand out, and the detector that says so.
+
+An anomaly is a pixel unlike the others, or unlike its reference. Two kinds of input hold none,
+whatever the method: a target whose valid pixels are all the same (a constant scene, with no
+reference to differ from), and a target equal to its reference (an identical pair: nothing
+changed). A learned method would still rank its own noise there (a diffusion model's denoising
+error, a regression's round-off) and the calibration would flag the top of that noise as events.
+:class:`DataSurvey` finds these cases in the fit pass; :class:`UniformScore` then stands in for the
+method: every valid pixel scores 0, the calibration table is constant, and ``score > threshold``
+flags nothing. The run's warnings say why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import Detector, valid_pixels
+
+
+class DataSurvey:
+    """Streamed over the fit blocks: per-band range of the target's valid pixels, and whether every
+    block of the target equals the reference's (NaN where NaN)."""
+
+    def __init__(self, with_reference: bool) -> None:
+        self.low: np.ndarray | None = None
+        self.high: np.ndarray | None = None
+        self.identical = with_reference
+
+    def add(self, target: np.ndarray, reference: np.ndarray | None) -> None:
+        ok = valid_pixels(target)
+        if ok.any():
+            values = target[:, ok]
+            low, high = values.min(axis=1), values.max(axis=1)
+            self.low = low if self.low is None else np.minimum(self.low, low)
+            self.high = high if self.high is None else np.maximum(self.high, high)
+        if self.identical:
+            self.identical = (
+                reference is not None
+                and reference.shape == target.shape
+                and bool(np.array_equal(target, reference, equal_nan=True))
+            )
+
+    @property
+    def constant(self) -> bool:
+        """Every valid pixel of the target is the same vector."""
+        return self.low is not None and bool(np.array_equal(self.low, self.high))
+
+    def reason(self, detector: Detector, has_reference: bool) -> str | None:
+        """Why nothing can stand out for ``detector`` (a warning for the analyst), or None.
+
+        Prompt methods are never concerned: a constant scene may well be all water.
+        """
+        if detector.uses_prompt:
+            return None
+        if has_reference and self.identical:
+            return "The target and the reference are identical: nothing changed, so nothing is flagged."
+        if not has_reference and self.constant:
+            return (
+                "Every valid pixel of the target has the same value: nothing stands out, so nothing is "
+                "flagged (a constant scene)."
+            )
+        return None
+
+
+class UniformScore(Detector):
+    """Scores 0 on every valid pixel in place of ``method`` (see the module docstring)."""
+
+    def __init__(self, method: Detector, reason: str) -> None:
+        super().__init__(method.config)
+        self.method, self.reason = method, reason
+        self.name = method.name  # type: ignore[misc] - the run stays the method's run
+        self.summary = method.summary  # type: ignore[misc]
+        self.needs_reference = method.needs_reference  # type: ignore[misc]
+        self.scores_single_input = method.scores_single_input  # type: ignore[misc]
+
+    @property
+    def score_meaning(self) -> str:
+        return self.method.score_meaning
+
+    def score(self, target: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
+        ok = valid_pixels(target) if self.scores_single_input else valid_pixels(target, reference)
+        return np.where(ok, 0.0, np.nan).astype(np.float32)
+
+    def summary_dict(self) -> dict[str, Any]:
+        return {"degenerate": self.reason}
