@@ -110,18 +110,22 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     folder = out.parent if str(out.parent) else Path(".")
     if out.is_dir():
         raise OutputError(f"Output {out} is a folder: give a file name such as {out / 'score.tif'}.")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"Output folder {folder} is a file, not a folder: choose another output path.")
     if not folder.is_dir():
         raise OutputError(f"Output folder {folder} does not exist: create it or choose another path.")
-    probe = part_path(folder / "probe")
+    probe = part_path(folder / "probe")  # its name is swept if a signal lands before the unlink
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise OutputError(
             f"Output folder {folder} cannot be written to ({exc.strerror}): choose a folder you can write to."
         ) from None
-    os.close(fd)
-    with contextlib.suppress(OSError):
-        os.unlink(probe)
+    try:
+        os.close(fd)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
     return out
 
 

@@ -60,7 +60,9 @@ class ScoreRasterWriter:
             profile.update(tiled=False, blockxsize=None, blockysize=None)
             profile = {k: v for k, v in profile.items() if v is not None}
         if self.grid.crs is not None:
-            profile.update(crs=self.grid.crs, transform=self.grid.transform)
+            profile.update(crs=self.grid.crs)
+        if self.grid.crs is not None or not self.grid.transform.is_identity:
+            profile.update(transform=self.grid.transform)  # a transform without CRS is kept too
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)

@@ -148,7 +148,7 @@ def score_to_file(
         AlignedStack(inputs.targets, inputs.grid, job.complex_mode) as target,
         _maybe_stack(inputs, job) as reference,
     ):
-        detector = _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.5), cancel)
+        detector, notes = _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.5), cancel)
         with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
             sample, stats = _score(
                 detector, target, reference, job, tmp_score, scaled(progress, 0.5, 0.9), cancel
@@ -158,7 +158,7 @@ def score_to_file(
             calibration = Calibration.from_samples(sample, "reference-holdout" if holdout else "target-bulk")
             if detector.default_threshold is not None:
                 calibration = calibration.with_physical_threshold(detector.default_threshold)
-            notes = _warnings(detector, calibration, sample)
+            notes += _tie_warnings(detector, calibration, sample)
             seconds = time.monotonic() - started
             sidecar = _sidecar(job, inputs, detector, calibration, stats, seconds)
             sidecar["warnings"] = notes
@@ -284,14 +284,17 @@ def _maybe_stack(inputs: _Inputs, job: ScoreJob):
     return AlignedStack(inputs.references, inputs.grid, job.complex_mode) if inputs.references else _NoStack()
 
 
-def _fit(detector, target, reference, holdout, job, progress, cancel, survey: bool = True) -> Detector:
+def _fit(
+    detector, target, reference, holdout, job, progress, cancel, survey: bool = True
+) -> tuple[Detector, list[str]]:
     """Stream the fit data through ``detector.partial_fit`` and finish its fit; return the detector
-    that scores: ``detector``, or with ``survey`` a :class:`UniformScore` in its place where the
-    data hold nothing that can stand out (:mod:`backend.detectors.uniform`)."""
+    that scores and the warnings the data deserve (logged). With ``survey``, a
+    :class:`UniformScore` takes the detector's place where the data hold nothing that can stand out
+    (:mod:`backend.detectors.uniform`)."""
     grid = target.grid
     tiles = make_block_grid(grid.height, grid.width, job.tile_size_px)
     valid_per_input = np.zeros(len(target.infos) + (len(reference.infos) if reference else 0), bool)
-    seen = DataSurvey(with_reference=reference is not None)
+    seen = DataSurvey(with_reference=reference is not None, n_pixels=grid.width * grid.height)
     for i, tile in enumerate(tiles):
         cancel.raise_if_cancelled()
         t = target.read(tile.window)
@@ -311,23 +314,24 @@ def _fit(detector, target, reference, holdout, job, progress, cancel, survey: bo
     reason = seen.reason(detector, reference is not None) if survey else None
     if reason is not None:
         log.warning(reason)
-        return UniformScore(detector, reason)
+        return UniformScore(detector, reason), [reason]
+    notes = [n for n in [seen.one_value_warning()] if n is not None] if survey else []
+    for note in notes:
+        log.warning(note)
     detector.bind(scaled(progress, 0.1, 1.0), cancel)
     detector.finish_fit()
-    return detector
+    return detector, notes
 
 
-def _warnings(detector: Detector, calibration: Calibration, sample: np.ndarray) -> list[str]:
-    """What the analyst must know about this result (also logged as warnings)."""
-    if isinstance(detector, UniformScore):
-        return [detector.reason]
-    if calibration.default_threshold_source != "false-alarm-rate":
+def _tie_warnings(detector: Detector, calibration: Calibration, sample: np.ndarray) -> list[str]:
+    """A warning (logged) when ties at the default threshold make the mask flag much less than its
+    rate (:func:`backend.calibration.tie_warning`); none for a uniform score, already explained."""
+    if isinstance(detector, UniformScore) or calibration.default_threshold_source != "false-alarm-rate":
         return []
-    note = tie_warning(sample, calibration.default_threshold, calibration.default_false_alarm_rate)
-    if note is None:
-        return []
-    log.warning(note)
-    return [note]
+    tie = tie_warning(sample, calibration.default_threshold, calibration.default_false_alarm_rate)
+    if tie is not None:
+        log.warning(tie)
+    return [tie] if tie is not None else []
 
 
 def _any_valid_per_input(t, t_infos, r, reference) -> np.ndarray:

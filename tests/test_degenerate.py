@@ -85,3 +85,15 @@ def test_mostly_one_value_warns_in_the_sidecar(tmp_path):
     side = score_to_file(ScoreJob((str(path),), method="rx"), tmp_path / "s.tif")
     assert any("share the score" in w for w in side["warnings"]), side["warnings"]
     assert flagged_share(tmp_path / "s.tif", tmp_path) <= 0.01
+
+
+def test_one_value_over_much_of_the_scene_is_reported_as_possible_fill(tmp_path):
+    data = rasters.optical(3)
+    data[:, 30:, :] = 5  # 60 % undeclared fill
+    path = rasters.write(tmp_path / "fill.tif", data, nodata=None)
+    side = score_to_file(ScoreJob((str(path),), method="lrx"), tmp_path / "s.tif")
+    assert any("one value (5, 5, 5, 5)" in w and "nodata" in w for w in side["warnings"]), side["warnings"]
+    plain = score_to_file(
+        ScoreJob((str(rasters.write(tmp_path / "p.tif", rasters.optical(3))),)), tmp_path / "p_s.tif"
+    )
+    assert not any("one value" in w for w in plain["warnings"])

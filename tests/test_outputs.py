@@ -66,7 +66,7 @@ def test_special_files_empty_paths_and_wrong_extensions_are_refused(tmp_path):
 def test_missing_or_unwritable_folders_are_refused(tmp_path):
     refused([(str(tmp_path / "no" / "s.tif"), "score")], match="does not exist")
     (tmp_path / "file").write_text("x")
-    refused([(str(tmp_path / "file" / "s.tif"), "score")], match="does not exist")
+    refused([(str(tmp_path / "file" / "s.tif"), "score")], match="is a file, not a folder")
     if Path("/proc/self").is_dir():  # not writable even for root: the gate tries a real file
         refused([("/proc/raresight-out.tif", "score")], match="cannot be written")
 

@@ -8,6 +8,10 @@ error, a regression's round-off) and the calibration would flag the top of that 
 :class:`DataSurvey` finds these cases in the fit pass; :class:`UniformScore` then stands in for the
 method: every valid pixel scores 0, the calibration table is constant, and ``score > threshold``
 flags nothing. The run's warnings say why.
+
+The survey also warns when one value covers a large share of the target (a quarter or more of a
+uniform sample of its valid pixels): usually fill that the raster does not declare as nodata, which
+skews every statistic fit on the scene.
 """
 
 from __future__ import annotations
@@ -18,15 +22,23 @@ import numpy as np
 
 from .base import Detector, valid_pixels
 
+#: Pixels of the target sampled (seeded, uniform) to find its most common value.
+SAMPLE_PX = 1 << 16
+#: A warning when one pixel value (all bands) covers at least this share of the target.
+ONE_VALUE_SHARE = 0.25
+
 
 class DataSurvey:
-    """Streamed over the fit blocks: per-band range of the target's valid pixels, and whether every
-    block of the target equals the reference's (NaN where NaN)."""
+    """Streamed over the fit blocks: per-band range of the target's valid pixels, a uniform sample of
+    them, and whether every block of the target equals the reference's (NaN where NaN)."""
 
-    def __init__(self, with_reference: bool) -> None:
+    def __init__(self, with_reference: bool, n_pixels: int = SAMPLE_PX) -> None:
         self.low: np.ndarray | None = None
         self.high: np.ndarray | None = None
         self.identical = with_reference
+        self._keep = min(1.0, SAMPLE_PX / max(n_pixels, 1))
+        self._rng = np.random.default_rng(0)
+        self._sample: list[np.ndarray] = []
 
     def add(self, target: np.ndarray, reference: np.ndarray | None) -> None:
         ok = valid_pixels(target)
@@ -35,6 +47,7 @@ class DataSurvey:
             low, high = values.min(axis=1), values.max(axis=1)
             self.low = low if self.low is None else np.minimum(self.low, low)
             self.high = high if self.high is None else np.maximum(self.high, high)
+            self._sample.append(values[:, self._rng.random(values.shape[1]) < self._keep].T)
         if self.identical:
             self.identical = (
                 reference is not None
@@ -46,6 +59,21 @@ class DataSurvey:
     def constant(self) -> bool:
         """Every valid pixel of the target is the same vector."""
         return self.low is not None and bool(np.array_equal(self.low, self.high))
+
+    def one_value_warning(self) -> str | None:
+        """A warning when one value covers much of the target (fill without a nodata value?)."""
+        sample = np.concatenate(self._sample) if self._sample else np.zeros((0, 1))
+        if self.constant or len(sample) < 100:
+            return None
+        values, counts = np.unique(sample, axis=0, return_counts=True)
+        share = counts.max() / len(sample)
+        if share < ONE_VALUE_SHARE:
+            return None
+        value = ", ".join(f"{v:.6g}" for v in values[counts.argmax()][:4])
+        return (
+            f"{share:.0%} of the target's valid pixels have one value ({value}): if it is fill, declare it "
+            "as the raster's nodata value, or the scores of the rest are skewed."
+        )
 
     def reason(self, detector: Detector, has_reference: bool) -> str | None:
         """Why nothing can stand out for ``detector`` (a warning for the analyst), or None.
