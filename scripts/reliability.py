@@ -41,6 +41,9 @@ from rasterio.transform import Affine, from_origin
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+import rasters  # noqa: E402  (tests/rasters.py: the test rasters' writer)
+
 DEFAULT_OUT = ROOT / "docs" / "RELIABILITY.md"
 REGENERATE = ".venv/bin/python scripts/reliability.py --out docs/RELIABILITY.md"
 
@@ -132,26 +135,9 @@ def strict_json(path: Path):
 
 
 def write_raster(path: Path, data: np.ndarray, crs=UTM, transform=GRID, nodata=None, **profile) -> Path:
-    """Write ``data`` (bands, rows, cols) as a GeoTIFF (or ``profile['driver']``); ``crs=None``
+    """Write ``data`` ((bands,) rows, cols) as a GeoTIFF (or ``profile['driver']``); ``crs=None``
     writes one without georeference."""
-    if data.ndim == 2:
-        data = data[None]
-    meta = {
-        "driver": "GTiff",
-        "count": data.shape[0],
-        "height": data.shape[1],
-        "width": data.shape[2],
-        "dtype": data.dtype.name,
-        "nodata": nodata,
-        **profile,
-    }
-    if crs is not None:
-        meta.update(crs=crs, transform=transform)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(path, "w", **meta) as ds:
-            ds.write(data)
-    return Path(path)
+    return Path(rasters.write(path, data, crs, transform if crs is not None else None, nodata, **profile))
 
 
 def field_data(

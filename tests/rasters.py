@@ -25,8 +25,11 @@ BORDER_PX = 3  # nodata border width
 NODATA = 0
 
 
-def write(path: Path, data: np.ndarray, crs=UTM31, transform=None, nodata=None) -> Path:
-    """Write ``data`` (bands, rows, cols) as a GeoTIFF; ``crs=None`` writes a non-georeferenced one."""
+def write(path: Path, data: np.ndarray, crs=UTM31, transform=None, nodata=None, **options) -> Path:
+    """Write ``data`` ((bands,) rows, cols) as a GeoTIFF (or ``options["driver"]``); ``crs=None``
+    writes one without CRS, and without transform unless ``transform`` is given."""
+    if data.ndim == 2:
+        data = data[None]
     profile = {
         "driver": "GTiff",
         "count": data.shape[0],
@@ -34,9 +37,12 @@ def write(path: Path, data: np.ndarray, crs=UTM31, transform=None, nodata=None) 
         "width": data.shape[2],
         "dtype": data.dtype.name,
         "nodata": nodata,
+        **options,
     }
     if crs is not None:
         profile.update(crs=crs, transform=transform or from_origin(*ORIGIN, PIXEL_M, PIXEL_M))
+    elif transform is not None:
+        profile.update(transform=transform)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         with rasterio.open(path, "w", **profile) as ds:

@@ -59,7 +59,6 @@ import rasters
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from rasterio.crs import CRS
-from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import Affine
 from rasterio.warp import transform as warp_points
 
@@ -416,23 +415,7 @@ def make_array(spec: RasterSpec) -> np.ndarray:
 
 def write_raster(path: Path, data: np.ndarray, spec: RasterSpec, grid: str | None = None) -> Path:
     crs, transform = grid_of(grid or spec.grid, data.shape[1], data.shape[2], spec.angle)
-    profile = {
-        "driver": "GTiff",
-        "count": data.shape[0],
-        "height": data.shape[1],
-        "width": data.shape[2],
-        "dtype": data.dtype.name,
-        "nodata": spec.nodata,
-    }
-    if crs is not None:
-        profile["crs"] = crs
-    if transform is not None:
-        profile["transform"] = transform
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(path, "w", **profile) as ds:
-            ds.write(data)
-    return path
+    return rasters.write(path, data, crs, transform, spec.nodata)
 
 
 def valid_pixels(data: np.ndarray, nodata: float | None) -> np.ndarray:

@@ -10,7 +10,7 @@ method: every valid pixel scores 0, the calibration table is constant, and ``sco
 flags nothing. The run's warnings say why.
 
 The survey also warns when one value covers a large share of the target (a quarter or more of a
-uniform sample of its valid pixels): usually fill that the raster does not declare as nodata, which
+regular sample of its valid pixels): usually fill that the raster does not declare as nodata, which
 skews every statistic fit on the scene.
 """
 
@@ -22,32 +22,35 @@ import numpy as np
 
 from .base import Detector, valid_pixels
 
-#: Pixels of the target sampled (seeded, uniform) to find its most common value.
+#: About this many pixels of the target are sampled (every n-th) to find its most common value.
 SAMPLE_PX = 1 << 16
 #: A warning when one pixel value (all bands) covers at least this share of the target.
 ONE_VALUE_SHARE = 0.25
 
 
 class DataSurvey:
-    """Streamed over the fit blocks: per-band range of the target's valid pixels, a uniform sample of
-    them, and whether every block of the target equals the reference's (NaN where NaN)."""
+    """Streamed over the fit blocks: whether every valid pixel of the target is one vector, a
+    regular sample of the target's pixels, and whether every block of the target equals the
+    reference's (NaN where NaN). Each check stops costing anything once it has failed."""
 
     def __init__(self, with_reference: bool, n_pixels: int = SAMPLE_PX) -> None:
-        self.low: np.ndarray | None = None
-        self.high: np.ndarray | None = None
         self.identical = with_reference
-        self._keep = min(1.0, SAMPLE_PX / max(n_pixels, 1))
-        self._rng = np.random.default_rng(0)
+        self._first: np.ndarray | None = None  # the first valid pixel, while all equal it
+        self._uniform = True
+        self._step = max(1, n_pixels // SAMPLE_PX)
         self._sample: list[np.ndarray] = []
 
     def add(self, target: np.ndarray, reference: np.ndarray | None) -> None:
-        ok = valid_pixels(target)
-        if ok.any():
-            values = target[:, ok]
-            low, high = values.min(axis=1), values.max(axis=1)
-            self.low = low if self.low is None else np.minimum(self.low, low)
-            self.high = high if self.high is None else np.maximum(self.high, high)
-            self._sample.append(values[:, self._rng.random(values.shape[1]) < self._keep].T)
+        bands = target.shape[0]
+        picked = target.reshape(bands, -1)[:, :: self._step].T
+        self._sample.append(picked[np.isfinite(picked).all(axis=1)])
+        if self._uniform:
+            ok = valid_pixels(target)
+            if self._first is None and ok.any():
+                self._first = target[:, ok][:, 0].copy()
+            if self._first is not None:
+                same = (target == self._first[:, None, None]).all(axis=0)
+                self._uniform = bool((same | ~ok).all())
         if self.identical:
             self.identical = (
                 reference is not None
@@ -58,7 +61,7 @@ class DataSurvey:
     @property
     def constant(self) -> bool:
         """Every valid pixel of the target is the same vector."""
-        return self.low is not None and bool(np.array_equal(self.low, self.high))
+        return self._first is not None and self._uniform
 
     def one_value_warning(self) -> str | None:
         """A warning when one value covers much of the target (fill without a nodata value?)."""
