@@ -58,7 +58,7 @@ def _tagged(product: str) -> Callable[[Path], bool]:
         if tag == product:
             return True
         # score rasters written before the tag: recognised by their sidecar
-        side = _json(path.with_name(path.name + SIDECAR_SUFFIX))
+        side = _json(Path(sidecar_of(path)))
         return product == "score" and tag is None and _is_score_sidecar_content(side)
 
     return recognise

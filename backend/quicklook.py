@@ -17,13 +17,20 @@ from collections.abc import Sequence
 import numpy as np
 from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning
-from rasterio.vrt import WarpedVRT
 
 from . import __version__
 from .atomic import atomic_output
 from .errors import InputError
 from .outputs import QUICKLOOK_SOFTWARE, claim_outputs, protected_paths
-from .raster import READ_ERRORS, check_alignment, inspect_raster, is_complex, open_raster
+from .raster import (
+    COMPLEX_MODES,
+    READ_ERRORS,
+    check_alignment,
+    inspect_raster,
+    is_complex,
+    open_raster,
+    warped_onto,
+)
 
 #: Background bands drawn by default (Sentinel-2 true colour: B4, B3, B2).
 DEFAULT_BANDS = (4, 3, 2)
@@ -43,7 +50,7 @@ def _read_decimated(ds, bands: Sequence[int], shape: tuple[int, int], path: str)
         raise InputError(
             f"Cannot read {path} ({str(exc).splitlines()[0][:120]}): the file is damaged."
         ) from None
-    values = np.abs(data.data) if complex_values else data.data
+    values = COMPLEX_MODES["amplitude"](data.data) if complex_values else data.data
     out = values.astype(np.float32)
     out[np.ma.getmaskarray(data)] = np.nan
     out[~np.isfinite(out)] = np.nan
@@ -108,19 +115,7 @@ def _background_on_grid(background: str, score_info, bands: Sequence[int] | None
         if grid.georeferenced and info.grid.georeferenced and not info.grid.same_as(grid):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                ds = stack.enter_context(
-                    WarpedVRT(
-                        ds,
-                        crs=grid.crs,
-                        transform=grid.transform,
-                        width=grid.width,
-                        height=grid.height,
-                        resampling=Resampling.bilinear,
-                        src_nodata=info.nodata,
-                        nodata=float("nan"),
-                        dtype="complex64" if is_complex(info.dtype) else "float32",
-                    )
-                )
+                ds = stack.enter_context(warped_onto(ds, info, grid))
         return _read_decimated(ds, chosen, shape, background)
 
 

@@ -210,6 +210,22 @@ def check_band_counts(targets: Sequence[RasterInfo], references: Sequence[Raster
             )
 
 
+def warped_onto(ds: rasterio.io.DatasetReader, info: RasterInfo, grid: Grid) -> WarpedVRT:
+    """``ds`` (described by ``info``) warped onto ``grid``, bilinear, NaN outside its footprint;
+    complex values stay complex (they become real only once read, see :data:`COMPLEX_MODES`)."""
+    return WarpedVRT(
+        ds,
+        crs=grid.crs,
+        transform=grid.transform,
+        width=grid.width,
+        height=grid.height,
+        resampling=Resampling.bilinear,
+        src_nodata=info.nodata,
+        nodata=float("nan"),
+        dtype="complex64" if is_complex(info.dtype) else "float32",
+    )
+
+
 class AlignedStack:
     """Several rasters read as one ``(bands, rows, cols)`` float32 stack on a common grid.
 
@@ -232,18 +248,7 @@ class AlignedStack:
             if info.grid.same_as(self.grid) or not (info.grid.georeferenced and self.grid.georeferenced):
                 self._sources.append(ds)
             else:
-                vrt = WarpedVRT(
-                    ds,
-                    crs=self.grid.crs,
-                    transform=self.grid.transform,
-                    width=self.grid.width,
-                    height=self.grid.height,
-                    resampling=Resampling.bilinear,
-                    src_nodata=info.nodata,
-                    nodata=float("nan"),
-                    dtype="complex64" if is_complex(info.dtype) else "float32",
-                )
-                self._sources.append(self._stack.enter_context(vrt))
+                self._sources.append(self._stack.enter_context(warped_onto(ds, info, self.grid)))
         return self
 
     def __exit__(self, *exc: object) -> None:

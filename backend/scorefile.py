@@ -21,10 +21,8 @@ from rasterio.windows import Window
 
 from .calibration import Calibration
 from .errors import CalibrationError, MissingFileError, OutputError
-from .outputs import PRODUCT_TAG
+from .outputs import PRODUCT_TAG, sidecar_of
 from .raster import READ_ERRORS, Grid
-
-SIDECAR_SUFFIX = ".json"
 
 GTIFF_PROFILE: dict[str, Any] = {
     "driver": "GTiff",
@@ -42,8 +40,7 @@ GTIFF_PROFILE: dict[str, Any] = {
 
 def sidecar_path(score_path: str | os.PathLike[str]) -> Path:
     """``score.tif`` -> ``score.tif.json``."""
-    p = Path(score_path)
-    return p.with_name(p.name + SIDECAR_SUFFIX)
+    return Path(sidecar_of(score_path))
 
 
 class ScoreRasterWriter:

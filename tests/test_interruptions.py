@@ -65,31 +65,22 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _child(args: tuple[object, ...]) -> dict:
+    """The arguments of ``python -m backend ARGS`` as a child of these tests."""
+    command = [sys.executable, "-m", "backend", *(str(a) for a in args)]
+    return {"args": command, "cwd": ROOT, "env": _env(), "text": True, "preexec_fn": _default_signals}
+
+
 def start(*args: object, **kwargs) -> subprocess.Popen:
     """``python -m backend ARGS`` as a child process, output captured."""
     kwargs.setdefault("stdout", subprocess.PIPE)
     kwargs.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen(
-        [sys.executable, "-m", "backend", *(str(a) for a in args)],
-        cwd=ROOT,
-        env=_env(),
-        text=True,
-        preexec_fn=_default_signals,
-        **kwargs,
-    )
+    return subprocess.Popen(**_child(args), **kwargs)
 
 
 def run_cli(*args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``python -m backend ARGS`` to completion (as tests/test_cli.py)."""
-    return subprocess.run(
-        [sys.executable, "-m", "backend", *(str(a) for a in args)],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        preexec_fn=_default_signals,
-    )
+    return subprocess.run(**_child(args), capture_output=True, timeout=timeout)
 
 
 def ok(res: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:

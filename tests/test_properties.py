@@ -77,24 +77,14 @@ RATES = (0.01, 0.001, 0.5, 0.9)
 # --------------------------------------------------------------------------------------------------
 # profiles
 
-settings.register_profile(
-    "ci",
-    max_examples=20,
+_COMMON = dict(
     deadline=None,
-    derandomize=True,
     database=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
-settings.register_profile(
-    "deep",
-    max_examples=400,
-    deadline=None,
-    derandomize=False,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
+settings.register_profile("ci", max_examples=20, derandomize=True, **_COMMON)
+settings.register_profile("deep", max_examples=400, derandomize=False, **_COMMON)
 PROFILE_NAME = os.environ.get("RARESIGHT_HYPOTHESIS", "ci")
 PROFILE = settings.get_profile(PROFILE_NAME)
 SCALE = PROFILE.max_examples / 20  # examples per test relative to the ci profile

@@ -18,6 +18,7 @@ import numpy as np
 from ..atomic import atomic_output
 from ..detectors.gaussian import Whitener
 from ..errors import InputError, MissingFileError
+from ..outputs import sidecar_of
 from .data import Projection, Regression
 from .model import GenerativeModel, ScoreSpec
 from .nets import Denoiser, NetSpec
@@ -27,7 +28,8 @@ EXTRA_PREFIXES = ("encoder.",)  # arrays of the experts beside the network (Gene
 
 
 def card_path(path: str | os.PathLike[str]) -> Path:
-    return Path(f"{os.fspath(path)}.json")
+    """``m.safetensors`` -> ``m.safetensors.json`` (the sidecar rule of every output)."""
+    return Path(sidecar_of(path))
 
 
 def _arrays(model: GenerativeModel) -> dict[str, np.ndarray]:
