@@ -20,8 +20,6 @@ from . import __version__
 from .errors import InputError, RareSightError
 from .progress import CancelToken, ConsoleProgressBar
 
-log = logging.getLogger("raresight")
-
 COMPLEX_CHOICES = ("intensity", "amplitude")
 COMPLEX_HELP = "complex (SLC) inputs: read them as intensity |z|^2 or amplitude |z| (required for them)"
 
@@ -55,60 +53,40 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"raresight: error: {' '.join(message.split())}{hint}\n")
 
 
-def _job(args: argparse.Namespace):
-    from .detectors import METHODS
-    from .scoring import ScoreJob
-
+def _request(args: argparse.Namespace, kind: type):
+    """The :class:`~backend.request.ScoreRequest` or :class:`~backend.request.FitRequest` of the
+    parsed ``args``: the flags as the worker's request fields, checked by ``kind.from_dict``."""
     params = _params(args.param)
-    method = args.method
     if getattr(args, "model", None):
-        params["model"] = args.model
-        from .detectors.generative import model_method
-
-        method = method or model_method(args.model)  # a saved model names its own method
-    method = method or "rx"
+        params["model"] = args.model  # a saved model names its own method
     if getattr(args, "runtime", None):
         params["runtime"] = args.runtime
     if getattr(args, "time_budget", None) is not None:
         params["time_budget_s"] = str(args.time_budget)
-    job = ScoreJob(
-        targets=tuple(args.targets),
-        references=tuple(args.reference or ()),
-        method=method,
-        params=params,
-        tile_size_px=args.tile_size,
-        overlap_px=args.overlap,
-        device=args.device,
-        prompt=getattr(args, "prompt", None) or "",
-        negative=getattr(args, "negative", None) or "",
-        checkpoint=getattr(args, "checkpoint", None) or "",
-        fuse=getattr(args, "fuse", None) or "",
-        complex_mode=getattr(args, "complex", None) or "",
-    )
-    if job.fuse and job.fuse not in METHODS:
-        raise InputError(f"Unknown --fuse method {job.fuse!r}: choose one of {', '.join(METHODS)}.")
-    if not 16 <= job.tile_size_px <= 8192 or not 0 <= job.overlap_px <= job.tile_size_px // 2:
-        raise InputError(
-            f"--tile-size must be in [16, 8192] and --overlap in [0, tile/2]; got {job.tile_size_px}, {job.overlap_px}."
-        )
-    if job.method in METHODS and "runtime" in METHODS[job.method].Config().to_dict():
-        return job
-    if params.get("model") or params.get("runtime"):
-        raise InputError(
-            f"--model and --runtime apply to the generative methods (diffusion, flow), not {job.method}."
-        )
-    if job.device not in ("auto", "cpu"):
-        log.info("Method %s runs on the CPU; --device %s is ignored.", job.method, job.device)
-    return job
+    values = {
+        "targets": list(args.targets),
+        "references": list(args.reference or ()),
+        "method": args.method or "",
+        "params": params,
+        "tile_size": args.tile_size,
+        "overlap": args.overlap,
+        "device": args.device,
+        "complex": getattr(args, "complex", None) or "",
+    }
+    for key in ("prompt", "negative", "checkpoint", "fuse"):
+        if getattr(args, key, None):
+            values[key] = getattr(args, key)
+    return kind.from_dict(values)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from .request import ScoreRequest
     from .scoring import score_to_file
 
-    job = _job(args)
+    request = _request(args, ScoreRequest)
     bar = ConsoleProgressBar()
     try:
-        side = score_to_file(job, args.output, progress=bar, cancel=CancelToken())
+        side = score_to_file(request, args.output, progress=bar, cancel=CancelToken())
     finally:
         bar.close()
     cal = side["calibration"]
@@ -128,15 +106,13 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from .request import FitRequest
     from .scoring import fit_model_to_file
 
-    if args.method not in ("diffusion", "flow"):
-        raise InputError(f"raresight fit trains the generative methods (diffusion, flow), not {args.method}.")
-    args.model = None
-    job = _job(args)
+    request = _request(args, FitRequest)
     bar = ConsoleProgressBar()
     try:
-        card = fit_model_to_file(job, args.output, progress=bar, cancel=CancelToken())
+        card = fit_model_to_file(request, args.output, progress=bar, cancel=CancelToken())
     finally:
         bar.close()
     t = card["training"]
@@ -263,7 +239,9 @@ def cmd_methods(args: argparse.Namespace) -> int:
         return 0
     width = max(len(m["name"]) for m in methods)
     for m in methods:
-        tag = " [needs --reference]" if m["needs_reference"] else ""
+        tag = (" [needs --reference]" if m["needs_reference"] else "") + (
+            " [trainable: raresight fit]" if m["trainable"] else ""
+        )
         print(f"{m['name']:<{width}}  {m['summary']}{tag}")
     return 0
 
@@ -318,14 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument(
         "--reference", nargs="+", metavar="REF", help="learn the rasters given these (post given pre)"
     )
-    f.add_argument("--method", default="diffusion", choices=("diffusion", "flow"))
+    f.add_argument("--method", help="a trainable method (see raresight methods); default diffusion")
     f.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
     f.add_argument("--tile-size", type=int, default=512)
     f.add_argument("--overlap", type=int, default=32)
     f.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     f.add_argument("--complex", choices=COMPLEX_CHOICES, help=COMPLEX_HELP)
     f.add_argument("--time-budget", type=_seconds, metavar="S", help="stop training after S seconds")
-    f.set_defaults(func=cmd_fit, runtime=None)
+    f.set_defaults(func=cmd_fit)
 
     x = sub.add_parser("export", help="export a saved generative model to ONNX")
     x.add_argument("model", help="model written by raresight fit")

@@ -25,7 +25,8 @@ from .errors import InputError, MissingFileError
 from .metrics import evaluate_scores
 from .progress import ProgressCallback, no_progress, scaled
 from .raster import open_raster
-from .scoring import ScoreJob, score_to_file
+from .request import ScoreRequest
+from .scoring import score_to_file
 
 #: Label-free operating points reported for every case.
 EVAL_FALSE_ALARM_RATES = (1e-2, 1e-3)
@@ -82,8 +83,8 @@ def evaluate_case(
     targets, references, label_path = case_inputs(case, root)
     out = workdir / f"{case['id'].replace('/', '_')}_{method}.tif"
     started = time.monotonic()
-    job = ScoreJob(tuple(targets), tuple(references), method, dict(params or {}))
-    side = score_to_file(job, out, progress)
+    request = ScoreRequest(tuple(targets), tuple(references), method, dict(params or {}))
+    side = score_to_file(request, out, progress)
     seconds = time.monotonic() - started
     with open_raster(out) as ds:
         scores = ds.read(1)

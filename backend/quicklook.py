@@ -105,8 +105,9 @@ def _method_of(score_path: str) -> str:
         return ""
 
 
-def _background_on_grid(background: str, score_info, bands: Sequence[int] | None, shape) -> np.ndarray:
-    """The background's bands warped onto the score's grid, decimated to ``shape``."""
+def background_on_grid(background: str, score_info, bands: Sequence[int] | None, shape) -> np.ndarray:
+    """The background's bands warped onto the score's grid, decimated to ``shape`` (rows, cols):
+    (bands, rows, cols), NaN where the background has no data or does not reach."""
     info = inspect_raster(background)
     check_alignment(score_info.grid, [score_info, info])
     chosen = background_bands(background, info.count, bands)
@@ -143,7 +144,7 @@ def render_quicklook(
         score = _read_decimated(ds, [1], shape, score_path)[0]
     image = None
     if background:
-        image = stretch(_background_on_grid(background, score_info, background_bands, shape))
+        image = stretch(background_on_grid(background, score_info, background_bands, shape))
         if image.shape[-1] == 1:
             image = np.repeat(image, 3, axis=-1)
     _draw(score, image, threshold, _method_of(score_path), title, out_path)

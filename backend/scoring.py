@@ -1,6 +1,8 @@
 """One detection, end to end: align, fit, score in tiles, calibrate, write.
 
-``score_to_file`` is what the CLI, the QGIS worker and the benchmarks call. Passes over the data:
+``score_to_file`` runs a :class:`~backend.request.ScoreRequest` (built and checked by every front
+end through :mod:`backend.request`); ``fit_model_to_file`` a :class:`~backend.request.FitRequest`.
+Passes over the data:
 
 1. fit: non-overlapping blocks of the fit data (reference for single-input methods when given,
    else the target; both for pair methods) stream into ``Detector.partial_fit``;
@@ -18,7 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,10 +30,10 @@ import rasterio
 from . import __version__
 from .atomic import atomic_output
 from .calibration import MIN_SAMPLES, Calibration, tie_warning
-from .detectors import Detector, FitBlock, InputLayout, create_detector
+from .detectors import Detector, FitBlock, InputLayout
 from .detectors.uniform import DataSurvey, UniformScore
 from .errors import EmptyDataError, MethodError
-from .outputs import claim_outputs, protected_paths, sidecar_of
+from .outputs import claim_outputs, sidecar_of
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 from .raster import (
     AlignedStack,
@@ -42,6 +44,7 @@ from .raster import (
     inspect_raster,
     pixel_size_m,
 )
+from .request import FitRequest, Request, ScoreRequest
 from .scorefile import ScoreRasterWriter, sidecar_path, write_sidecar
 from .tiling import StripStitcher, make_block_grid, make_tile_grid
 
@@ -55,31 +58,6 @@ GDAL_CACHE_MB = 128
 HOLDOUT_CELL_PX = 16
 
 
-@dataclass(frozen=True)
-class ScoreJob:
-    """What to score and how (all plain values, so a job can cross a process boundary).
-
-    ``prompt``, ``negative`` and ``checkpoint`` become the method's parameters of those names when
-    its config has them (prompt methods), and are ignored with a warning otherwise. ``fuse`` names an
-    anomaly method to combine with the prompt method (:mod:`backend.detectors.fusion`); parameters
-    ``fuse.KEY=VALUE`` go to that method. ``complex_mode`` says how complex inputs become real
-    (:data:`backend.raster.COMPLEX_MODES`).
-    """
-
-    targets: tuple[str, ...]
-    references: tuple[str, ...] = ()
-    method: str = "rx"
-    params: dict[str, Any] = field(default_factory=dict)
-    tile_size_px: int = 512
-    overlap_px: int = 32
-    device: str = "auto"
-    prompt: str = ""
-    negative: str = ""
-    checkpoint: str = ""
-    fuse: str = ""
-    complex_mode: str = ""  # complex (SLC) inputs: "intensity" or "amplitude"; "" refuses them
-
-
 @dataclass
 class _Inputs:
     targets: list[RasterInfo]
@@ -90,17 +68,15 @@ class _Inputs:
         return self.targets[0].grid
 
 
-def prepare_inputs(job: ScoreJob, any_reference_bands: bool = False) -> _Inputs:
+def prepare_inputs(request: Request, any_reference_bands: bool = False) -> _Inputs:
     """Inspect and check every input raster before any pixel is read.
 
     ``any_reference_bands``: the method learns a mapping from the reference to the target, so the
     references need not mirror the targets band for band (SAR before, optical after).
     """
-    if not job.targets:
-        raise MethodError("No target raster given: name at least one.")
-    targets = [inspect_raster(p) for p in job.targets]
-    references = [inspect_raster(p) for p in job.references]
-    check_complex(targets + references, job.complex_mode)
+    targets = [inspect_raster(p) for p in request.targets]
+    references = [inspect_raster(p) for p in request.references]
+    check_complex(targets + references, request.complex_mode)
     grid = targets[0].grid
     check_alignment(grid, targets + references)
     if not any_reference_bands:
@@ -112,13 +88,6 @@ def prepare_inputs(job: ScoreJob, any_reference_bands: bool = False) -> _Inputs:
     return _Inputs(targets, references)
 
 
-def job_inputs(job: ScoreJob) -> list[str]:
-    """Every file ``job`` reads, with their sidecars and cards: what its outputs may never be."""
-    files = [*job.targets, *job.references, job.checkpoint]
-    files += [v for k, v in job.params.items() if k.split(".")[-1] in FILE_PARAMS and isinstance(v, str)]
-    return protected_paths(*files)
-
-
 def holdout_mask(row_off: int, col_off: int, rows: int, cols: int) -> np.ndarray:
     """bool ``(rows, cols)``: True on held-out calibration pixels (a fixed pattern of 16-px cells)."""
     r = (np.arange(row_off, row_off + rows) // HOLDOUT_CELL_PX)[:, None]
@@ -127,40 +96,42 @@ def holdout_mask(row_off: int, col_off: int, rows: int, cols: int) -> np.ndarray
 
 
 def score_to_file(
-    job: ScoreJob,
+    request: ScoreRequest,
     output: str | os.PathLike[str],
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Run ``job`` and write the score raster ``output`` plus its sidecar; return the sidecar."""
+    """Run ``request`` and write the score raster ``output`` plus its sidecar; return the sidecar."""
     cancel = cancel or CancelToken()
     started = time.monotonic()
-    claim_outputs([(output, "score"), (sidecar_of(output), "score-sidecar")], job_inputs(job))
-    detector = build_detector(job)
-    inputs = _prepare_for(detector, job)
+    claim_outputs([(output, "score"), (sidecar_of(output), "score-sidecar")], request.inputs)
+    detector = request.detector()
+    inputs = _prepare_for(detector, request)
     if detector.needs_reference and not inputs.references:
         raise MethodError(
-            f"Method {job.method} compares two dates: give the pre-event raster(s) with --reference."
+            f"Method {request.method} compares two dates: give the pre-event raster(s) with --reference."
         )
     holdout = bool(inputs.references) and detector.scores_single_input
     with (
         rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
-        AlignedStack(inputs.targets, inputs.grid, job.complex_mode) as target,
-        _maybe_stack(inputs, job) as reference,
+        AlignedStack(inputs.targets, inputs.grid, request.complex_mode) as target,
+        _maybe_stack(inputs, request) as reference,
     ):
-        detector, notes = _fit(detector, target, reference, holdout, job, scaled(progress, 0.0, 0.5), cancel)
+        detector, notes = _fit(
+            detector, target, reference, holdout, request, scaled(progress, 0.0, 0.5), cancel
+        )
         with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
             sample, stats = _score(
-                detector, target, reference, job, tmp_score, scaled(progress, 0.5, 0.9), cancel
+                detector, target, reference, request, tmp_score, scaled(progress, 0.5, 0.9), cancel
             )
             if holdout:
-                sample = _holdout_scores(detector, reference, job, scaled(progress, 0.9, 1.0), cancel)
+                sample = _holdout_scores(detector, reference, request, scaled(progress, 0.9, 1.0), cancel)
             calibration = Calibration.from_samples(sample, "reference-holdout" if holdout else "target-bulk")
             if detector.default_threshold is not None:
                 calibration = calibration.with_physical_threshold(detector.default_threshold)
             notes += _tie_warnings(detector, calibration, sample)
             seconds = time.monotonic() - started
-            sidecar = _sidecar(job, inputs, detector, calibration, stats, seconds)
+            sidecar = _sidecar(request, inputs, detector, calibration, stats, seconds)
             sidecar["warnings"] = notes
             write_sidecar(tmp_side, sidecar)
     progress(1.0, "done")
@@ -168,80 +139,36 @@ def score_to_file(
 
 
 def fit_model_to_file(
-    job: ScoreJob,
+    request: FitRequest,
     output: str | os.PathLike[str],
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Fit a generative method on ``job``'s inputs (every valid pixel) and save the model to
-    ``output`` (safetensors plus ``<output>.json`` card); return the card."""
-    from .generative.model_io import save_model
-
+    """Fit a trainable method on ``request``'s inputs (every valid pixel) and save the model to
+    ``output`` (safetensors plus ``<output>.json`` card, written by the detector); return the card."""
     cancel = cancel or CancelToken()
-    claim_outputs([(output, "model"), (sidecar_of(output), "model-card")], job_inputs(job))
-    detector = create_detector(job.method, job.params)
-    inputs = _prepare_for(detector, job)
+    claim_outputs([(output, "model"), (sidecar_of(output), "model-card")], request.inputs)
+    detector = request.detector()
+    inputs = _prepare_for(detector, request)
     with (
         rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
-        AlignedStack(inputs.targets, inputs.grid, job.complex_mode) as target,
-        _maybe_stack(inputs, job) as reference,
+        AlignedStack(inputs.targets, inputs.grid, request.complex_mode) as target,
+        _maybe_stack(inputs, request) as reference,
     ):
         if detector.scores_single_input and reference is not None:
             raise MethodError(
                 "With condition=none the model learns the targets alone: leave out --reference."
             )
-        _fit(detector, target, reference, False, job, scaled(progress, 0.0, 0.99), cancel, survey=False)
-    card = save_model(detector.model, output)
+        _fit(detector, target, reference, False, request, scaled(progress, 0.0, 0.99), cancel, survey=False)
+    card = detector.save_model(output)
     progress(1.0, "done")
     return card
 
 
-PROMPT_FIELDS = ("prompt", "negative", "checkpoint")
-#: Method parameters that name files the method reads (``fuse.`` prefixes included).
-FILE_PARAMS = ("model", "checkpoint", "encoder")
-FUSE_PREFIX = "fuse."
-
-
-def build_detector(job: ScoreJob) -> Detector:
-    """The detector of ``job``: its method with the prompt fields routed into its parameters, wrapped
-    in a :class:`~backend.detectors.fusion.FusedDetector` when ``job.fuse`` is set.
-
-    Raises:
-        MethodError: unknown method, a prompt method without a prompt, or a bad fusion.
-        InputError: bad parameters.
-    """
-    from .detectors import METHODS
-    from .detectors.fusion import FusedDetector
-
-    params = {k: v for k, v in job.params.items() if not k.startswith(FUSE_PREFIX)}
-    fuse_params = {k[len(FUSE_PREFIX) :]: v for k, v in job.params.items() if k.startswith(FUSE_PREFIX)}
-    fields = METHODS[job.method].Config().to_dict() if job.method in METHODS else {}
-    for key in PROMPT_FIELDS:
-        value = str(getattr(job, key) or "").strip()
-        if not value:
-            continue
-        if key in fields:
-            params.setdefault(key, value)
-        else:
-            log.warning("Method %s takes no %s: %r is ignored.", job.method, key, value)
-    cls = METHODS.get(job.method)
-    if cls is not None and cls.uses_prompt and not str(params.get("prompt", "")).strip():
-        raise MethodError(
-            f"Method {job.method} needs a prompt: give --prompt TEXT (in QGIS, the Prompt box or PROMPT)"
-            f"{cls.prompt_hint}."
-        )
-    detector = create_detector(job.method, params)
-    if not job.fuse:
-        if fuse_params:
-            raise MethodError("fuse.* parameters apply to the --fuse method: name one, or leave them out.")
-        return detector
-    return FusedDetector(detector, create_detector(job.fuse, fuse_params))
-
-
-def _prepare_for(detector: Detector, job: ScoreJob) -> _Inputs:
+def _prepare_for(detector: Detector, request: Request) -> _Inputs:
     """Inspect the inputs, then tell the detector their layout (which may make it a pair method)."""
-    inputs = prepare_inputs(job, any_reference_bands=True)
-    layout = input_layout(inputs, job.device)
+    inputs = prepare_inputs(request, any_reference_bands=True)
+    layout = input_layout(inputs, request.device)
     detector.prepare(layout)
     if not detector.accepts_any_reference_bands:
         check_band_counts(inputs.targets, inputs.references)
@@ -250,7 +177,7 @@ def _prepare_for(detector: Detector, job: ScoreJob) -> _Inputs:
 
 def input_layout(inputs: _Inputs, device: str) -> InputLayout:
     """The :class:`InputLayout` of checked inputs."""
-    from .generative.context import date_from_tags, grid_lonlat
+    from .scene import date_from_tags, grid_lonlat
 
     def first_date(infos):
         for info in infos:
@@ -280,19 +207,23 @@ class _NoStack:
         return None
 
 
-def _maybe_stack(inputs: _Inputs, job: ScoreJob):
-    return AlignedStack(inputs.references, inputs.grid, job.complex_mode) if inputs.references else _NoStack()
+def _maybe_stack(inputs: _Inputs, request: Request):
+    return (
+        AlignedStack(inputs.references, inputs.grid, request.complex_mode)
+        if inputs.references
+        else _NoStack()
+    )
 
 
 def _fit(
-    detector, target, reference, holdout, job, progress, cancel, survey: bool = True
+    detector, target, reference, holdout, request, progress, cancel, survey: bool = True
 ) -> tuple[Detector, list[str]]:
     """Stream the fit data through ``detector.partial_fit`` and finish its fit; return the detector
     that scores and the warnings the data deserve (logged). With ``survey``, a
     :class:`UniformScore` takes the detector's place where the data hold nothing that can stand out
     (:mod:`backend.detectors.uniform`)."""
     grid = target.grid
-    tiles = make_block_grid(grid.height, grid.width, job.tile_size_px)
+    tiles = make_block_grid(grid.height, grid.width, request.tile_size_px)
     valid_per_input = np.zeros(len(target.infos) + (len(reference.infos) if reference else 0), bool)
     seen = DataSurvey(with_reference=reference is not None, n_pixels=grid.width * grid.height)
     for i, tile in enumerate(tiles):
@@ -372,10 +303,10 @@ class _ScoreSampler:
         return np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
 
 
-def _score(detector, target, reference, job, path, progress, cancel):
+def _score(detector, target, reference, request, path, progress, cancel):
     """Score every tile into ``path``; return (calibration sample of target scores, statistics)."""
     grid = target.grid
-    tiles = make_tile_grid(grid.height, grid.width, job.tile_size_px, job.overlap_px)
+    tiles = make_tile_grid(grid.height, grid.width, request.tile_size_px, request.overlap_px)
     sampler = _ScoreSampler(grid.width * grid.height)
     with ScoreRasterWriter(path, grid, f"{detector.name} anomaly score") as writer:
 
@@ -383,7 +314,7 @@ def _score(detector, target, reference, job, path, progress, cancel):
             writer.write_rows(row_off, block)
             sampler.add(block)
 
-        stitcher = StripStitcher(grid.height, grid.width, job.overlap_px, write_rows)
+        stitcher = StripStitcher(grid.height, grid.width, request.overlap_px, write_rows)
         for i, tile in enumerate(tiles):
             cancel.raise_if_cancelled()
             stitcher.add(tile, _score_tile(detector, target, reference, tile, grid))
@@ -415,10 +346,10 @@ def _score_tile(detector: Detector, target, reference, tile, grid) -> np.ndarray
     return detector.score_block(t, r, (int(window.row_off), int(window.col_off)))[crop]
 
 
-def _holdout_scores(detector, reference, job, progress, cancel) -> np.ndarray:
+def _holdout_scores(detector, reference, request, progress, cancel) -> np.ndarray:
     """Scores of held-out reference pixels (normal data the fit never saw)."""
     grid = reference.grid
-    tiles = make_block_grid(grid.height, grid.width, job.tile_size_px)
+    tiles = make_block_grid(grid.height, grid.width, request.tile_size_px)
     parts = []
     for i, tile in enumerate(tiles):
         cancel.raise_if_cancelled()
@@ -431,23 +362,23 @@ def _holdout_scores(detector, reference, job, progress, cancel) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _sidecar(job, inputs, detector, calibration, stats, seconds) -> dict[str, Any]:
+def _sidecar(request, inputs, detector, calibration, stats, seconds) -> dict[str, Any]:
     megapixels = inputs.grid.width * inputs.grid.height / 1e6
     return {
         "format": "raresight-score/1",
         "software": {"name": "raresight", "version": __version__},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "method": f"{job.method}+{job.fuse}" if job.fuse else detector.name,
+        "method": f"{request.method}+{request.fuse}" if request.fuse else detector.name,
         "parameters": detector.config.to_dict(),
-        "fuse": job.fuse or None,
+        "fuse": request.fuse or None,
         "score_meaning": detector.score_meaning,
         "inputs": {
             "targets": [i.to_dict() for i in inputs.targets],
             "references": [i.to_dict() for i in inputs.references],
-            "complex": job.complex_mode or None,
+            "complex": request.complex_mode or None,
         },
         "grid": inputs.grid.to_dict(),
-        "tiling": {"tile_size_px": job.tile_size_px, "overlap_px": job.overlap_px},
+        "tiling": {"tile_size_px": request.tile_size_px, "overlap_px": request.overlap_px},
         "device": detector.device_used,
         "fit": {"data": _fit_data_name(detector, inputs), **detector.summary_dict()},
         "calibration": calibration.to_dict(),

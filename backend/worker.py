@@ -20,12 +20,13 @@ Operations (``args`` keys in brackets are optional):
 - ``hello``: versions, the device, and the method list (as ``raresight methods --json``).
 - ``score``: ``targets``, [``references``, ``method``, ``params``, ``prompt``, ``negative``,
   ``checkpoint``, ``fuse``, ``tile_size``, ``overlap``, ``device``, ``complex``], ``output`` -> the
-  sidecar plus ``output``. ``complex`` (``intensity`` or ``amplitude``) reads complex inputs. A generative method reuses a saved model with ``params["model"]``; without ``method``,
-  that model's card names the method. ``prompt``, ``negative`` and ``checkpoint`` reach prompt
-  methods as parameters (other methods ignore them with a warning); ``fuse`` names an anomaly
-  method to combine with the prompt method (as ``raresight score --fuse``).
-- ``fit``: the fields of ``score`` (``method`` ``diffusion`` by default), ``output`` the model file
-  (``.safetensors``) -> ``output`` and ``card`` (also written beside it as ``<output>.json``).
+  sidecar plus ``output``. The fields other than ``output`` make a
+  :class:`~backend.request.ScoreRequest` (``from_dict``: unknown keys are refused; a saved model in
+  ``params["model"]`` names the method when ``method`` is left out; ``prompt``, ``negative`` and
+  ``checkpoint`` become the parameters of the methods that take them).
+- ``fit``: the fields of ``score`` less ``prompt``, ``negative``, ``checkpoint`` and ``fuse``
+  (:class:`~backend.request.FitRequest`; ``method`` ``diffusion`` by default), ``output`` the model
+  file (``.safetensors``) -> ``output`` and ``card`` (also written beside it as ``<output>.json``).
 - ``polygonize``: ``score``, ``output``, [``false_alarm_rate`` | ``threshold``, ``min_area_m2``,
   ``simplify_m``] -> ``features``, ``threshold``, ``false_alarm_rate``, ``output``.
 - ``mask``: ``score``, ``output``, [``false_alarm_rate`` | ``threshold``] -> pixel counts.
@@ -55,8 +56,9 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from . import __version__
-from .errors import CancelledError, InputError, RareSightError
+from .errors import CancelledError, RareSightError
 from .progress import CancelToken
+from .request import FitRequest, ScoreRequest, field_of
 
 log = logging.getLogger("raresight")
 
@@ -141,19 +143,6 @@ class _LogForwarder(logging.Handler):
 # -- operations -------------------------------------------------------------------------------------
 
 
-def _args_get(
-    args: dict, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False
-):
-    if key not in args or args[key] is None:
-        if required:
-            raise InputError(f"Request is missing {key!r}.")
-        return default
-    value = args[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind in (int, float, (int, float)):
-        raise InputError(f"Request field {key!r} has the wrong type ({type(value).__name__}).")
-    return value
-
-
 def op_hello(args: dict, progress, cancel) -> dict:
     import numpy
     import rasterio
@@ -191,72 +180,34 @@ def _devices() -> list[str]:
     return devices
 
 
-def _score_job(args: dict, default_method: str):
-    """The :class:`ScoreJob` of a ``score`` or ``fit`` request."""
-    from .detectors.generative import model_method
-    from .scoring import ScoreJob
-
-    targets = _args_get(args, "targets", list, required=True)
-    params = dict(_args_get(args, "params", dict, {}))
-    model = params.get("model")
-    if model is not None and not isinstance(model, str):
-        raise InputError(f"Parameter 'model' must be a file path, got {type(model).__name__}.")
-    method = _args_get(args, "method", str, "") or (model_method(model) if model else default_method)
-    job = ScoreJob(
-        targets=tuple(str(p) for p in targets),
-        references=tuple(str(p) for p in _args_get(args, "references", list, [])),
-        method=method,
-        params=params,
-        tile_size_px=_args_get(args, "tile_size", int, 512),
-        overlap_px=_args_get(args, "overlap", int, 32),
-        device=_args_get(args, "device", str, "auto"),
-        prompt=_args_get(args, "prompt", str, "").strip(),
-        negative=_args_get(args, "negative", str, "").strip(),
-        checkpoint=_args_get(args, "checkpoint", str, "").strip(),
-        fuse=_args_get(args, "fuse", str, "").strip(),
-        complex_mode=_args_get(args, "complex", str, "").strip(),
-    )
-    if not 16 <= job.tile_size_px <= 8192 or not 0 <= job.overlap_px <= job.tile_size_px // 2:
-        raise InputError(
-            f"Tile size must be in [16, 8192] and overlap in [0, tile/2]; got {job.tile_size_px}, {job.overlap_px}."
-        )
-    return job
+def _without_output(args: dict) -> dict:
+    """The request fields of a ``score`` or ``fit`` request (``output`` is the operation's)."""
+    return {k: v for k, v in args.items() if k != "output"}
 
 
 def op_score(args: dict, progress, cancel) -> dict:
     from .scoring import score_to_file
 
-    job = _score_job(args, "rx")
-    output = _args_get(args, "output", str, required=True)
-    sidecar = score_to_file(job, output, progress=progress, cancel=cancel)
+    request = ScoreRequest.from_dict(_without_output(args))
+    output = field_of(args, "output", str, required=True)
+    sidecar = score_to_file(request, output, progress=progress, cancel=cancel)
     return {"output": output, "sidecar": sidecar}
-
-
-def fit_methods() -> list[str]:
-    """The methods ``fit`` trains: those that take a saved ``model`` (diffusion, flow)."""
-    from .detectors import METHODS
-
-    return [name for name, cls in METHODS.items() if "model" in cls.Config().to_dict()]
 
 
 def op_fit(args: dict, progress, cancel) -> dict:
     from .scoring import fit_model_to_file
 
-    job = _score_job(args, "diffusion")
-    if job.method not in (trainable := fit_methods()):
-        raise InputError(f"fit trains the generative methods ({', '.join(trainable)}), not {job.method}.")
-    if job.params.get("model"):
-        raise InputError("fit trains a new model: leave out the 'model' parameter.")
-    output = _args_get(args, "output", str, required=True)
-    card = fit_model_to_file(job, output, progress=progress, cancel=cancel)
+    request = FitRequest.from_dict(_without_output(args))
+    output = field_of(args, "output", str, required=True)
+    card = fit_model_to_file(request, output, progress=progress, cancel=cancel)
     return {"output": output, "card": card}
 
 
 def _threshold(args: dict, score: str) -> tuple[float, float | None]:
     from .scorefile import resolve_threshold
 
-    rate = _args_get(args, "false_alarm_rate", (int, float))
-    threshold = _args_get(args, "threshold", (int, float))
+    rate = field_of(args, "false_alarm_rate", (int, float))
+    threshold = field_of(args, "threshold", (int, float))
     return resolve_threshold(
         score, None if rate is None else float(rate), None if threshold is None else float(threshold)
     )
@@ -266,8 +217,8 @@ def op_polygonize(args: dict, progress, cancel) -> dict:
     from .scorefile import read_sidecar
     from .vectorize import polygonize
 
-    score = _args_get(args, "score", str, required=True)
-    output = _args_get(args, "output", str, required=True)
+    score = field_of(args, "score", str, required=True)
+    output = field_of(args, "output", str, required=True)
     threshold, rate = _threshold(args, score)
     try:
         method = read_sidecar(score).get("method", "")
@@ -277,8 +228,8 @@ def op_polygonize(args: dict, progress, cancel) -> dict:
         score,
         output,
         threshold,
-        min_area_m2=float(_args_get(args, "min_area_m2", (int, float), 0.0)),
-        simplify_m=float(_args_get(args, "simplify_m", (int, float), 0.0)),
+        min_area_m2=float(field_of(args, "min_area_m2", (int, float), 0.0)),
+        simplify_m=float(field_of(args, "simplify_m", (int, float), 0.0)),
         method=method,
         progress=progress,
         cancel=cancel,
@@ -289,15 +240,15 @@ def op_polygonize(args: dict, progress, cancel) -> dict:
 def op_mask(args: dict, progress, cancel) -> dict:
     from .masking import write_mask
 
-    score = _args_get(args, "score", str, required=True)
-    output = _args_get(args, "output", str, required=True)
+    score = field_of(args, "score", str, required=True)
+    output = field_of(args, "output", str, required=True)
     threshold, rate = _threshold(args, score)
     counts = write_mask(score, output, threshold, progress=progress, cancel=cancel)
     return {"output": output, "threshold": threshold, "false_alarm_rate": rate, **counts}
 
 
 def op_sleep(args: dict, progress, cancel) -> dict:
-    seconds = float(_args_get(args, "seconds", (int, float), 1.0))
+    seconds = float(field_of(args, "seconds", (int, float), 1.0))
     start = time.monotonic()
     while (elapsed := time.monotonic() - start) < seconds:
         cancel.raise_if_cancelled()

@@ -4,12 +4,12 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock.py" line="301"/>
+        <location filename="../plugin/dock/widgets.py" line="226"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="253"/>
+        <location filename="../plugin/dock/widgets.py" line="188"/>
         <source> px</source>
         <translation> px</translation>
     </message>
@@ -20,12 +20,12 @@
         <translation>&amp;RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="377"/>
+        <location filename="../plugin/dock/widgets.py" line="240"/>
         <source>(needs a reference)</source>
         <translation>(nécessite une image de référence)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="715"/>
+        <location filename="../plugin/dock/results.py" line="131"/>
         <source>(the method's physical threshold is {threshold:.4g})</source>
         <translation>(le seuil physique de la méthode est {threshold:.4g})</translation>
     </message>
@@ -35,119 +35,119 @@
         <translation>Une couche choisie n'est pas valide : vérifiez que sa source existe toujours.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="159"/>
+        <location filename="../plugin/dock/widgets.py" line="94"/>
         <source>A co-registered image of the same date, e.g. SAR; it is aligned onto the first image's grid.</source>
         <translation>Une image coregistrée de la même date, par ex. SAR ; elle est alignée sur la grille de la première image.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="194"/>
+        <location filename="../plugin/dock/widgets.py" line="125"/>
         <source>A local open_clip checkpoint for the CLIP methods. Empty: the default model card's weights (downloaded on first use, checksum verified).</source>
         <translation>Un checkpoint open_clip local pour les méthodes CLIP. Vide : les poids de la fiche de modèle par défaut (téléchargés à la première utilisation, somme de contrôle vérifiée).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="224"/>
+        <location filename="../plugin/dock/widgets.py" line="165"/>
         <source>A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly.</source>
         <translation>Un modèle enregistré par « Entraîner le modèle » (.safetensors) ou exporté en ONNX (.onnx). Vide : chaque détection entraîne un modèle à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="162"/>
+        <location filename="../plugin/dock/widgets.py" line="97"/>
         <source>A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself.</source>
         <translation>Une image de référence normale (avant l'événement ou d'archive), dans le même ordre que les images ; sans référence, la méthode apprend la normalité à partir de l'image elle-même.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="247"/>
+        <location filename="../plugin/dock/widgets.py" line="182"/>
         <source>Advanced settings</source>
         <translation>Paramètres avancés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="750"/>
+        <location filename="../plugin/dock/results.py" line="162"/>
         <source>Anomalies</source>
         <translation>Anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="750"/>
+        <location filename="../plugin/dock/results.py" line="162"/>
         <source>Anomalies (false-alarm rate {rate:.1e})</source>
         <translation>Anomalies (taux de fausses alarmes {rate:.1e})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="457"/>
-        <location filename="../plugin/processing/algorithms.py" line="502"/>
+        <location filename="../plugin/processing/polygonize.py" line="35"/>
+        <location filename="../plugin/processing/polygonize.py" line="79"/>
         <source>Anomaly polygons</source>
         <translation>Polygones d'anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="295"/>
+        <location filename="../plugin/processing/detect.py" line="152"/>
         <source>Anomaly score</source>
         <translation>Score d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="638"/>
+        <location filename="../plugin/dock/results.py" line="59"/>
         <source>Anomaly score ({method})</source>
         <translation>Score d'anomalie ({method})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="255"/>
+        <location filename="../plugin/dock/widgets.py" line="190"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="268"/>
+        <location filename="../plugin/dock/widgets.py" line="204"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="93"/>
+        <location filename="../plugin/dock/messages.py" line="21"/>
         <source>Backend stopped</source>
         <translation>Moteur arrêté</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="97"/>
+        <location filename="../plugin/dock/messages.py" line="25"/>
         <source>Backend unavailable</source>
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="425"/>
+        <location filename="../plugin/dock/panel.py" line="147"/>
         <source>Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}</source>
         <translation>Moteur : RareSight {version}, Python {python}, GDAL {gdal} ; {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="310"/>
-        <location filename="../plugin/dock.py" line="407"/>
+        <location filename="../plugin/dock/panel.py" line="129"/>
+        <location filename="../plugin/dock/widgets.py" line="75"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="411"/>
+        <location filename="../plugin/dock/panel.py" line="133"/>
         <source>Backend: starting...</source>
         <translation>Moteur : démarrage...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="417"/>
+        <location filename="../plugin/dock/panel.py" line="139"/>
         <source>Backend: unavailable ({title})</source>
         <translation>Moteur : indisponible ({title})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="198"/>
+        <location filename="../plugin/dock/widgets.py" line="131"/>
         <source>CLIP checkpoint</source>
         <translation>Checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="253"/>
+        <location filename="../plugin/processing/detect.py" line="114"/>
         <source>CLIP checkpoint (CLIP methods only)</source>
         <translation>Checkpoint CLIP (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="190"/>
+        <location filename="../plugin/dock/widgets.py" line="128"/>
         <source>CLIP checkpoints (*.safetensors *.pt *.pth *.bin);;All files (*)</source>
         <translation>Checkpoints CLIP (*.safetensors *.pt *.pth *.bin);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="255"/>
+        <location filename="../plugin/dock/widgets.py" line="190"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="423"/>
+        <location filename="../plugin/dock/panel.py" line="145"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
     </message>
@@ -157,159 +157,156 @@
         <translation>Étalonnage : {source}, {n} échantillons normaux ; les pixels au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="276"/>
+        <location filename="../plugin/dock/widgets.py" line="66"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="91"/>
+        <location filename="../plugin/dock/messages.py" line="19"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="810"/>
+        <location filename="../plugin/dock/panel.py" line="285"/>
         <source>Cancelled; nothing was added.</source>
         <translation>Annulé ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="791"/>
+        <location filename="../plugin/dock/panel.py" line="263"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="633"/>
-        <location filename="../plugin/dock.py" line="642"/>
-        <location filename="../plugin/dock.py" line="754"/>
+        <location filename="../plugin/dock/results.py" line="54"/>
+        <location filename="../plugin/dock/results.py" line="74"/>
         <source>Cannot add the result</source>
         <translation>Impossible d'ajouter le résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="458"/>
+        <location filename="../plugin/dock/requests.py" line="131"/>
         <source>Cannot create the output folder {folder}: {reason}</source>
         <translation>Impossible de créer le dossier de sortie {folder} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="558"/>
-        <location filename="../plugin/dock.py" line="576"/>
+        <location filename="../plugin/dock/panel.py" line="203"/>
         <source>Cannot start</source>
         <translation>Impossible de démarrer</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="265"/>
+        <location filename="../plugin/dock/widgets.py" line="201"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="192"/>
+        <location filename="../plugin/dock/widgets.py" line="129"/>
         <source>Choose a CLIP checkpoint</source>
         <translation>Choisir un checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="222"/>
+        <location filename="../plugin/dock/widgets.py" line="169"/>
         <source>Choose a saved model</source>
         <translation>Choisir un modèle enregistré</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="446"/>
+        <location filename="../plugin/dock/requests.py" line="106"/>
         <source>Choose the image to analyse first.</source>
         <translation>Choisissez d'abord l'image à analyser.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="206"/>
+        <location filename="../plugin/dock/widgets.py" line="139"/>
         <source>Combine with anomaly method</source>
         <translation>Combiner avec la méthode d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="261"/>
+        <location filename="../plugin/processing/detect.py" line="122"/>
         <source>Combine with anomaly method (prompt methods only)</source>
         <translation>Combiner avec la méthode d'anomalie (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="77"/>
+        <location filename="../plugin/processing/common.py" line="61"/>
         <source>Complex (SLC) inputs read as</source>
         <translation>Entrées complexes (SLC) lues comme</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="274"/>
-        <location filename="../plugin/processing/algorithms.py" line="206"/>
+        <location filename="../plugin/dock/widgets.py" line="64"/>
+        <location filename="../plugin/processing/detect.py" line="67"/>
         <source>Detect anomalies</source>
         <translation>Détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="100"/>
+        <location filename="../plugin/dock/messages.py" line="28"/>
         <source>Detection failed</source>
         <translation>Échec de la détection</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="616"/>
+        <location filename="../plugin/dock/panel.py" line="234"/>
         <source>Detection finished</source>
         <translation>Détection terminée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="267"/>
-        <location filename="../plugin/processing/algorithms.py" line="286"/>
-        <location filename="../plugin/processing/algorithms.py" line="391"/>
+        <location filename="../plugin/dock/widgets.py" line="203"/>
+        <location filename="../plugin/processing/common.py" line="52"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="294"/>
+        <location filename="../plugin/dock/widgets.py" line="219"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="302"/>
+        <location filename="../plugin/dock/widgets.py" line="227"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="304"/>
-        <location filename="../plugin/processing/algorithms.py" line="472"/>
+        <location filename="../plugin/dock/widgets.py" line="229"/>
+        <location filename="../plugin/processing/polygonize.py" line="50"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="701"/>
+        <location filename="../plugin/dock/results.py" line="117"/>
         <source>False-alarm rate {rate:.1e} (no score layer selected)</source>
         <translation>Taux de fausses alarmes {rate:.1e} (aucune couche de score sélectionnée)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="711"/>
+        <location filename="../plugin/dock/results.py" line="127"/>
         <source>False-alarm rate {rate:.1e}: showing scores &gt; {threshold:.4g}</source>
         <translation>Taux de fausses alarmes {rate:.1e} : affichage des scores &gt; {threshold:.4g}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="242"/>
+        <location filename="../plugin/dock/widgets.py" line="153"/>
         <source>Folder where score rasters and polygons are written (kept after QGIS closes).</source>
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="255"/>
+        <location filename="../plugin/dock/widgets.py" line="190"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="423"/>
+        <location filename="../plugin/dock/panel.py" line="145"/>
         <source>GPU (CUDA) available</source>
         <translation>GPU (CUDA) disponible</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="132"/>
+        <location filename="../plugin/processing/common.py" line="94"/>
         <source>Give at least one target raster.</source>
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="153"/>
+        <location filename="../plugin/dock/widgets.py" line="88"/>
         <source>Image (e.g. optical)</source>
         <translation>Image (par ex. optique)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="147"/>
+        <location filename="../plugin/dock/widgets.py" line="82"/>
         <source>Inputs</source>
         <translation>Entrées</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="202"/>
+        <location filename="../plugin/dock/widgets.py" line="135"/>
         <source>Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed).</source>
         <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
     </message>
@@ -324,40 +321,35 @@
         <translation>La couche {name} n'a pas pu être écrite dans un GeoTIFF temporaire (erreur {code}).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="315"/>
-        <source>MODEL applies to the generative methods ({methods}), not {method}.</source>
-        <translation>MODEL s’applique aux méthodes génératives ({methods}), pas à {method}.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/dock.py" line="168"/>
-        <location filename="../plugin/dock.py" line="177"/>
-        <location filename="../plugin/processing/algorithms.py" line="239"/>
-        <location filename="../plugin/processing/algorithms.py" line="382"/>
+        <location filename="../plugin/dock/widgets.py" line="104"/>
+        <location filename="../plugin/dock/widgets.py" line="113"/>
+        <location filename="../plugin/processing/detect.py" line="100"/>
+        <location filename="../plugin/processing/fit.py" line="71"/>
         <source>Method</source>
         <translation>Méthode</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="289"/>
+        <location filename="../plugin/processing/detect.py" line="147"/>
         <source>Method parameters (KEY=VALUE, e.g. fit_fraction=0.5)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. fit_fraction=0.5)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="387"/>
+        <location filename="../plugin/processing/fit.py" line="79"/>
         <source>Method parameters (KEY=VALUE, e.g. steps=600)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. steps=600)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="211"/>
+        <location filename="../plugin/dock/widgets.py" line="144"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters).</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules (voir les paramètres de chaque méthode).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="391"/>
+        <location filename="../plugin/dock/widgets.py" line="254"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules. Valeurs par défaut : {defaults}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="543"/>
+        <location filename="../plugin/dock/requests.py" line="73"/>
         <source>Method {method} has no model to train: choose a generative method (diffusion, flow).</source>
         <translation>La méthode {method} n’a pas de modèle à entraîner : choisissez une méthode générative (diffusion, flow).</translation>
     </message>
@@ -367,72 +359,72 @@
         <translation>Méthode : {method}. {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="306"/>
+        <location filename="../plugin/dock/widgets.py" line="231"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="483"/>
+        <location filename="../plugin/processing/polygonize.py" line="61"/>
         <source>Minimum area (m²)</source>
         <translation>Surface minimale (m²)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="236"/>
+        <location filename="../plugin/dock/widgets.py" line="149"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="401"/>
+        <location filename="../plugin/processing/fit.py" line="89"/>
         <source>Model card (JSON)</source>
         <translation>Fiche du modèle (JSON)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="398"/>
+        <location filename="../plugin/processing/fit.py" line="86"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="604"/>
+        <location filename="../plugin/dock/panel.py" line="224"/>
         <source>Model trained</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="596"/>
+        <location filename="../plugin/dock/panel.py" line="216"/>
         <source>Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it.</source>
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="185"/>
+        <location filename="../plugin/dock/widgets.py" line="121"/>
         <source>Negative prompt</source>
         <translation>Invite négative</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="247"/>
+        <location filename="../plugin/processing/detect.py" line="108"/>
         <source>Negative prompt (CLIP methods only)</source>
         <translation>Invite négative (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="709"/>
+        <location filename="../plugin/dock/results.py" line="125"/>
         <source>No calibration found beside this score layer.</source>
         <translation>Aucun étalonnage trouvé à côté de cette couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="362"/>
+        <location filename="../plugin/dock/panel.py" line="108"/>
         <source>None</source>
         <translation>Aucune</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="505"/>
+        <location filename="../plugin/processing/polygonize.py" line="82"/>
         <source>Number of polygons</source>
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="244"/>
+        <location filename="../plugin/dock/widgets.py" line="156"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="215"/>
+        <location filename="../plugin/dock/widgets.py" line="148"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
@@ -442,34 +434,33 @@
         <translation>Les paramètres s’écrivent en paires CLÉ=VALEUR, par ex. fit_fraction=0.5 ; reçu : {item}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="762"/>
+        <location filename="../plugin/dock/results.py" line="170"/>
         <source>Polygons exported</source>
         <translation>Polygones exportés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="179"/>
+        <location filename="../plugin/dock/widgets.py" line="115"/>
         <source>Prompt</source>
         <translation>Invite textuelle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="243"/>
+        <location filename="../plugin/processing/detect.py" line="104"/>
         <source>Prompt (prompt methods only)</source>
         <translation>Invite textuelle (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="263"/>
+        <location filename="../plugin/dock/widgets.py" line="196"/>
         <source>Python interpreter of the backend environment (default: the .venv inside the plugin folder).</source>
         <translation>Interpréteur Python de l'environnement du moteur (par défaut : le .venv du dossier de l'extension).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="643"/>
-        <location filename="../plugin/dock.py" line="755"/>
+        <location filename="../plugin/dock/results.py" line="75"/>
         <source>QGIS cannot read {path}.</source>
         <translation>QGIS ne peut pas lire {path}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="119"/>
-        <location filename="../plugin/processing/provider.py" line="21"/>
+        <location filename="../plugin/dock/panel.py" line="49"/>
+        <location filename="../plugin/processing/provider.py" line="23"/>
         <source>RareSight</source>
         <translation>RareSight</translation>
     </message>
@@ -479,28 +470,28 @@
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="815"/>
+        <location filename="../plugin/dock/panel.py" line="289"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="221"/>
-        <location filename="../plugin/processing/algorithms.py" line="273"/>
+        <location filename="../plugin/dock/widgets.py" line="168"/>
+        <location filename="../plugin/processing/detect.py" line="134"/>
         <source>RareSight models (*.safetensors *.onnx)</source>
         <translation>Modèles RareSight (*.safetensors *.onnx)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="398"/>
+        <location filename="../plugin/processing/fit.py" line="86"/>
         <source>RareSight models (*.safetensors)</source>
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="412"/>
+        <location filename="../plugin/dock/panel.py" line="134"/>
         <source>RareSight: checking the backend</source>
         <translation>RareSight : vérification du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/provider.py" line="24"/>
+        <location filename="../plugin/processing/provider.py" line="26"/>
         <source>RareSight: dense anomaly maps of rare events</source>
         <translation>RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
@@ -510,32 +501,32 @@
         <translation>RareSight : détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="562"/>
+        <location filename="../plugin/dock/panel.py" line="189"/>
         <source>RareSight: detecting anomalies</source>
         <translation>RareSight : détection des anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="735"/>
+        <location filename="../plugin/dock/results.py" line="149"/>
         <source>RareSight: exporting polygons</source>
         <translation>RareSight : export des polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="580"/>
+        <location filename="../plugin/dock/panel.py" line="194"/>
         <source>RareSight: training a model</source>
         <translation>RareSight : entraînement d’un modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="155"/>
+        <location filename="../plugin/dock/widgets.py" line="90"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="374"/>
+        <location filename="../plugin/processing/fit.py" line="62"/>
         <source>Reference rasters (learn the targets given these)</source>
         <translation>Rasters de référence (apprendre les cibles sachant ceux-ci)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="231"/>
+        <location filename="../plugin/processing/detect.py" line="92"/>
         <source>Reference rasters (normal, same order)</source>
         <translation>Rasters de référence (normaux, même ordre)</translation>
     </message>
@@ -545,47 +536,47 @@
         <translation>Référence : {refs}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="285"/>
+        <location filename="../plugin/dock/widgets.py" line="210"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="270"/>
+        <location filename="../plugin/processing/detect.py" line="131"/>
         <source>Saved model (generative methods only)</source>
         <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="303"/>
+        <location filename="../plugin/dock/widgets.py" line="228"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="617"/>
+        <location filename="../plugin/dock/panel.py" line="235"/>
         <source>Score layer {name} added; move the false-alarm rate slider to restyle it.</source>
         <translation>Couche de score {name} ajoutée ; déplacez le curseur du taux de fausses alarmes pour modifier son style.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="468"/>
+        <location filename="../plugin/processing/polygonize.py" line="46"/>
         <source>Score raster</source>
         <translation>Raster de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="506"/>
+        <location filename="../plugin/processing/polygonize.py" line="83"/>
         <source>Score threshold</source>
         <translation>Seuil de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="209"/>
+        <location filename="../plugin/processing/detect.py" line="70"/>
         <source>Scores every pixel of the target raster(s) for how anomalous it is and writes a float32 score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. MODEL (generative methods only) reuses a model saved by Train a generative model (or its ONNX export) instead of training one on the fly; without METHOD, the model's card names it. Prompt methods (spectral, CLIP) take PROMPT (e.g. flood), CLIP methods also NEGATIVE (what it is not) and CHECKPOINT (a local open_clip checkpoint); FUSE combines a prompt method with an anomaly method (anomalous and like the prompt, default threshold 0.5).</source>
         <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio, gauss-ref, diffusion ou flow. Le modèle (MODEL, méthodes génératives uniquement) réutilise un modèle enregistré par « Entraîner un modèle génératif » (ou son export ONNX) au lieu d'en entraîner un à la volée ; sans METHOD, la fiche du modèle désigne la méthode. Les méthodes à invite (spectral, CLIP) prennent une invite (PROMPT, par ex. flood), les méthodes CLIP aussi une invite négative (NEGATIVE, ce que la cible n'est pas) et un checkpoint (CHECKPOINT, un checkpoint open_clip local) ; FUSE combine une méthode à invite avec une méthode d'anomalie (anormal et conforme à l'invite, seuil par défaut 0,5).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="154"/>
+        <location filename="../plugin/dock/widgets.py" line="89"/>
         <source>Second image (e.g. SAR, optional)</source>
         <translation>Seconde image (par ex. SAR, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="156"/>
+        <location filename="../plugin/dock/widgets.py" line="91"/>
         <source>Second reference (optional)</source>
         <translation>Seconde référence (facultative)</translation>
     </message>
@@ -595,7 +586,7 @@
         <translation>Afficher le panneau RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="492"/>
+        <location filename="../plugin/processing/polygonize.py" line="70"/>
         <source>Simplification tolerance (m)</source>
         <translation>Tolérance de simplification (m)</translation>
     </message>
@@ -605,17 +596,17 @@
         <translation>Logiciel : RareSight {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="135"/>
+        <location filename="../plugin/processing/common.py" line="97"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="367"/>
+        <location filename="../plugin/processing/fit.py" line="55"/>
         <source>Target rasters (normal imagery to learn)</source>
         <translation>Rasters cibles (imagerie normale à apprendre)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="225"/>
+        <location filename="../plugin/processing/detect.py" line="86"/>
         <source>Target rasters (one date)</source>
         <translation>Rasters cibles (une seule date)</translation>
     </message>
@@ -625,152 +616,147 @@
         <translation>Cibles : {targets}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="97"/>
+        <location filename="../plugin/dock/messages.py" line="25"/>
         <source>The backend could not be started. Set its Python interpreter under Advanced settings, or run scripts/setup.sh in the plugin folder. Details: {details}</source>
         <translation>Le moteur n'a pas pu être démarré. Définissez son interpréteur Python dans les Paramètres avancés, ou exécutez scripts/setup.sh dans le dossier de l'extension. Détails : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="93"/>
+        <location filename="../plugin/dock/messages.py" line="21"/>
         <source>The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend. Details: {details}</source>
         <translation>Le processus du moteur s'est arrêté de manière inattendue ; rien n'a été ajouté. La prochaine exécution démarrera un nouveau moteur. Détails : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="100"/>
+        <location filename="../plugin/dock/messages.py" line="28"/>
         <source>The backend refused the request ({kind}): {details}</source>
         <translation>Le moteur a refusé la requête ({kind}) : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="107"/>
+        <location filename="../plugin/processing/detect.py" line="42"/>
         <source>The checkpoint file {path} does not exist.</source>
         <translation>Le fichier de checkpoint {path} n'existe pas.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="509"/>
+        <location filename="../plugin/dock/requests.py" line="165"/>
         <source>The checkpoint file {path} does not exist: choose another one, or clear it.</source>
         <translation>Le fichier de checkpoint {path} n'existe pas : choisissez-en un autre, ou videz le champ.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="157"/>
+        <location filename="../plugin/dock/widgets.py" line="92"/>
         <source>The image to search for anomalies (the event date).</source>
         <translation>L'image dans laquelle rechercher les anomalies (date de l'événement).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="309"/>
+        <location filename="../plugin/processing/detect.py" line="53"/>
         <source>The model file {path} does not exist.</source>
         <translation>Le fichier de modèle {path} n’existe pas.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="490"/>
+        <location filename="../plugin/dock/requests.py" line="150"/>
         <source>The model file {path} does not exist: choose another one, or clear it to train on the fly.</source>
         <translation>Le fichier de modèle {path} n’existe pas : choisissez-en un autre, ou videz le champ pour entraîner à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="408"/>
+        <location filename="../plugin/processing/fit.py" line="96"/>
         <source>The model is written as safetensors: give an output ending in .safetensors.</source>
         <translation>Le modèle est écrit au format safetensors : indiquez une sortie se terminant par .safetensors.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="464"/>
+        <location filename="../plugin/dock/requests.py" line="137"/>
         <source>The output folder {folder} is not writable: choose another one.</source>
         <translation>Le dossier de sortie {folder} n'est pas accessible en écriture : choisissez-en un autre.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="515"/>
+        <location filename="../plugin/processing/polygonize.py" line="92"/>
         <source>The polygons are written as a GeoPackage: give an output ending in .gpkg.</source>
         <translation>Les polygones sont écrits au format GeoPackage : indiquez une sortie se terminant par .gpkg.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="91"/>
+        <location filename="../plugin/dock/messages.py" line="19"/>
         <source>The run was cancelled; nothing was added.</source>
         <translation>L'exécution a été annulée ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="511"/>
+        <location filename="../plugin/processing/polygonize.py" line="88"/>
         <source>The score raster is not a valid raster layer.</source>
         <translation>Le raster de score n'est pas une couche raster valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="634"/>
+        <location filename="../plugin/dock/results.py" line="55"/>
         <source>The score's calibration is unreadable: {reason}</source>
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="297"/>
+        <location filename="../plugin/processing/detect.py" line="154"/>
         <source>Threshold at the default false-alarm rate</source>
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="266"/>
+        <location filename="../plugin/dock/widgets.py" line="202"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="278"/>
+        <location filename="../plugin/processing/detect.py" line="139"/>
         <source>Tile size (px)</source>
         <translation>Taille des tuiles (px)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="352"/>
+        <location filename="../plugin/processing/fit.py" line="40"/>
         <source>Train a generative model</source>
         <translation>Entraîner un modèle génératif</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="228"/>
+        <location filename="../plugin/dock/widgets.py" line="171"/>
         <source>Train model…</source>
         <translation>Entraîner le modèle…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="230"/>
+        <location filename="../plugin/dock/widgets.py" line="173"/>
         <source>Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections.</source>
         <translation>Entraîne le modèle de la méthode sur la ou les images choisies, sachant les références si elles sont indiquées, l’enregistre dans le dossier de sortie et l’utilise pour les détections suivantes.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="590"/>
+        <location filename="../plugin/dock/panel.py" line="210"/>
         <source>Training failed</source>
         <translation>Échec de l’entraînement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="413"/>
-        <source>Training writes a new model: leave model= out of the parameters.</source>
-        <translation>L’entraînement écrit un nouveau modèle : retirez model= des paramètres.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/processing/algorithms.py" line="355"/>
+        <location filename="../plugin/processing/fit.py" line="43"/>
         <source>Trains the model of a generative method (diffusion or flow) on the target raster(s), without labels, and saves it as a .safetensors file with its model card beside it (&lt;file&gt;.json). With reference rasters, the model learns the targets given the references (post given pre). Give the file to Detect anomalies as MODEL to score without training again. PARAMETERS takes the method's KEY=VALUE pairs (e.g. steps=600, time_budget_s=60).</source>
         <translation>Entraîne sans étiquettes le modèle d'une méthode générative (diffusion ou flow) sur le ou les rasters cibles et l'enregistre dans un fichier .safetensors, avec sa fiche à côté (&lt;fichier&gt;.json). Avec des rasters de référence, le modèle apprend les cibles sachant les références (après sachant avant). Donnez le fichier à « Détecter les anomalies » comme MODEL pour calculer le score sans nouvel entraînement. PARAMETERS accepte les paires CLÉ=VALEUR de la méthode (par ex. steps=600, time_budget_s=60).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="460"/>
+        <location filename="../plugin/processing/polygonize.py" line="38"/>
         <source>Turns a RareSight score raster into polygons: one feature per connected region whose score reaches the threshold of the chosen false-alarm rate (from the score's sidecar calibration), with area_m2, max_score, mean_score, method and threshold. Written as a GeoPackage in the raster's CRS.</source>
         <translation>Convertit un raster de score RareSight en polygones : une entité par région connexe dont le score atteint le seuil du taux de fausses alarmes choisi (d'après l'étalonnage du fichier annexe du score), avec les champs area_m2, max_score, mean_score, method et threshold. Écrit au format GeoPackage dans le SCR du raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="183"/>
+        <location filename="../plugin/dock/widgets.py" line="119"/>
         <source>What the target is not; CLIP methods score the prompt against it. Optional.</source>
         <translation>Ce que la cible n'est pas ; les méthodes CLIP opposent l'invite à ce texte. Facultatif.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="176"/>
+        <location filename="../plugin/dock/widgets.py" line="112"/>
         <source>What you are looking for; used by prompt methods only.</source>
         <translation>Ce que vous recherchez ; utilisé uniquement par les méthodes à invite.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="181"/>
+        <location filename="../plugin/dock/widgets.py" line="117"/>
         <source>e.g. dry fields, river in its bed</source>
         <translation>par ex. champs secs, rivière dans son lit</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="209"/>
+        <location filename="../plugin/dock/widgets.py" line="142"/>
         <source>e.g. fit_fraction=0.5</source>
         <translation>par ex. fit_fraction=0.5</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="175"/>
+        <location filename="../plugin/dock/widgets.py" line="111"/>
         <source>e.g. flooded area</source>
         <translation>par ex. zone inondée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="393"/>
+        <location filename="../plugin/dock/widgets.py" line="256"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -780,14 +766,22 @@
         <translation>aucune (ajustement sur la cible elle-même)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/algorithms.py" line="430"/>
+        <location filename="../plugin/processing/fit.py" line="112"/>
         <source>{method} model of {bands} band(s), {condition} conditioning: {steps} steps in {seconds:.1f} s.</source>
         <translation>Modèle {method} de {bands} bande(s), conditionnement {condition} : {steps} itérations en {seconds:.1f} s.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="763"/>
+        <location filename="../plugin/dock/results.py" line="171"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
+    </message>
+    <message>
+        <source>MODEL applies to the generative methods ({methods}), not {method}.</source>
+        <translation type="vanished">MODEL s’applique aux méthodes génératives ({methods}), pas à {method}.</translation>
+    </message>
+    <message>
+        <source>Training writes a new model: leave model= out of the parameters.</source>
+        <translation type="vanished">L’entraînement écrit un nouveau modèle : retirez model= des paramètres.</translation>
     </message>
 </context>
 </TS>

@@ -22,6 +22,14 @@ os.environ["RARESIGHT_ENCODER_CACHE"] = tempfile.mkdtemp(prefix="raresight-test-
 os.environ.pop("RARESIGHT_ENCODER_PATH", None)  # no provisioned folders either
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reads ../shared/data (through ``data_root``, directly or not) is marked slow, so
+    that ``scripts/test.sh --quick`` (``-m "not slow"``) leaves the real scenes out."""
+    for item in items:
+        if "data_root" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def data_root() -> Path:
     """../shared/data, or skip when it is absent (a user's fresh clone)."""

@@ -4,6 +4,8 @@
 * ``plugin/`` and the root ``__init__.py`` (what QGIS loads at start-up) never import heavy ML
   runtimes (torch, onnxruntime, open_clip) at module level: those are imported lazily, inside the
   functions that need them, so QGIS starts fast and without them installed.
+* Inside ``backend/`` dependencies point down: the generative models never import the detectors,
+  and the shared statistics and weights never import a model package, not even lazily.
 
 Each scanner is also run on small synthetic sources, so these tests can be seen to fail.
 """
@@ -29,6 +31,15 @@ GUI_MODULES = frozenset({"qgis", "PyQt5", "PyQt6", "plugin"})
 GUI_PREFIXES = ("PySide",)  # PySide, PySide2, PySide6
 #: Modules the plugin must not import at module level.
 HEAVY_MODULES = frozenset({"torch", "onnxruntime", "open_clip"})
+#: The model packages of the backend, above the shared statistics and weights.
+MODEL_PACKAGES = ("backend.detectors", "backend.generative", "backend.clip", "backend.pretrained")
+#: A backend package and the packages it must never import (dependencies point down). That
+#: ``backend`` never imports ``plugin`` is rule (a).
+FORBIDDEN_IMPORTS: dict[str, tuple[str, ...]] = {
+    "backend.generative": ("backend.detectors",),
+    "backend.stats": MODEL_PACKAGES,
+    "backend.weights": MODEL_PACKAGES,
+}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -117,6 +128,20 @@ def module_level_heavy_imports(path: Path, root: Path = ROOT) -> list[str]:
             visit(child)
 
     visit(tree)
+    return found
+
+
+def upward_imports(path: Path, forbidden: tuple[str, ...], root: Path = ROOT) -> list[str]:
+    """``file:line module`` for every import in ``path`` (functions too) of a module in or under
+    one of the ``forbidden`` packages; one report per statement."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = _module_parts(path, root)
+    found = []
+    for node in ast.walk(tree):
+        names = _imported_names(node, package)
+        hits = [n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden)]
+        if hits:
+            found.append(f"{path}:{node.lineno} {hits[0]}")
     return found
 
 
@@ -299,3 +324,47 @@ def test_heavy_import_check_fails_on_a_plugin_tree_with_import_torch(tmp_path):
     files = python_files(tmp_path / "plugin") + [tmp_path / "__init__.py"]
     hits = [hit for f in files for hit in module_level_heavy_imports(f, root=tmp_path)]
     assert len(hits) == 1 and hits[0].endswith("dock.py:1 torch"), hits
+
+
+# --------------------------------------------------------------------------------------------------
+# (d) backend layers: dependencies point down
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN_IMPORTS))
+def test_backend_dependencies_point_down(package):
+    files = python_files(ROOT.joinpath(*package.split(".")))
+    assert files, f"{package} has no sources"
+    found = [hit for f in files for hit in upward_imports(f, FORBIDDEN_IMPORTS[package])]
+    rule = f"{package} must not import {', '.join(FORBIDDEN_IMPORTS[package])}"
+    assert not found, rule + ":\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "flagged"),
+    [
+        ("generative/fit.py", "from ..detectors.base import InputLayout\n", "backend.detectors.base"),
+        ("generative/fit.py", "def f():\n    from ..detectors import rx\n", "backend.detectors"),  # lazily
+        ("generative/fit.py", "from .. import detectors\n", "backend.detectors"),
+        ("generative/fit.py", "import backend.detectors.window\n", "backend.detectors.window"),
+        ("stats/ring.py", "from ..generative.data import Projection\n", "backend.generative.data"),
+        ("stats/ring.py", "from ..clip import registry\n", "backend.clip"),
+        ("weights/fetch.py", "from ..pretrained.weights import EncoderCard\n", "backend.pretrained.weights"),
+        (
+            "weights/fetch.py",
+            "import importlib\nm = importlib.import_module('backend.clip.model')\n",
+            "backend.clip.model",
+        ),
+        # Allowed: shared layers, the package itself, look-alike names.
+        ("generative/fit.py", "from ..stats import Whitener\nfrom .data import Projection\n", None),
+        ("stats/ring.py", "from .moments import MomentAccumulator\nfrom ..errors import InputError\n", None),
+        ("weights/fetch.py", "from .. import __version__\nfrom .clip_like import x\n", None),
+        ("generative/fit.py", "from ..detectors_like import x\n", None),
+    ],
+)
+def test_upward_import_scanner_self_test(tmp_path, module, source, flagged):
+    f = tmp_path / "backend" / module
+    f.parent.mkdir(parents=True)
+    f.write_text(source, encoding="utf-8")
+    forbidden = FORBIDDEN_IMPORTS["backend." + module.split("/")[0]]
+    hits = upward_imports(f, forbidden, root=tmp_path)
+    assert [hit.rsplit(" ", 1)[1] for hit in hits] == ([flagged] if flagged else []), hits

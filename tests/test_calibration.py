@@ -9,8 +9,9 @@ import pytest
 
 from backend.calibration import Calibration, ExceedanceTable, realized_rate, tie_warning
 from backend.errors import CalibrationError
+from backend.request import ScoreRequest
 from backend.scorefile import resolve_threshold, sidecar_path
-from backend.scoring import ScoreJob, score_to_file
+from backend.scoring import score_to_file
 
 
 def test_thresholds_are_upper_quantiles():
@@ -82,7 +83,7 @@ def test_roundtrip_and_errors():
 
 def test_sidecar_gives_thresholds_without_rerunning(scene, tmp_path):
     out = tmp_path / "s.tif"
-    side = score_to_file(ScoreJob((str(scene["post"]),)), out)
+    side = score_to_file(ScoreRequest((str(scene["post"]),)), out)
     assert side["calibration"]["source"] == "target-bulk"
     t, a = resolve_threshold(out)
     assert a == side["default_false_alarm_rate"] and t == pytest.approx(side["default_threshold"])
@@ -95,7 +96,7 @@ def test_sidecar_gives_thresholds_without_rerunning(scene, tmp_path):
 
 
 def test_reference_calibration_uses_held_out_reference_pixels(scene, tmp_path):
-    side = score_to_file(ScoreJob((str(scene["post"]),), (str(scene["pre"]),), "rx"), tmp_path / "r.tif")
+    side = score_to_file(ScoreRequest((str(scene["post"]),), (str(scene["pre"]),), "rx"), tmp_path / "r.tif")
     cal = side["calibration"]
     assert cal["source"] == "reference-holdout"
     n_pixels = np.prod([side["grid"]["height"], side["grid"]["width"]])

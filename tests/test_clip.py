@@ -37,7 +37,8 @@ from backend.clip.windows import plan_windows, window_starts  # noqa: E402
 from backend.detectors import InputLayout, create_detector  # noqa: E402
 from backend.detectors.base import FitBlock  # noqa: E402
 from backend.errors import InputError, MissingFileError, WeightsError  # noqa: E402
-from backend.scoring import ScoreJob, score_to_file  # noqa: E402
+from backend.request import ScoreRequest  # noqa: E402
+from backend.scoring import score_to_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("clip", "gradcam", "gscorecam")
@@ -237,10 +238,10 @@ def run_cli(*args: object, env: dict | None = None, timeout: float = 300) -> sub
     "method, extra",
     [
         ("clip", {}),
-        ("clip", {"gsd_m": "5"}),
+        pytest.param("clip", {"gsd_m": "5"}, marks=pytest.mark.slow),
         ("clip", {"gsd_m": "17"}),
         ("gradcam", {}),
-        ("gscorecam", {"topk": "8"}),
+        pytest.param("gscorecam", {"topk": "8"}, marks=pytest.mark.slow),
     ],
 )
 def test_tiled_equals_untiled(method, extra, big_raster, checkpoint, tmp_path):
@@ -254,7 +255,7 @@ def test_tiled_equals_untiled(method, extra, big_raster, checkpoint, tmp_path):
     }
     outs = []
     for name, tile, overlap in (("whole", 1024, 0), ("tiled", 48, 8)):
-        job = ScoreJob(
+        job = ScoreRequest(
             targets=(str(big_raster),),
             method=method,
             params=params,
@@ -307,7 +308,7 @@ def test_cli_writes_georeferenced_score(method, s2_raster, checkpoint, tmp_path)
 
 def test_sar_raster_is_mapped_to_vv_vh_ratio(checkpoint, tmp_path):
     sar = rasters.write(tmp_path / "s1.tif", rasters.sar(), nodata=float("nan"))
-    job = ScoreJob(
+    job = ScoreRequest(
         targets=(str(sar),), method="clip", params={"prompt": "flood", "checkpoint": str(checkpoint)}
     )
     side = score_to_file(job, tmp_path / "s.tif")
@@ -368,7 +369,7 @@ def test_onnx_runtime_scores_like_torch(s2_raster, checkpoint, tmp_path):
     outs = []
     for runtime in ("torch", "onnx"):
         params = {"prompt": "water", "negative": "land", "checkpoint": str(checkpoint), "runtime": runtime}
-        job = ScoreJob(targets=(str(s2_raster),), method="clip", params=params, device="cpu")
+        job = ScoreRequest(targets=(str(s2_raster),), method="clip", params=params, device="cpu")
         side = score_to_file(job, tmp_path / f"{runtime}.tif")
         with rasterio.open(tmp_path / f"{runtime}.tif") as ds:
             outs.append(ds.read(1))
@@ -569,7 +570,7 @@ def test_linear_sar_is_read_in_db(checkpoint, tmp_path):
     dbfile = rasters.write(tmp_path / "db.tif", db, nodata=float("nan"))
     sides = []
     for path in (linear, dbfile):
-        job = ScoreJob(
+        job = ScoreRequest(
             targets=(str(path),), method="clip", params={"prompt": "flood", "checkpoint": str(checkpoint)}
         )
         sides.append(score_to_file(job, tmp_path / f"{path.stem}_score.tif")["fit"]["stretch"])

@@ -110,9 +110,12 @@ def _change(seed: int = 0, tile: int = 5, patch: int = 2) -> EncoderChange:
     enc = EncoderChange(GalileoEncoder(**MICRO).eval(), shift, div, CHANNELS, patch, tile, (6, 2))
     rng = np.random.default_rng(seed)
     crops = rng.uniform(500, 3000, (2, 8, 13, 24, 24)).astype(np.float32)
-    return enc.fit(crops[0], crops[1], root_score_iqr=2.0, weight=1.0)
+    enc.fit(crops[0], crops[1], root_score_iqr=2.0)
+    enc.fit_tables(rng.exponential(2.0, 1000), rng.gamma(3.0, 1.0, 1000))
+    return enc
 
 
+@pytest.mark.slow
 def test_encoder_change_of_blocks_with_their_halo_equals_the_whole_raster():
     enc = _change()
     rng = np.random.default_rng(1)
@@ -144,19 +147,25 @@ def test_encoder_change_of_blocks_with_their_halo_equals_the_whole_raster():
     # Too thin a halo leaves the pixels it cannot compute as the whole raster would undefined.
     thin = enc.change(a[:, 20:40, 20:40], b[:, 20:40, 20:40], (20, 20), (rows, cols))
     assert np.isnan(thin).any()
-    # The statistics, regressions and scale round-trip through the card and the model's arrays.
-    assert enc.change_kind == "regression" and set(enc.arrays()) == {"encoder.forward", "encoder.backward"}
-    again = EncoderChange.from_dict(
-        json.loads(json.dumps(enc.to_dict())), enc.model, enc.shift, enc.div, enc.arrays()
-    )
+    # The statistics, regressions, scale and rank tables round-trip through the card and the
+    # model's arrays; a record of the removed combinations (sum, distance) is refused.
+    assert set(enc.arrays()) == {"encoder.forward", "encoder.backward"}
+    record = json.loads(json.dumps(enc.to_dict()))
+    again = EncoderChange.from_dict(record, enc.model, enc.shift, enc.div, enc.arrays())
     np.testing.assert_allclose(
         again.change(a, b, (0, 0), (rows, cols)), enc.change(a, b, (0, 0), (rows, cols)), rtol=1e-5
     )
+    s = np.linspace(0, 20, 50)
+    np.testing.assert_allclose(again.combined(s, s), enc.combined(s, s), rtol=1e-6)
     with pytest.raises(ValueError, match="regressions"):
         EncoderChange.from_dict(enc.to_dict(), enc.model, enc.shift, enc.div)
-    # Identical images of the same month (given identical statistics) are no change apart; the
-    # month is part of what the encoder sees.
-    enc.change_kind = "distance"
+    for removed in ({"combine": "sum"}, {"change": "distance"}):
+        with pytest.raises(ValueError, match="no longer"):
+            EncoderChange.from_dict({**record, **removed}, enc.model, enc.shift, enc.div, enc.arrays())
+    # Identical images of the same month (given identical statistics, and regressions that
+    # predict each date's features as they are) are no change apart; the month is part of what
+    # the encoder sees.
+    enc.forward = enc.backward = np.eye(enc.mean.shape[1])
     enc.mean[1], enc.std[1] = enc.mean[0], enc.std[0]
     assert not np.allclose(enc.change(a, a, (0, 0), (rows, cols)), 0.0)
     enc.months = (6, 6)
@@ -174,8 +183,8 @@ def test_feature_regression_learns_what_changes_everywhere_as_normal():
     enc = EncoderChange(None, None, None, CHANNELS)
     enc.forward, enc.backward = _ridge(zb, za), _ridge(za, zb)
     assert set(np.argsort(enc._distance(za, zb))[-k:]) == set(changed)
-    enc.change_kind = "distance"  # the plain distance cannot tell them from the rest
-    assert len(set(np.argsort(enc._distance(za, zb))[-k:]) & set(changed)) < k // 2
+    plain = ((za - zb) ** 2).sum(-1)  # the plain distance cannot tell them from the rest
+    assert len(set(np.argsort(plain)[-k:]) & set(changed)) < k // 2
 
 
 def _s2_pair(tmp_path: Path, bands: int = 13) -> dict[str, Path]:
@@ -221,6 +230,7 @@ def _fit(path: Path) -> dict:
     return json.loads(Path(f"{path}.json").read_text())["fit"]
 
 
+@pytest.mark.slow
 def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_registry, tmp_path):
     pair = _s2_pair(tmp_path)
     with_enc = _score(pair, tmp_path / "auto.tif")
@@ -230,10 +240,6 @@ def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_re
     assert _fit(tmp_path / "none.tif")["encoder"] is None
     ok = np.isfinite(with_enc) & np.isfinite(without)
     assert ok.mean() > 0.9 and not np.allclose(with_enc[ok], without[ok], rtol=1e-3)
-    # combine=sum: the encoder's change only adds to the root of the score.
-    summed = _score(pair, tmp_path / "sum.tif", {"encoder_combine": "sum"})
-    assert _fit(tmp_path / "sum.tif")["encoder_combine"] == "sum"
-    assert (summed[ok] >= without[ok] * (1 - 1e-4) - 1e-6).all()
     # A saved model keeps the encoder's record and statistics and scores the same.
     model = tmp_path / "m.safetensors"
     fit_args = ["fit", str(pair["post"]), "--reference", str(pair["pre"]), "-o", str(model)]
@@ -241,7 +247,7 @@ def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_re
     card = json.loads(Path(f"{model}.json").read_text())["encoder"]
     assert card["name"] == "galileo-nano" and card["patch_px"] == 4 and card["months"] == [6, 6]
     assert len(card["mean"]) == 2 and len(card["mean"][0]) == MICRO["embedding_size"] and card["scale"] > 0
-    # combine=rank (the default): -log10(1 - F_score F_change), F from the fit data's tables. It is
+    # The combination: -log10(1 - F_score F_change), F from the fit data's tables. It is
     # at most the score's own surprise -log10(1 - F_score), and ranks with it where the change is
     # no higher than usual.
     assert card["combine"] == "rank" and _fit(tmp_path / "auto.tif")["encoder_combine"] == "rank"
@@ -268,6 +274,7 @@ def test_sentinel2_pairs_use_the_encoder_expert_seamlessly_and_reusably(micro_re
     np.testing.assert_allclose(tiled, reuse, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_encoder_expert_is_left_out_where_it_does_not_fit_and_named_use_fails_clearly(
     micro_registry, tmp_path, capsys
 ):
@@ -320,12 +327,14 @@ def test_released_folder_matches_the_registry_card(data_root):
     assert shift.shape == div.shape == (13,)
 
 
+@pytest.mark.slow
 def test_encoder_download_reports_progress_and_a_failed_one_leaves_auto_without_it(micro_registry, tmp_path):
-    from backend.scoring import ScoreJob, score_to_file
+    from backend.request import ScoreRequest
+    from backend.scoring import score_to_file
 
     pair = _s2_pair(tmp_path)
     stages = []
-    job = ScoreJob((str(pair["post"]),), (str(pair["pre"]),), "diffusion", dict(FAST))
+    job = ScoreRequest((str(pair["post"]),), (str(pair["pre"]),), "diffusion", dict(FAST))
     score_to_file(job, tmp_path / "first.tif", lambda fraction, stage: stages.append(stage))
     assert any(s.startswith("downloading") for s in stages)
     assert (micro_registry["cache"] / "encoder.pt").is_file()
@@ -336,14 +345,14 @@ def test_encoder_download_reports_progress_and_a_failed_one_leaves_auto_without_
     (micro_registry["published"] / "encoder.pt").unlink()
     side = score_to_file(job, tmp_path / "second.tif")
     assert side["fit"]["encoder"] is None and "Could not download" in side["fit"]["encoder_note"]
-    named = ScoreJob(job.targets, job.references, "diffusion", {**FAST, "encoder": "galileo-nano"})
+    named = ScoreRequest(job.targets, job.references, "diffusion", {**FAST, "encoder": "galileo-nano"})
     with pytest.raises(WeightsError, match="Could not download"):
         score_to_file(named, tmp_path / "third.tif")
 
 
 def test_rank_combination_is_high_only_where_both_experts_are():
     rng = np.random.default_rng(0)
-    enc = EncoderChange(None, None, None, CHANNELS, combine="rank")
+    enc = EncoderChange(None, None, None, CHANNELS)
     enc.fit_tables(rng.exponential(2.0, 20_000), rng.gamma(3.0, 1.0, 20_000))
     s_hi, s_lo = 2.0 * np.log(1e3), 1.0  # the score's 1e-3 tail; about its median
     c_hi, c_lo = 9.0, 2.7  # the change's far tail; about its median

@@ -226,6 +226,7 @@ def _earlier_result(big: dict, out: Path) -> dict[str, str]:
     return hashes(out / "score.tif", out / "score.tif.json")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", range(N_KILLS))
 def test_sigkill_at_a_seeded_moment_leaves_nothing_visible(big, tmp_path, k):
     moment = kill_moments(big["seconds"])[k]
@@ -283,6 +284,7 @@ def test_signal_while_writing_exits_cleanly(big, tmp_path, sig, code, prefix):
     assert hashes(*big["inputs"]) == big["hashes"], "an input changed"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", range(2))
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_at_a_seeded_moment_exits_cleanly(big, tmp_path, sig, k):

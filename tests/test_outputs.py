@@ -16,14 +16,15 @@ from backend.errors import OutputError
 from backend.masking import write_mask
 from backend.outputs import claim_outputs, protected_paths
 from backend.quicklook import render_quicklook
-from backend.scoring import ScoreJob, score_to_file
+from backend.request import ScoreRequest
+from backend.scoring import score_to_file
 from backend.vectorize import polygonize
 
 
 @pytest.fixture()
 def score(scene, tmp_path) -> Path:
     out = tmp_path / "score.tif"
-    score_to_file(ScoreJob((str(scene["post"]),)), out)
+    score_to_file(ScoreRequest((str(scene["post"]),)), out)
     return out
 
 
@@ -110,7 +111,7 @@ def test_a_refused_output_leaves_everything_as_it_was(scene, tmp_path):
     user.write_bytes(b"precious")
     before = sorted(os.listdir(tmp_path))
     with pytest.raises(OutputError):
-        score_to_file(ScoreJob((str(scene["post"]),)), user)
+        score_to_file(ScoreRequest((str(scene["post"]),)), user)
     assert user.read_bytes() == b"precious" and sorted(os.listdir(tmp_path)) == before
 
 

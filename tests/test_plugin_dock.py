@@ -491,6 +491,42 @@ def test_model_row_shows_for_generative_methods_only(dock, scene, tmp_path):
     assert rec.failures and "does not exist" in rec.failures[0] and dock.task is None
 
 
+def test_trainable_key_decides_which_methods_train(dock):
+    """The method list's ``trainable`` key (plugin/methods.py) decides, not the parameter names."""
+    from raresight.plugin.layers import LayerError
+
+    base = {"summary": "s", "needs_reference": False, "uses_prompt": False}
+    dock.set_methods(
+        [
+            {**base, "name": "keeps", "parameters": {"model": ""}, "trainable": False},
+            {**base, "name": "trains", "parameters": {}, "trainable": True},
+        ]
+    )
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("keeps"))
+    assert dock.model_row.isHidden() and not dock.train_button.isEnabled()
+    with pytest.raises(LayerError, match="no model to train"):
+        dock.fit_args()
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("trains"))
+    assert not dock.model_row.isHidden() and dock.train_button.isEnabled()
+
+
+def test_polygonize_request_uses_the_threshold_the_layer_shows(tmp_path):
+    from raresight.plugin.dock.requests import polygonize_request
+
+    score = str(tmp_path / "s.tif")
+    by_rate = polygonize_request(score, 1e-3, None, 100)
+    assert by_rate == {
+        "score": score,
+        "output": str(tmp_path / "s_polygons_far1e-03.gpkg"),
+        "min_area_m2": 100.0,
+        "false_alarm_rate": 1e-3,
+    }
+    (tmp_path / "s_polygons_far1e-03.gpkg").write_bytes(b"")
+    by_threshold = polygonize_request(score, 1e-3, 0.5, 0)
+    assert by_threshold["threshold"] == 0.5 and "false_alarm_rate" not in by_threshold
+    assert by_threshold["output"].endswith("s_polygons_far1e-03_2.gpkg")  # never overwrites
+
+
 def train(dock, timeout_s: float = 120.0) -> tuple[list, list]:
     trained, failures = [], []
     dock.modelTrained.connect(trained.append)
@@ -500,6 +536,7 @@ def train(dock, timeout_s: float = 120.0) -> tuple[list, list]:
     return trained, failures
 
 
+@pytest.mark.slow
 def test_train_model_fills_the_picker_and_the_detection_uses_it(dock, scene, tmp_path):
     import json
 
@@ -526,6 +563,7 @@ def test_train_model_fills_the_picker_and_the_detection_uses_it(dock, scene, tmp
     assert side["fit"]["model"] == str(model)  # scored with the saved model, not trained again
 
 
+@pytest.mark.slow
 def test_train_model_with_a_reference_learns_the_target_given_it(dock, scene):
     import json
 
@@ -539,6 +577,7 @@ def test_train_model_with_a_reference_learns_the_target_given_it(dock, scene):
     assert card["method"] == "flow" and card["condition"] == "reference" and card["cond_bands"] == 4
 
 
+@pytest.mark.slow
 def test_train_model_cancel_leaves_no_model(dock, scene, tmp_path):
     dock.target_combo.setLayer(add_raster(scene["post"], "post"))
     dock.method_combo.setCurrentIndex(dock.method_combo.findData("diffusion"))

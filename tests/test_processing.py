@@ -580,6 +580,7 @@ def test_detect_prompt_method_without_prompt_and_missing_checkpoint_are_one_line
 
 
 @pytest.mark.parametrize("method", ["clip", "gradcam", "gscorecam"])
+@pytest.mark.slow
 def test_detect_clip_method_with_a_checkpoint_matches_command_line(provider, scene, tmp_path, monkeypatch, method):
     """A CLIP prompt method with a checkpoint file (a micro open_clip model and its card, no
     download) writes through Processing the same georeferenced raster as ``raresight score``."""
@@ -623,6 +624,7 @@ def test_detect_clip_method_with_a_checkpoint_matches_command_line(provider, sce
 MICRO = "steps=30, hidden=8, depth=1, components=3, batch=2, patch=16"
 
 
+@pytest.mark.slow
 def test_fit_then_detect_with_the_saved_model(provider, scene, tmp_path):
     model = tmp_path / "flow.safetensors"
     feedback = QgsProcessingFeedback()
@@ -647,7 +649,9 @@ def test_fit_then_detect_with_the_saved_model(provider, scene, tmp_path):
     side = json.loads(Path(str(score) + ".json").read_text(encoding="utf-8"))
     assert side["method"] == "flow"
     assert side["fit"]["model"] == str(model)  # scored with the saved model: nothing trained
-    assert np.isfinite(read_band(score)).any()
+    expected = tmp_path / "cli.tif"
+    cli_score(scene["post"], "--method", "flow", "--model", model, "-o", expected)
+    assert_same_scores(score, expected)  # the CLI with the same model gives the same map
 
     # Without METHOD, the model's card names the method.
     again = tmp_path / "again.tif"
@@ -690,6 +694,7 @@ class _CancelWhenTraining(QgsProcessingFeedback):
             self.cancel()
 
 
+@pytest.mark.slow
 def test_cancel_stops_a_fit(provider, scene, tmp_path):
     out = tmp_path / "m.safetensors"
     feedback = _CancelWhenTraining()

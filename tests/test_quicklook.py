@@ -9,15 +9,16 @@ from rasterio.transform import from_origin
 
 from backend.errors import AlignmentError, InputError
 from backend.outputs import QUICKLOOK_SOFTWARE
-from backend.quicklook import _background_on_grid, background_bands, render_quicklook
+from backend.quicklook import background_bands, background_on_grid, render_quicklook
 from backend.raster import inspect_raster
-from backend.scoring import ScoreJob, score_to_file
+from backend.request import ScoreRequest
+from backend.scoring import score_to_file
 
 
 @pytest.fixture()
 def score(scene, tmp_path):
     out = tmp_path / "score.tif"
-    score_to_file(ScoreJob((str(scene["post"]),)), out)
+    score_to_file(ScoreRequest((str(scene["post"]),)), out)
     return out
 
 
@@ -30,7 +31,7 @@ def test_a_background_on_another_grid_is_warped_onto_the_score(score, tmp_path):
     data[0, row0 : row0 + 20, col0 : col0 + 20] = 1000.0
     bg = rasters.write(tmp_path / "bg.tif", data, transform=from_origin(x0, y0, 5, 5))
     info = inspect_raster(score)
-    image = _background_on_grid(str(bg), info, None, (info.grid.height, info.grid.width))[0]
+    image = background_on_grid(str(bg), info, None, (info.grid.height, info.grid.width))[0]
     bright = np.argwhere(image > 500)
     assert bright.min(axis=0).tolist() == [20, 30] and bright.max(axis=0).tolist() == [29, 39]
     assert np.isnan(image[:10]).all() and np.isnan(image[:, :20]).all()  # outside the background

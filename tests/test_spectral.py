@@ -22,8 +22,9 @@ import rasters
 
 from backend.detectors import METHODS
 from backend.errors import InputError, MethodError
+from backend.request import ScoreRequest
 from backend.scorefile import resolve_threshold
-from backend.scoring import ScoreJob, score_to_file
+from backend.scoring import score_to_file
 from backend.spectral import evidence, indices
 from backend.spectral.bands import S2_L1C, S2_L2A, canonical_band, identify_stack, parse_bands
 from backend.spectral.vocabulary import match_prompt
@@ -193,9 +194,21 @@ def s2s1(tmp_path: Path) -> dict[str, Path]:
     }
 
 
-def score(targets, tmp_path: Path, name: str = "x.tif", references=(), **job) -> tuple[np.ndarray, dict]:
+def score(
+    targets, tmp_path: Path, name: str = "x.tif", references=(), tile_size_px=512, overlap_px=32, **job
+) -> tuple[np.ndarray, dict]:
+    """Score through the request the CLI builds (``job``: its fields, e.g. method, prompt, fuse)."""
     out = tmp_path / name
-    side = score_to_file(ScoreJob(tuple(map(str, targets)), tuple(map(str, references)), **job), out)
+    request = ScoreRequest.from_dict(
+        {
+            "targets": list(map(str, targets)),
+            "references": list(map(str, references)),
+            "tile_size": tile_size_px,
+            "overlap": overlap_px,
+            **job,
+        }
+    )
+    side = score_to_file(request, out)
     with rasterio.open(out) as ds:
         return ds.read(1), side
 
@@ -287,7 +300,15 @@ def test_band_override_for_an_unknown_sensor(scene, tmp_path):
         params={"bands": "B2/B3/B4/B8"},
     )
     assert side["fit"]["identified_by"] == ["bands parameter"]
-    assert np.isfinite(s).any()
+    # The same map as when the file itself names its bands; NaN exactly on the nodata border.
+    named = rasters.write_named(
+        tmp_path / "named.tif", rasters.optical(0), ("B2", "B3", "B4", "B8"), nodata=rasters.NODATA
+    )
+    by_name, side_named = score([named], tmp_path, "n.tif", method="spectral", prompt="vegetation loss")
+    assert side_named["fit"]["identified_by"] == ["band descriptions"]
+    np.testing.assert_array_equal(s, by_name)
+    b = rasters.BORDER_PX
+    assert np.isfinite(s[b:-b, b:-b]).all() and np.isnan(s[:b]).all() and np.isnan(s[:, -b:]).all()
     with pytest.raises(InputError, match="B11"):  # water needs SWIR1
         score([scene["post"]], tmp_path, method="spectral", prompt="flood", params={"bands": "B2/B3/B4/B8"})
 
@@ -305,7 +326,8 @@ def test_negative_and_checkpoint_are_ignored_with_a_warning(s2s1, tmp_path, capl
         [s2s1["s2"]], tmp_path, method="spectral", prompt="flood", negative="dry fields", checkpoint="x.pt"
     )
     assert "takes no negative" in caplog.text and "takes no checkpoint" in caplog.text
-    assert np.isfinite(s).any()
+    plain, _ = score([s2s1["s2"]], tmp_path, "plain.tif", method="spectral", prompt="flood")
+    np.testing.assert_array_equal(s, plain)
 
 
 def test_tiled_equals_untiled(s2s1, tmp_path):

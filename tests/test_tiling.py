@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import rasterio
 
-from backend.scoring import ScoreJob, score_to_file
+from backend.request import ScoreRequest
+from backend.scoring import score_to_file
 from backend.tiling import StripStitcher, blend_weights, make_block_grid, make_tile_grid
 
 
@@ -89,8 +90,8 @@ def test_tiled_equals_untiled(scene, tmp_path, method, refs, params):
         references = (str(tmp_path / "sar_pre.tif"),)
     untiled = tmp_path / "untiled.tif"
     tiled = tmp_path / "tiled.tif"
-    score_to_file(ScoreJob(targets, references, method, params, tile_size_px=1024, overlap_px=0), untiled)
-    score_to_file(ScoreJob(targets, references, method, params, tile_size_px=32, overlap_px=8), tiled)
+    score_to_file(ScoreRequest(targets, references, method, params, tile_size_px=1024, overlap_px=0), untiled)
+    score_to_file(ScoreRequest(targets, references, method, params, tile_size_px=32, overlap_px=8), tiled)
     a, b = _read(untiled), _read(tiled)
     np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.nanmax(np.abs(a)))

@@ -304,8 +304,14 @@ def test_worker_fit_writes_a_model_and_its_card_and_score_reuses_it(scene, tmp_p
     assert side["method"] == "diffusion"
     assert side["parameters"]["model"] == model
     assert side["fit"]["model"] == model  # the saved model scored it: nothing was trained
-    with rasterio.open(score) as ds:
-        assert np.isfinite(ds.read(1)).any()
+    from backend.request import ScoreRequest
+    from backend.scoring import score_to_file
+
+    again = str(tmp_path / "again.tif")  # the same model scored in this process: the same map
+    score_to_file(ScoreRequest.from_dict({"targets": [str(scene["post"])], "params": {"model": model}}), again)
+    with rasterio.open(score) as ds, rasterio.open(again) as ref, rasterio.open(scene["post"]) as src:
+        a, b, valid = ds.read(1), ref.read(1), src.read_masks(1) > 0
+    assert np.array_equal(np.isfinite(a), valid) and np.array_equal(a, b, equal_nan=True)
 
 
 def test_worker_fit_errors_are_typed_and_write_nothing(scene, tmp_path):
@@ -415,6 +421,7 @@ def test_client_score_matches_cli_output_and_reports_progress(client, scene, tmp
         np.testing.assert_array_equal(a.read(1), b.read(1))
 
 
+@pytest.mark.slow
 def test_client_fit_then_score_with_the_saved_model(client, scene, tmp_path):
     model = tmp_path / "flow.safetensors"
     seen = []
@@ -542,11 +549,12 @@ def test_interpreter_without_the_backend_is_a_crash_not_a_hang(tmp_path, monkeyp
 
 
 def test_plugin_threshold_lookup_equals_backend(scene, tmp_path):
+    from backend.request import ScoreRequest
     from backend.scorefile import read_sidecar, resolve_threshold
-    from backend.scoring import ScoreJob, score_to_file
+    from backend.scoring import score_to_file
 
     out = tmp_path / "s.tif"
-    score_to_file(ScoreJob(targets=(str(scene["post"]),)), out)
+    score_to_file(ScoreRequest(targets=(str(scene["post"]),)), out)
     table = CalibrationTable.from_sidecar(read_sidecar(out))
     for rate in (1e-4, 3e-4, 1e-3, 0.0123, 0.1, 0.5):
         assert table.threshold_for(rate) == pytest.approx(resolve_threshold(out, rate)[0], rel=1e-9, abs=1e-9)

@@ -29,13 +29,16 @@ from typing import Any
 
 from ..errors import MissingFileError, WeightsError
 from ..progress import ProgressCallback, no_progress
-from .download import check_downloadable, download, file_sha256, user_cache_dir
+from ..weights import check_downloadable, download, file_sha256, is_sha256, user_cache_dir, verify_file_once
 
 log = logging.getLogger(__name__)
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "resources" / "clip_models"
 DEFAULT_MODEL = "remoteclip-vit-b-32"
 CARD_FORMAT = "raresight-clip-card/1"
+#: How messages about a missing CLIP file name it, and how else to supply it.
+LABEL = "CLIP weights"
+HINT = "or pass the file with --checkpoint FILE"
 #: OpenAI CLIP's normalisation, the default of cards that do not say.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -65,7 +68,7 @@ class ModelCard:
         try:
             name, arch = str(d["name"]), str(d["architecture"])
             sha = d.get("sha256")
-            if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+            if sha is not None and not is_sha256(sha):
                 raise ValueError("sha256 must be 64 lower-case hex digits or null")
             mean, std = (
                 tuple(float(v) for v in d.get("mean", CLIP_MEAN)),
@@ -138,7 +141,7 @@ def find_card(spec: str, arch: str = "", cards_dir: Path | None = None) -> Model
         card = cards[name]
         path = cache_dir() / (card.filename or f"{card.name}.pt")
         if not path.is_file():
-            check_downloadable(card, path)
+            check_downloadable(card, path, label=LABEL, hint=HINT)
         return card
     return resolve_checkpoint(spec, arch, cards_dir=cards_dir).card
 
@@ -170,35 +173,13 @@ def _cached(card: ModelCard, progress: ProgressCallback) -> ResolvedCheckpoint:
     """The card's file in the cache, downloaded (and verified) when missing."""
     path = cache_dir() / (card.filename or f"{card.name}.pt")
     if not path.is_file():
-        download(card, path, progress)
+        download(card, path, label=LABEL, hint=HINT, progress=progress)
         return ResolvedCheckpoint(path, card, True)
     if card.sha256 is None:
         log.warning("%s: no published checksum in card %s; using the file as placed.", path, card.name)
         return ResolvedCheckpoint(path, card, False)
-    _verify_cached(path, card)
+    verify_file_once(path, card.sha256, card.url, f"does not match card {card.name}")
     return ResolvedCheckpoint(path, card, True)
-
-
-def _verify_cached(path: Path, card: ModelCard) -> None:
-    """Check a cached file against its card once; a stamp beside it remembers size, time and hash."""
-    stamp = path.with_name(path.name + ".sha256")
-    st = path.stat()
-    key = {"sha256": card.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    try:
-        if json.loads(stamp.read_text(encoding="utf-8")) == key:
-            return
-    except (OSError, ValueError):
-        pass
-    digest = file_sha256(path)
-    if digest != card.sha256:
-        raise WeightsError(
-            f"{path} does not match card {card.name} (sha256 {digest}, expected {card.sha256}): "
-            f"delete it and run again to download {card.url}, or place the right file there."
-        )
-    try:
-        stamp.write_text(json.dumps(key), encoding="utf-8")
-    except OSError:
-        pass
 
 
 def _local(path: Path, arch: str, cards: dict[str, ModelCard]) -> ResolvedCheckpoint:

@@ -55,14 +55,18 @@ def create_detector(name: str, params: dict[str, Any] | None = None) -> Detector
 
 
 def describe_methods() -> list[dict[str, Any]]:
-    """One entry per method: name, summary, whether it needs a reference, and its parameters."""
+    """One entry per method: name, summary, whether it needs a reference, its parameters (name ->
+    default, as the plugin reads them) and ``parameter_help`` (name -> default, a one-line
+    description and whether the parameter is experimental: kept for research only)."""
     return [
         {
             "name": cls.name,
             "summary": cls.summary,
             "needs_reference": cls.needs_reference,
             "uses_prompt": cls.uses_prompt,
+            "trainable": cls.trainable,
             "parameters": cls.Config().to_dict(),
+            "parameter_help": cls.Config.parameter_help(),
         }
         for cls in METHODS.values()
     ]

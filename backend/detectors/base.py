@@ -70,18 +70,26 @@ class InputLayout:
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    """Base of detector configs: ``from_dict`` rejects unknown keys and converts types."""
+    """Base of detector configs: ``from_dict`` rejects unknown keys and converts types.
+
+    Parameters are the flat ``KEY=VALUE`` pairs of :meth:`to_dict` (a config that groups its fields
+    overrides ``to_dict`` and :meth:`from_flat`)."""
+
+    #: One line per parameter for ``raresight methods --json`` (``parameter_help``).
+    descriptions: ClassVar[dict[str, str]] = {}
+    #: Parameters kept for research only, marked ``experimental`` in ``raresight methods --json``.
+    experimental: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DetectorConfig:
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - set(fields))
+        defaults = cls().to_dict()
+        unknown = sorted(set(values) - set(defaults))
         if unknown:
-            known = ", ".join(sorted(fields)) or "none"
+            known = ", ".join(sorted(defaults)) or "none"
             raise InputError(f"Unknown parameter(s) {', '.join(unknown)}: this method takes {known}.")
         converted = {}
         for name, value in values.items():
-            default = getattr(cls(), name)
+            default = defaults[name]
             try:
                 if isinstance(default, bool) and not isinstance(value, bool):
                     converted[name] = _parse_bool(value)
@@ -89,15 +97,32 @@ class DetectorConfig:
                     converted[name] = type(default)(value) if not isinstance(value, type(default)) else value
             except (TypeError, ValueError):
                 raise InputError(f"Parameter {name}={value!r} is not a {type(default).__name__}.") from None
-        config = cls(**converted)
+        config = cls.from_flat(converted)
         config.check()
         return config
+
+    @classmethod
+    def from_flat(cls, values: dict[str, Any]) -> DetectorConfig:
+        """The config of flat parameters already converted to their types (not checked)."""
+        return cls(**values)
 
     def check(self) -> None:
         """Raise :class:`InputError` for out-of-range values (override per config)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def parameter_help(cls) -> dict[str, dict[str, Any]]:
+        """Each parameter's default, one-line description and whether it is experimental."""
+        return {
+            name: {
+                "default": default,
+                "description": cls.descriptions.get(name, ""),
+                "experimental": name in cls.experimental,
+            }
+            for name, default in cls().to_dict().items()
+        }
 
 
 def _parse_bool(value: Any) -> bool:
@@ -123,6 +148,8 @@ class Detector(ABC):
     uses_prompt: ClassVar[bool] = False
     #: Appended to the "needs a prompt" error of a prompt method (e.g. its vocabulary).
     prompt_hint: ClassVar[str] = ""
+    #: True for methods that ``raresight fit`` trains and that reuse a saved ``model``.
+    trainable: ClassVar[bool] = False
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else self.Config()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..stats import MomentAccumulator, Whitener
 from .base import Detector, DetectorConfig, FitBlock, valid_pixels
-from .gaussian import MomentAccumulator, Whitener
 
 
 @dataclass(frozen=True)

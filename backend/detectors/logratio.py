@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..stats import box_mean
 from .base import Detector, DetectorConfig, valid_pixels
-from .window import box_mean
 
 
 @dataclass(frozen=True)

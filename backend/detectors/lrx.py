@@ -17,9 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..stats import MomentAccumulator, ring_mahalanobis
 from .base import Detector, DetectorConfig, FitBlock, as_pixels, valid_pixels
-from .gaussian import MomentAccumulator
-from .window import ring_mahalanobis
 
 
 @dataclass(frozen=True)

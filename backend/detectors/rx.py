@@ -4,7 +4,7 @@ Score of pixel x: the squared Mahalanobis distance ``(x - mu)^T C^+ (x - mu)`` t
 covariance ``C`` of the fit data (the reference when given, else the target itself: anomalies are
 rare, so the scene's own statistics describe the background). Reed & Yu, IEEE TASSP 38(10), 1990.
 Fit in one streaming pass; singular covariances handled by the pseudo-inverse of
-:class:`~backend.detectors.gaussian.Whitener`.
+:class:`~backend.stats.Whitener`.
 
 ``fit_fraction < 1`` makes the fit robust: mean and covariance are re-estimated on that fraction of
 (a bounded random sample of) the fit pixels closest to the current fit, a few times (MCD-style
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..stats import MomentAccumulator, PixelSample, Whitener, concentrate
 from .base import Detector, DetectorConfig, FitBlock, as_pixels, valid_pixels
-from .gaussian import MomentAccumulator, PixelSample, Whitener, concentrate, score_pixels
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,14 @@ class RXDetector(Detector):
     def summary_dict(self) -> dict:
         w = self.whitener
         return {"fit_pixels": self._moments.n, "rank": w.rank if w else None}
+
+
+def score_pixels(block: np.ndarray, valid: np.ndarray, fn) -> np.ndarray:
+    """Apply ``fn`` (``(n, bands)`` float64 -> ``(n,)``) to the valid pixels of ``block``.
+
+    Returns float32 ``(rows, cols)`` with NaN where ``valid`` is False.
+    """
+    out = np.full(valid.shape, np.nan, dtype=np.float32)
+    if valid.any():
+        out[valid] = fn(block[:, valid].T.astype(np.float64))
+    return out

@@ -39,8 +39,8 @@ from ..spectral.evidence import (
     sar_water_margin,
 )
 from ..spectral.vocabulary import Concept, match_prompt, vocabulary_text
+from ..stats import box_mean
 from .base import Detector, DetectorConfig, FitBlock, InputLayout
-from .window import box_mean
 
 log = logging.getLogger(__name__)
 

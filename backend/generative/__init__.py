@@ -1,19 +1,24 @@
 """Generative models of normal imagery for dense anomaly scores (the ``diffusion`` and ``flow``
-detectors of :mod:`backend.detectors.generative`).
+detectors of :mod:`backend.detectors.generative`, a thin adapter over this package).
 
-Modules, from data to files:
+Modules, from options to files:
 
+* :mod:`.config`: the options in small groups, given as flat ``KEY=VALUE``;
 * :mod:`.data`: principal-component normalisation and the bounded sample of training crops;
-* :mod:`.nets`: the denoising network (per-pixel spectral MLP or blind-spot patch model, with
-  conditioning on a second modality or date and on a context embedding);
+* :mod:`.nets`: the denoising network (a per-pixel spectral MLP, with conditioning on a second
+  modality or date and on a context embedding);
 * :mod:`.processes`: DDPM and flow-matching noising, targets and clean estimates;
 * :mod:`.training`: the training loop (kept apart from the model, as anomalib does);
+* :mod:`.fitting`: the fit recipe, from streamed fit blocks to a fitted model;
 * :mod:`.model`: a fitted model and its dense scores (MSMA, ELBO terms, AnoDDPM, Graham's
   multi-level reconstruction, ODE encode-decode);
+* :mod:`.experts`: the Gaussian experts beside the network, the smoothing and their sum;
+* :mod:`.encoder_expert`: the pretrained encoder expert of Sentinel-2 pairs (plan, weights, fit);
 * :mod:`.simplex`: simplex noise for AnoDDPM-style partial noising;
 * :mod:`.context`: location and date embeddings;
-* :mod:`.model_io` and :mod:`.onnx_export`: safetensors model files with a JSON card, ONNX export and
-  onnxruntime scoring.
+* :mod:`.card`: the model card; :mod:`.model_io` and :mod:`.onnx_export`: safetensors model files
+  with the card, ONNX export and onnxruntime scoring.
 
-Only the backend worker imports this package (it needs torch); the QGIS process never does.
+The options, the card and the encoder plan import no torch (the detectors' registry reads the
+options); the rest needs it and is imported only by the backend.
 """

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..detectors.gaussian import MomentAccumulator
+from ..stats import MomentAccumulator
 
 
 @dataclass(frozen=True)
@@ -96,97 +96,6 @@ class Projection:
         if ok.any():
             z[:, ok] = ((self.read(flat[:, ok].T) - self.mean) @ self.w).T.astype(np.float32)
         return z.reshape(self.channels, rows, cols), ok.reshape(rows, cols)
-
-
-@dataclass(frozen=True)
-class Regression:
-    """The conditional Gaussian the pair and modality models start from: the whitened channels ``z``
-    of the modelled raster given the whitened channels ``c`` of the conditioning one are mapped to
-    the whitened residual of their linear regression, ``r = (z - [c, 1] @ coef) @ w``.
-
-    The network then models ``r`` given ``c``: its untrained state (the Gaussian-optimal prediction
-    of white data) is the conditional Gaussian, and it learns only what a linear, per-pixel relation
-    between the two rasters does not explain. ``coef`` is ``(kc + 1, k)``, ``w`` is ``(k, k)``.
-    """
-
-    coef: np.ndarray
-    w: np.ndarray
-
-    @classmethod
-    def from_moments(
-        cls, joint: MomentAccumulator, proj: Projection, cproj: Projection, rel_floor: float = 1e-6
-    ) -> Regression:
-        """From the streamed moments of the raw bands ``[modelled, conditioning]`` on every fit
-        pixel: the exact least-squares regression in the two projections' channels."""
-        mean, cov = joint.mean_cov()
-        nx = proj.mean.size
-        wx, wc = proj.w, cproj.w
-        mz, mc = (mean[:nx] - proj.mean) @ wx, (mean[nx:] - cproj.mean) @ wc
-        czz = wx.T @ cov[:nx, :nx] @ wx
-        czc = wx.T @ cov[:nx, nx:] @ wc
-        ccc = wc.T @ cov[nx:, nx:] @ wc
-        return cls._from_channel_moments(mz, mc, czz, czc, ccc, rel_floor)
-
-    @classmethod
-    def from_samples(cls, z: np.ndarray, c: np.ndarray, rel_floor: float = 1e-6) -> Regression:
-        """Least squares of samples ``z`` ``(n, k)`` on ``c`` ``(n, kc)`` (float64) and the whitening
-        of its residual."""
-        k = z.shape[1]
-        cov = np.cov(np.concatenate([z, c], axis=1), rowvar=False)
-        return cls._from_channel_moments(
-            z.mean(axis=0), c.mean(axis=0), cov[:k, :k], cov[:k, k:], cov[k:, k:], rel_floor
-        )
-
-    @classmethod
-    def _from_channel_moments(cls, mz, mc, czz, czc, ccc, rel_floor: float) -> Regression:
-        """The regression of ``z`` on ``c`` from their means and (cross-)covariances."""
-        slope = np.linalg.lstsq(ccc, czc.T, rcond=1e-10)[0]  # (kc, k)
-        res_cov = czz - czc @ slope
-        res_cov = (res_cov + res_cov.T) / 2
-        evals, evecs = np.linalg.eigh(res_cov)
-        floor = max(float(evals.max()), 1e-12) * rel_floor
-        coef = np.concatenate([slope, (mz - mc @ slope)[None]], axis=0)
-        return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
-
-    def trimmed(self, z: np.ndarray, c: np.ndarray, quantile: float, iterations: int = 3) -> Regression:
-        """Refit on the samples the current regression explains best (the ``quantile`` of lowest
-        residual energy), ``iterations`` times: the relation between the rasters and the noise
-        around it are then those of the unchanged pixels, as in iteratively reweighted change
-        detection (IR-MAD, Nielsen 2007), instead of being pulled by the changes themselves."""
-        reg = self
-        for _ in range(iterations if quantile < 1.0 else 0):
-            r = reg.residual(z, c)
-            energy = np.einsum("ij,ij->i", r, r)
-            core = energy <= np.quantile(energy, quantile)
-            if core.sum() <= c.shape[1] + 2:
-                break
-            reg = Regression.from_samples(z[core], c[core])
-        return reg
-
-    def magnitude(self, z: np.ndarray, c: np.ndarray, variances: np.ndarray) -> np.ndarray:
-        """Samples ``(n, k)`` and ``(n, kc)`` -> float64 ``(n,)``: the squared norm of the residual
-        in the units of the modelled bands (``variances`` ``(k,)``, those of the whitened principal
-        components, weigh the channels back), divided by its mean on the pixels the regression was
-        fit on. The change vector magnitude of what the regression does not predict: unlike the
-        whitened residual, it favours large departures over small ones in quiet directions."""
-        d = self._departure(z, c)
-        res_var = np.diag(np.linalg.inv(self.w @ self.w.T))  # the residual covariance's diagonal
-        expected = float(variances @ res_var)
-        return (d * d) @ variances / max(expected, 1e-30)
-
-    def residual(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Samples ``(n, k)`` and ``(n, kc)`` -> whitened residuals ``(n, k)``, float64."""
-        return self._departure(z, c) @ self.w
-
-    def _departure(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """The residual before whitening, in the units of ``z``."""
-        return z - c @ self.coef[:-1] - self.coef[-1]
-
-    def apply(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Channel-first blocks ``(k, ...)`` and ``(kc, ...)`` (same trailing shape) -> float32 ``(k, ...)``."""
-        k, shape = z.shape[0], z.shape[1:]
-        flat = self.residual(z.reshape(k, -1).T.astype(np.float64), c.reshape(c.shape[0], -1).T)
-        return flat.T.reshape((k, *shape)).astype(np.float32)
 
 
 class FitStatistics:

@@ -19,8 +19,8 @@ reconstruction, at most ``passes`` network evaluations per pixel:
 Noise is fixed per pixel position (a seeded bank indexed by the pixel's row and column modulo its
 size), so a pixel scores the same in every tile and every run. Each residual (one per level, or one
 for ``partial``/``ode``) is whitened by its own mean and covariance measured on the fit data after
-training (``norm="cov"``), so the score is a sum of Mahalanobis distances of residuals: the
-per-component error scale that the network leaves is taken out, as RX does for raw pixels.
+training, so the score is a sum of Mahalanobis distances of residuals: the per-component error
+scale that the network leaves is taken out, as RX does for raw pixels.
 """
 
 from __future__ import annotations
@@ -31,14 +31,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..detectors.gaussian import MomentAccumulator, Whitener
+from ..stats import MomentAccumulator, Regression, Whitener
 from . import processes
-from .data import Projection, Regression
+from .data import Projection
 from .nets import Denoiser, NetSpec
 
 NOISE_BANK_PX = 256
-SCORE_KINDS = ("msma", "elbo", "partial", "multilevel", "ode")
-#: Runs the network: (x_t, t, context, cond, embed) -> prediction (torch tensors).
+#: Runs the network: (x_t, t, cond, embed) -> prediction (torch tensors).
 Runner = Callable[..., torch.Tensor]
 
 
@@ -48,16 +47,12 @@ class ScoreSpec:
     levels: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
     steps: int = 2  # DDIM / Euler steps per reconstruction (partial, multilevel, ode)
     noise: str = "gaussian"  # gaussian | simplex
-    norm: str = "cov"  # cov | none
-    antithetic: bool = False  # elbo: average the clean estimates of +eps and -eps (two passes)
 
     def passes(self) -> int:
-        if self.kind == "elbo":
-            return len(self.levels) * (2 if self.antithetic else 1)
+        if self.kind in ("elbo", "msma"):
+            return len(self.levels)
         if self.kind == "ode":
             return 2 * self.steps * len(self.levels)
-        if self.kind == "msma":
-            return len(self.levels)
         return self.steps * len(self.levels)
 
     def n_residuals(self) -> int:
@@ -70,9 +65,10 @@ class ScoreSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> ScoreSpec:
-        return cls(
-            **{**d, "levels": tuple(float(x) for x in d["levels"]), "antithetic": bool(d.get("antithetic"))}
-        )
+        """The spec of a model card. Older cards also carry ``norm`` and ``antithetic`` (removed
+        options, refused by :func:`~backend.generative.card.check_card` unless at their defaults)."""
+        kept = {k: v for k, v in d.items() if k not in ("norm", "antithetic")}
+        return cls(**{**kept, "levels": tuple(float(x) for x in d["levels"])})
 
 
 def make_noise(kind: str) -> Callable[[tuple[int, ...], np.random.Generator], np.ndarray]:
@@ -91,7 +87,7 @@ def make_noise(kind: str) -> Callable[[tuple[int, ...], np.random.Generator], np
 
 
 class GenerativeModel:
-    """Everything needed to score: built by :func:`fit_model` or loaded by :mod:`.model_io`."""
+    """Everything needed to score: built by :func:`.fitting.fit_model` or loaded by :mod:`.model_io`."""
 
     def __init__(
         self,
@@ -111,10 +107,10 @@ class GenerativeModel:
         self.projection = projection
         self.cond_projection = cond_projection
         # The conditional Gaussian (pair and modality models): applied to the channels before the
-        # network, see :class:`.data.Regression`.
+        # network, see :class:`~backend.stats.Regression`.
         self.regression = regression
         # Pair models: the conditional Gaussian of the reference given the target, a second expert
-        # of the score (see the detector).
+        # of the score (see :mod:`.experts`).
         self.reverse = reverse
         self.score_spec = score
         self.seed = seed
@@ -142,8 +138,8 @@ class GenerativeModel:
         self.net.to(device, memory_format=torch.channels_last).eval()
         return self
 
-    def _torch_runner(self, x_t, t, context, cond, embed) -> torch.Tensor:
-        return self.net(x_t, t, context, cond, embed)
+    def _torch_runner(self, x_t, t, cond, embed) -> torch.Tensor:
+        return self.net(x_t, t, cond, embed)
 
     # -- residuals -----------------------------------------------------------------------------
     def _noise(self, level: int, origin: tuple[int, int], rows: int, cols: int) -> torch.Tensor:
@@ -151,17 +147,17 @@ class GenerativeModel:
         c = (origin[1] + np.arange(cols)) % NOISE_BANK_PX
         return torch.from_numpy(self.noise_bank[level][:, r][:, :, c]).to(self.device)[None]
 
-    def _run(self, x_t, t: float, z, cond, embed) -> torch.Tensor:
+    def _run(self, x_t, t: float, cond, embed) -> torch.Tensor:
         tt = torch.full((x_t.shape[0],), float(t), dtype=x_t.dtype, device=x_t.device)
-        pred = self.runner(x_t, tt, z, cond, embed)
+        pred = self.runner(x_t, tt, cond, embed)
         return processes.clean_estimate(self.process, x_t, pred, tt)
 
-    def _reconstruct(self, x_t, t0: float, z, cond, embed) -> torch.Tensor:
+    def _reconstruct(self, x_t, t0: float, cond, embed) -> torch.Tensor:
         """Deterministic path from level ``t0`` to 0 in ``steps`` steps; returns ``x0_hat``."""
         grid = np.linspace(t0, 0.0, self.score_spec.steps + 1)
         x = x_t
         for a, b in zip(grid[:-1], grid[1:]):
-            x0_hat = self._run(x, a, z, cond, embed)
+            x0_hat = self._run(x, a, cond, embed)
             ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
             eps_hat = processes.noise_estimate(self.process, x, x0_hat, ta)
             tb = torch.full_like(ta, float(b))
@@ -174,10 +170,10 @@ class GenerativeModel:
         x = z
         for a, b in zip(up[:-1], up[1:]):
             ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
-            x = x + (b - a) * self.runner(x, ta, z, cond, embed)
+            x = x + (b - a) * self.runner(x, ta, cond, embed)
         for a, b in zip(up[::-1][:-1], up[::-1][1:]):
             ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
-            x = x + (b - a) * self.runner(x, ta, z, cond, embed)
+            x = x + (b - a) * self.runner(x, ta, cond, embed)
         return x
 
     @torch.no_grad()
@@ -189,7 +185,7 @@ class GenerativeModel:
         for i, level in enumerate(spec.levels):
             if spec.kind == "msma":
                 tt = torch.full((z.shape[0],), float(level), dtype=z.dtype, device=z.device)
-                x0_hat = self._run(z, level, z, cond, embed)
+                x0_hat = self._run(z, level, cond, embed)
                 out.append(processes.noise_estimate(self.process, z, x0_hat, tt))
                 continue
             if spec.kind == "ode":
@@ -197,19 +193,10 @@ class GenerativeModel:
                 continue
             eps = self._noise(i, origin, rows, cols).expand_as(z)
             x_t = processes.noisy(self.process, z, eps, torch.full((z.shape[0],), level, device=z.device))
-            if spec.kind == "elbo" and spec.antithetic:
-                # The noise enters x_t with opposite signs: to first order it cancels in the mean
-                # clean estimate, leaving the part of the error the model cannot explain.
-                x_m = processes.noisy(
-                    self.process, z, -eps, torch.full((z.shape[0],), level, device=z.device)
-                )
-                out.append(
-                    z - 0.5 * (self._run(x_t, level, z, cond, embed) + self._run(x_m, level, z, cond, embed))
-                )
-            elif spec.kind == "elbo":
-                out.append(z - self._run(x_t, level, z, cond, embed))
+            if spec.kind == "elbo":
+                out.append(z - self._run(x_t, level, cond, embed))
             else:
-                out.append(z - self._reconstruct(x_t, level, z, cond, embed))
+                out.append(z - self._reconstruct(x_t, level, cond, embed))
         return out
 
     def fit_score_statistics(
@@ -246,7 +233,7 @@ class GenerativeModel:
         total = np.zeros(z.shape[1:], np.float64)
         for i, r in enumerate(res):
             flat = r[0].reshape(r.shape[1], -1).T.double().cpu().numpy()
-            if self.score_spec.norm == "cov" and self.residual_whiteners:
+            if self.residual_whiteners:  # (none before fit_score_statistics: squared error)
                 total += self.residual_whiteners[i].mahalanobis_sq(flat).reshape(z.shape[1:])
             else:
                 total += (flat**2).sum(axis=1).reshape(z.shape[1:])

@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_output
-from ..detectors.gaussian import Whitener
 from ..errors import InputError, MissingFileError
 from ..outputs import sidecar_of
-from .data import Projection, Regression
+from ..stats import Regression, Whitener
+from .card import CARD_FORMAT, check_card
+from .data import Projection
 from .model import GenerativeModel, ScoreSpec
 from .nets import Denoiser, NetSpec
 
-CARD_FORMAT = "raresight-model/1"
 EXTRA_PREFIXES = ("encoder.",)  # arrays of the experts beside the network (GenerativeModel.extra_arrays)
 
 
@@ -86,10 +86,17 @@ def load_model(path: str | os.PathLike[str]) -> GenerativeModel:
         raise InputError(
             f"{path} has no RareSight model card: give a file written by raresight fit."
         ) from None
-    return model_from_parts(card, arrays)
+    return model_from_parts(card, arrays, path)
 
 
-def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeModel:
+def model_from_parts(
+    card: dict, arrays: dict[str, np.ndarray], path: str | os.PathLike[str] = "the model"
+) -> GenerativeModel:
+    """The model of a card and its arrays.
+
+    Raises:
+        InputError: the card names an option this version no longer has (:func:`.card.check_card`).
+    """
     import torch
 
     def proj(prefix: str) -> Projection | None:
@@ -103,7 +110,8 @@ def model_from_parts(card: dict, arrays: dict[str, np.ndarray]) -> GenerativeMod
             None if log is None else np.asarray(log).astype(bool),
         )
 
-    spec = NetSpec(**card["net"])
+    check_card(card, path)
+    spec = NetSpec.from_dict(card["net"])
     net = Denoiser(spec)
     state = {k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("net.")}
     net.load_state_dict(state)

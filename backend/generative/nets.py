@@ -1,15 +1,6 @@
 """The denoising network shared by the ``diffusion`` and ``flow`` detectors (pure torch, no training
-code here).
-
-One network serves both variants of the issue:
-
-* **pixel** (``context_kernel = 0``): a per-pixel spectral model. Every layer after the inputs is a
-  1 x 1 convolution, i.e. an MLP applied to each pixel's spectrum: the variant for hyperspectral cubes.
-* **patch** (``context_kernel = k > 0``): the noisy pixel plus a *blind-spot* view of its clean
-  neighbourhood, a k x k convolution whose central ``(2 guard + 1)^2`` taps are zero (as in
-  blind-spot denoisers, Krull et al. 2019; Laine et al. 2019). The model learns ``p(pixel | neighbours)``
-  and cannot copy the pixel it scores, so an object that differs from its surroundings stays
-  surprising even after denoising.
+code here): a per-pixel spectral model. Every layer after the inputs is a 1 x 1 convolution, i.e. an
+MLP applied to each pixel's spectrum.
 
 Conditioning enters as additive features, so any of them may be absent:
 
@@ -22,8 +13,7 @@ The output is the Gaussian-optimal prediction for whitened data plus a learned, 
 correction (:func:`~backend.generative.processes.gaussian_prediction`): the network learns how normal
 imagery departs from a Gaussian, and an anomaly score built on it starts from RX, not from nothing.
 
-Receptive field: ``max(context_kernel, cond_kernel) // 2`` pixels on each side; the noisy input is
-only seen through 1 x 1 layers.
+Receptive field: ``cond_kernel // 2`` pixels on each side with a conditioning, else 0.
 """
 
 from __future__ import annotations
@@ -49,34 +39,23 @@ class NetSpec:
     embed_dim: int = 0
     hidden: int = 64
     depth: int = 3
-    context_kernel: int = 0
-    guard: int = 1
     cond_kernel: int = 3
     #: ddpm | flow: the output is that process's Gaussian-optimal prediction plus a learned term
     process: str = "ddpm"
 
     @property
     def radius(self) -> int:
-        ctx = self.context_kernel // 2 if self.context_kernel else 0
-        cond = self.cond_kernel // 2 if self.cond_channels else 0
-        return max(ctx, cond)
+        return self.cond_kernel // 2 if self.cond_channels else 0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
-
-class BlindSpotConv(nn.Conv2d):
-    """k x k convolution with its central ``(2 guard + 1)^2`` taps forced to zero."""
-
-    def __init__(self, cin: int, cout: int, kernel: int, guard: int) -> None:
-        super().__init__(cin, cout, kernel, padding=kernel // 2)
-        mask = torch.ones(1, 1, kernel, kernel)
-        c = kernel // 2
-        mask[..., c - guard : c + guard + 1, c - guard : c + guard + 1] = 0
-        self.register_buffer("mask", mask, persistent=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+    @classmethod
+    def from_dict(cls, d: dict) -> NetSpec:
+        """The spec of a model card. Cards of the blind-spot patch network (``context_kernel``,
+        removed) are refused by :func:`~backend.generative.card.check_card` before this; their
+        pixel networks carry ``context_kernel = 0`` and ``guard``, which are left out here."""
+        return cls(**{k: v for k, v in d.items() if k not in ("context_kernel", "guard")})
 
 
 def time_features(t: torch.Tensor) -> torch.Tensor:
@@ -109,9 +88,6 @@ class Denoiser(nn.Module):
         self.spec = spec
         h = spec.hidden
         self.inp = nn.Conv2d(spec.channels, h, 1)
-        self.context = (
-            BlindSpotConv(spec.channels, h, spec.context_kernel, spec.guard) if spec.context_kernel else None
-        )
         self.cond = (
             nn.Sequential(
                 nn.Conv2d(spec.cond_channels, h, spec.cond_kernel, padding=spec.cond_kernel // 2),
@@ -133,15 +109,12 @@ class Denoiser(nn.Module):
         self,
         x_t: torch.Tensor,
         t: torch.Tensor,
-        context: torch.Tensor | None = None,
         cond: torch.Tensor | None = None,
         embed: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``x_t``, ``context`` (the clean input, for the blind-spot view): ``(b, channels, r, c)``;
-        ``t``: ``(b,)``; ``cond``: ``(b, cond_channels, r, c)``; ``embed``: ``(b, embed_dim)``."""
+        """``x_t``: ``(b, channels, r, c)``; ``t``: ``(b,)``; ``cond``: ``(b, cond_channels, r, c)``;
+        ``embed``: ``(b, embed_dim)``."""
         h = self.inp(x_t)
-        if self.context is not None:
-            h = h + self.context(context)
         if self.cond is not None:
             h = h + self.cond(cond)
         temb = self.time(time_features(t))

@@ -32,8 +32,6 @@ OPSET = 17
 def _input_names(model: GenerativeModel) -> list[str]:
     spec = model.spec
     names = ["x_t", "t"]
-    if spec.context_kernel:
-        names.append("context")
     if spec.cond_channels:
         names.append("cond")
     if spec.embed_dim:
@@ -54,7 +52,7 @@ def _wrapped(model: GenerativeModel):
 
         def forward(self, *args):
             kw = dict(zip(names, args))
-            return self.net(kw["x_t"], kw["t"], kw.get("context"), kw.get("cond"), kw.get("embed"))
+            return self.net(kw["x_t"], kw["t"], kw.get("cond"), kw.get("embed"))
 
     return Wrapped().eval()
 
@@ -64,8 +62,6 @@ def _example(model: GenerativeModel, rows: int = 24, cols: int = 24):
 
     spec = model.spec
     ex = {"x_t": torch.zeros(1, spec.channels, rows, cols), "t": torch.full((1,), 0.5)}
-    if spec.context_kernel:
-        ex["context"] = torch.zeros(1, spec.channels, rows, cols)
     if spec.cond_channels:
         ex["cond"] = torch.zeros(1, spec.cond_channels, rows, cols)
     if spec.embed_dim:
@@ -139,10 +135,14 @@ def load_onnx_model(path: str | os.PathLike[str], device: str = "cpu") -> Genera
     except Exception:  # noqa: BLE001 - any failure means: not one of ours
         raise InputError(f"{path} is not an ONNX model written by raresight export.") from None
     # The network's weights live in the graph; the torch module only carries the shape.
+    from .card import check_card
     from .nets import Denoiser, NetSpec
 
-    skeleton = {f"net.{k}": v.numpy() for k, v in Denoiser(NetSpec(**card["net"])).state_dict().items()}
-    model = model_from_parts(card, {**arrays, **skeleton})
+    check_card(card, path)
+    skeleton = {
+        f"net.{k}": v.numpy() for k, v in Denoiser(NetSpec.from_dict(card["net"])).state_dict().items()
+    }
+    model = model_from_parts(card, {**arrays, **skeleton}, path)
     _attach_session(model, proto.SerializeToString(), device)
     return model
 
@@ -160,8 +160,8 @@ def _attach_session(model: GenerativeModel, graph: bytes, device: str) -> None:
     session = ort_session(graph, device)
     names = _input_names(model)
 
-    def run(x_t, t, context, cond, embed):
-        given = {"x_t": x_t, "t": t, "context": context, "cond": cond, "embed": embed}
+    def run(x_t, t, cond, embed):
+        given = {"x_t": x_t, "t": t, "cond": cond, "embed": embed}
         feeds = {n: given[n].detach().cpu().numpy().astype(np.float32) for n in names}
         (pred,) = session.run(["pred"], feeds)
         return torch.from_numpy(pred).to(x_t.device)

@@ -31,7 +31,6 @@ class TrainSettings:
     lr: float = 2e-3
     seed: int = 0
     time_budget_s: float = 0.0
-    trim: float = 0.0  # ignore this fraction of the worst-fit pixels of each batch
 
 
 @dataclass
@@ -97,14 +96,9 @@ def train(
         t = torch.from_numpy(rng.random(x0.shape[0]).astype(np.float32)).to(device)
         x_t = processes.noisy(process, x0, eps, t)
         emb = embed.expand(x0.shape[0], -1) if embed is not None else None
-        pred = net(x_t, t, x0, cond, emb)
+        pred = net(x_t, t, cond, emb)
         err = ((pred - processes.training_target(process, x0, eps)) ** 2).mean(dim=1)
         w = valid.to(err.dtype)
-        if settings.trim > 0 and bool(valid.any()):
-            # Robust fit: the worst-explained pixels of the batch (most likely the rare events the
-            # model must not learn as normal) do not pull the model towards them.
-            cut = torch.quantile(err.detach()[valid], 1.0 - settings.trim)
-            w = w * (err.detach() <= cut).to(err.dtype)
         loss = (err * w).sum() / w.sum().clamp_min(1.0)
         opt.zero_grad(set_to_none=True)
         loss.backward()

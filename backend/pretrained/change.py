@@ -3,13 +3,13 @@
 Each date is encoded on its own by :class:`~backend.pretrained.galileo.GalileoEncoder` (its
 Sentinel-2 groups, one time step, the date's month when known, else July), in tiles of
 ``tile`` x ``tile`` tokens of ``patch`` px; each token's feature vector is standardised with the
-per-date mean and spread measured on the fit crops. The change (``change_kind``) is what a linear
-regression of each date's features on the other's, fit on the same crops, does not predict: the
-squared residuals of both directions, added (``regression``, the default); or the plain squared
-distance between the two dates' features (``distance``). The regression is the encoder's version of
-the pixel-level conditional model: what changes everywhere between the dates (season, light, the
-sensor) is learned as normal, and a token changes when it departs from the rest of the scene.
-Either is bilinearly interpolated from token centres to pixels.
+per-date mean and spread measured on the fit crops. The change is what a linear regression of each
+date's features on the other's, fit on the same crops, does not predict: the squared residuals of
+both directions, added. The regression is the encoder's version of the pixel-level conditional
+model: what changes everywhere between the dates (season, light, the sensor) is learned as normal,
+and a token changes when it departs from the rest of the scene. It is bilinearly interpolated from
+token centres to pixels, and joins the generative score through the product of their ranks on the
+fit data (:meth:`EncoderChange.combined`).
 
 Tiles lie on a grid of the whole raster (from its top-left corner, every ``tile`` tokens, the last
 row and column of tiles snapped to the raster's edge; a token covered twice takes the mean of both
@@ -42,12 +42,9 @@ CORE_QUANTILE = 0.9  # the regression is refit on the tokens it predicts best (c
 @dataclass
 class EncoderChange:
     """The encoder, how to read the inputs, and the statistics fit on the scene (see the module
-    docstring). ``mean``/``std`` are ``(2, D)``: target, reference; ``scale`` turns the squared
-    distance into the units of the square root of the generative score.
-
-    ``combine`` says how the change joins the generative score: ``sum`` adds it to the score's
-    square root (with ``scale``); ``rank`` multiplies the two smoothed scores' ranks among the fit
-    data (``score_table``, ``change_table``): see :meth:`combined`."""
+    docstring). ``mean``/``std`` are ``(2, D)``: target, reference; ``scale`` puts the change in the
+    units of the square root of the generative score (its spread on the fit data); ``score_table``
+    and ``change_table`` rank the two smoothed scores among the fit data's (:meth:`combined`)."""
 
     model: GalileoEncoder
     shift: np.ndarray
@@ -60,8 +57,6 @@ class EncoderChange:
     mean: np.ndarray | None = None
     std: np.ndarray | None = None
     scale: float = 1.0
-    combine: str = "sum"
-    change_kind: str = "regression"
     forward: np.ndarray | None = None  # (D, D): the target's standardised features from the reference's
     backward: np.ndarray | None = None  # (D, D): the reference's from the target's
     score_table: ExceedanceTable | None = None
@@ -136,21 +131,15 @@ class EncoderChange:
     def _distance(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
         """The change of standardised features ``(..., D)`` of the two dates (see the module
         docstring; NaN stays NaN)."""
-        if self.change_kind == "distance":
-            return ((target - reference) ** 2).sum(-1)
         return ((target - reference @ self.forward) ** 2).sum(-1) + (
             (reference - target @ self.backward) ** 2
         ).sum(-1)
 
     # -- fit ---------------------------------------------------------------------------------------
-    def fit(
-        self, target_crops: np.ndarray, reference_crops: np.ndarray, root_score_iqr: float, weight: float
-    ):
-        """Per-date feature statistics, the regressions between the dates (``regression``) and the
-        scale, from square crops of the fit data ``(n, bands, s, s)`` (one centred tile each;
-        tokens with no-data in either date are left out): ``scale = weight * root_score_iqr /
-        IQR(change)``, so that the change enters the square root of the score (``combine="sum"``)
-        with ``weight`` times the spread of that root on the same pixels.
+    def fit(self, target_crops: np.ndarray, reference_crops: np.ndarray, root_score_iqr: float):
+        """Per-date feature statistics, the regressions between the dates and the scale, from square
+        crops of the fit data ``(n, bands, s, s)`` (one centred tile each; tokens with no-data in
+        either date are left out): ``scale = root_score_iqr / IQR(change)``.
 
         Raises:
             ValueError: fewer than 16 whole tokens.
@@ -170,11 +159,10 @@ class EncoderChange:
         self.mean = np.stack([f.mean(0) for f in feats])
         self.std = np.stack([f.std(0) + 1e-6 for f in feats])
         za, zb = self._standardised(feats[0], 0), self._standardised(feats[1], 1)
-        if self.change_kind == "regression":
-            self.forward, self.backward = _ridge(zb, za), _ridge(za, zb)
+        self.forward, self.backward = _ridge(zb, za), _ridge(za, zb)
         d = self._distance(za, zb)
         q1, q3 = np.percentile(d, [25, 75])
-        self.scale = float(weight * root_score_iqr / max(q3 - q1, 1e-12))
+        self.scale = float(root_score_iqr / max(q3 - q1, 1e-12))
         return self
 
     def _fit_tokens(self, crop_px: int) -> int:
@@ -197,7 +185,7 @@ class EncoderChange:
         return out
 
     def fit_tables(self, score_samples: np.ndarray, change_samples: np.ndarray) -> None:
-        """The rank tables of ``combine="rank"``: the smoothed generative score and the smoothed
+        """The rank tables of :meth:`combined`: the smoothed generative score and the smoothed
         change on the fit data."""
         self.score_table = ExceedanceTable.from_samples(score_samples)
         self.change_table = ExceedanceTable.from_samples(change_samples)
@@ -257,20 +245,16 @@ class EncoderChange:
             "scale": self.scale,
             "mean": np.asarray(self.mean).round(7).tolist(),
             "std": np.asarray(self.std).round(7).tolist(),
-            "combine": self.combine,
-            "change": self.change_kind,
-            **(
-                {"tables": {"score": self.score_table.to_dict(), "change": self.change_table.to_dict()}}
-                if self.combine == "rank"
-                else {}
-            ),
+            # how the change joins the score and what it is: the only ones now (the card keeps
+            # them, so that earlier versions do not read the model as their other options)
+            "combine": "rank",
+            "change": "regression",
+            "tables": {"score": self.score_table.to_dict(), "change": self.change_table.to_dict()},
         }
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The fit's arrays too large for the card (the regressions), by the names a saved model
         stores them under."""
-        if self.change_kind != "regression":
-            return {}
         return {"encoder.forward": self.forward, "encoder.backward": self.backward}
 
     @classmethod
@@ -282,14 +266,17 @@ class EncoderChange:
         div: np.ndarray,
         arrays: dict[str, np.ndarray] | None = None,
     ) -> EncoderChange:
-        """The fit of :meth:`to_dict` and :meth:`arrays` (a card without ``change`` predates the
-        regression: ``distance``)."""
-        kind = str(d.get("change", "distance"))
+        """The fit of :meth:`to_dict` and :meth:`arrays`.
+
+        Raises:
+            ValueError: a record of another combination or change (cards without ``combine`` or
+                ``change`` predate the rank and the regression), or no regressions in ``arrays``.
+        """
+        if d.get("combine") != "rank" or d.get("change") != "regression":
+            raise ValueError("it combines the encoder's change in a way this version no longer offers")
         arrays = arrays or {}
-        if kind == "regression" and not {"encoder.forward", "encoder.backward"} <= set(arrays):
+        if not {"encoder.forward", "encoder.backward"} <= set(arrays):
             raise ValueError("the model lacks the encoder's regressions")
-        rank = d.get("combine") == "rank"
-        regression = kind == "regression"
         return cls(
             model,
             shift,
@@ -302,12 +289,10 @@ class EncoderChange:
             np.asarray(d["mean"], np.float64),
             np.asarray(d["std"], np.float64),
             float(d["scale"]),
-            combine=str(d.get("combine", "sum")),
-            change_kind=kind,
-            forward=np.asarray(arrays["encoder.forward"], np.float64) if regression else None,
-            backward=np.asarray(arrays["encoder.backward"], np.float64) if regression else None,
-            score_table=ExceedanceTable.from_dict(d["tables"]["score"]) if rank else None,
-            change_table=ExceedanceTable.from_dict(d["tables"]["change"]) if rank else None,
+            forward=np.asarray(arrays["encoder.forward"], np.float64),
+            backward=np.asarray(arrays["encoder.backward"], np.float64),
+            score_table=ExceedanceTable.from_dict(d["tables"]["score"]),
+            change_table=ExceedanceTable.from_dict(d["tables"]["change"]),
         )
 
 

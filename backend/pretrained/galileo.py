@@ -11,7 +11,7 @@ smaller ones with the pseudo-inverse of the resize (FlexiViT), so that a patch e
 gives the same response to the same (resized) content.
 
 Used by the encoder change expert of the generative pair score (:mod:`.change`); measured alone
-as a change feature on the Sentinel-2 city pairs by ``scripts/probe_galileo_oscd.py``.
+as a change feature on the Sentinel-2 city pairs by ``research/probe_galileo_oscd.py``.
 """
 
 from __future__ import annotations

@@ -22,14 +22,21 @@ file is a one-line :class:`~backend.errors.WeightsError` saying which file to pl
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..clip.download import check_downloadable, download, file_sha256, user_cache_dir
 from ..errors import WeightsError
 from ..progress import ProgressCallback, no_progress, scaled
+from ..weights import (
+    check_downloadable,
+    download,
+    holds,
+    is_sha256,
+    provisioned_dirs,
+    user_cache_dir,
+    verify_file,
+)
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "resources" / "encoders"
 CARD_FORMAT = "raresight-encoder-card/1"
@@ -38,7 +45,7 @@ LABEL = "encoder weights"
 
 @dataclass(frozen=True)
 class FileCard:
-    """One published file of an encoder (what :func:`~backend.clip.download.download` needs)."""
+    """One published file of an encoder (what :func:`~backend.weights.download` needs)."""
 
     name: str
     url: str
@@ -63,7 +70,7 @@ class EncoderCard:
             files = []
             for fname, f in d["files"].items():
                 sha = str(f["sha256"])
-                if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+                if not is_sha256(sha):
                     raise ValueError(f"{fname}: sha256 must be 64 lower-case hex digits")
                 files.append(FileCard(str(fname), str(f["url"]), sha, f.get("size_bytes")))
             return cls(
@@ -105,17 +112,12 @@ def cache_dir() -> Path:
     return user_cache_dir("RARESIGHT_ENCODER_CACHE", "encoders")
 
 
-def _holds(folder: Path, card: EncoderCard) -> bool:
-    """Whether ``folder`` holds every file of ``card`` with its published sha256."""
-    return all((folder / f.name).is_file() and file_sha256(folder / f.name) == f.sha256 for f in card.files)
-
-
 def provisioned(card: EncoderCard) -> Path | None:
     """The first ``$RARESIGHT_ENCODER_PATH`` folder ``<dir>/<name>/`` that holds ``card``'s released
     files, or None."""
-    for d in os.environ.get("RARESIGHT_ENCODER_PATH", "").split(os.pathsep):
-        if d.strip() and _holds(Path(d).expanduser() / card.name, card):
-            return Path(d).expanduser() / card.name
+    for d in provisioned_dirs("RARESIGHT_ENCODER_PATH"):
+        if holds(d / card.name, card.files):
+            return d / card.name
     return None
 
 
@@ -142,7 +144,7 @@ def encoder_available(name: str, cards_dir: Path | None = None) -> tuple[bool, s
     try:
         for f in card.files:
             if not (folder / f.name).is_file():
-                check_downloadable(f, folder / f.name, LABEL, _hint(card))
+                check_downloadable(f, folder / f.name, label=LABEL, hint=_hint(card))
     except WeightsError as exc:
         return False, str(exc)
     return True, ""
@@ -168,21 +170,17 @@ def resolve_encoder(
     for i, f in enumerate(card.files):
         dest = folder / f.name
         if not dest.is_file():
-            download(
-                f, dest, scaled(progress, i / len(card.files), (i + 1) / len(card.files)), LABEL, _hint(card)
-            )
-        elif file_sha256(dest) != f.sha256:
-            raise WeightsError(
-                f"{dest} is not the released {card.name} file (sha256 {file_sha256(dest)}, expected "
-                f"{f.sha256}): delete it and run again to download {f.url}, or place the right file there."
-            )
+            part = scaled(progress, i / len(card.files), (i + 1) / len(card.files))
+            download(f, dest, label=LABEL, hint=_hint(card), progress=part)
+        else:
+            verify_file(dest, f.sha256, f.url, f"is not the released {card.name} file")
     return folder, card
 
 
 def _card_of_folder(folder: Path, cards: dict[str, EncoderCard]) -> EncoderCard:
     """The card whose every file is in ``folder`` with its published checksum."""
     for card in cards.values():
-        if _holds(folder, card):
+        if holds(folder, card.files):
             return card
     wanted = "; ".join(f"{c.name}: {', '.join(f.name for f in c.files)}" for c in cards.values())
     raise WeightsError(

@@ -8,7 +8,9 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..i18n import tr
-from .algorithms import DetectAlgorithm, FitAlgorithm, PolygonizeAlgorithm
+from .detect import DetectAlgorithm
+from .fit import FitAlgorithm
+from .polygonize import PolygonizeAlgorithm
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icon.svg"
 

@@ -1,4 +1,5 @@
-"""Moving-window sums over valid pixels (the local statistics of local detectors).
+"""Moving-window statistics over valid pixels: box sums and means, ring sums, and the Mahalanobis
+distance of a pixel to its ring (local RX).
 
 A ``k x k`` window sum is computed with a 2-D cumulative sum (summed-area table), in float64, with
 zeros outside the block; dividing by the matching count of valid pixels gives a mean that ignores

@@ -1,8 +1,7 @@
-"""Verified downloads of weights (CLIP weights for :mod:`.registry`, pretrained encoders for
-:mod:`backend.pretrained.weights`).
+"""Verified streaming downloads of weights; fail closed.
 
 A download streams into a temporary file beside its destination while its SHA-256 is computed, and
-is renamed into place only when the checksum matches the model card's: a wrong checksum deletes the
+is renamed into place only when the checksum matches the card's: a wrong checksum deletes the
 partial file and raises a one-line :class:`~backend.errors.WeightsError`, so nothing unverified is
 ever loaded. A card without a checksum is never downloaded. ``HF_HUB_OFFLINE=1`` or
 ``RARESIGHT_OFFLINE=1`` turn downloads off (``file://`` URLs, local copies, stay allowed).
@@ -16,15 +15,20 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..errors import WeightsError
 from ..progress import ProgressCallback, no_progress
+from .verify import CHUNK_BYTES
 
-if TYPE_CHECKING:
-    from .registry import ModelCard
 
-_CHUNK = 1 << 20
+class DownloadCard(Protocol):
+    """What a download needs from a card: the file's name, published URL, checksum and size."""
+
+    name: str
+    url: str
+    sha256: str | None
+    size_bytes: int | None
 
 
 def downloads_disabled() -> bool:
@@ -35,50 +39,20 @@ def downloads_disabled() -> bool:
     )
 
 
-def user_cache_dir(env_var: str, kind: str) -> Path:
-    """``$env_var`` when set, else ``$XDG_CACHE_HOME/raresight/<kind>``, else
-    ``~/.cache/raresight/<kind>``: where downloaded weights of one kind live (not created here)."""
-    explicit = os.environ.get(env_var)
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "raresight" / kind
-
-
-_DIGESTS: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks (remembered per path, size and mtime)."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            while chunk := f.read(_CHUNK):
-                h.update(chunk)
-        _DIGESTS[key] = h.hexdigest()
-    return _DIGESTS[key]
-
-
 def download(
-    card: ModelCard,
-    dest: Path,
-    progress: ProgressCallback = no_progress,
-    label: str = "CLIP weights",
-    hint: str = "",
+    card: DownloadCard, dest: Path, *, label: str, hint: str, progress: ProgressCallback = no_progress
 ) -> None:
     """Download ``card.url`` to ``dest``, verifying its sha256 as it streams; fail closed.
 
-    ``card`` is any object with ``name``, ``url``, ``sha256`` and ``size_bytes``; ``label`` names
-    what it is in messages, ``hint`` says how else to supply it. ``file://`` URLs are local copies
-    and are allowed offline.
+    ``label`` names what the file is in messages ("CLIP weights"), ``hint`` says how else to supply
+    it ("or pass the file with --checkpoint FILE"). ``file://`` URLs are local copies and are
+    allowed offline.
 
     Raises:
         WeightsError: no checksum in the card, downloads disabled or impossible, wrong checksum (the
             partial file is deleted first).
     """
-    check_downloadable(card, dest, label, hint)
+    check_downloadable(card, dest, label=label, hint=hint)
     where = _where(card, dest, hint)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
@@ -97,11 +71,7 @@ def download(
         tmp.unlink(missing_ok=True)
 
 
-def _where(card: ModelCard, dest: Path, hint: str = "") -> str:
-    return f"download {card.url} and place it at {dest}, {hint or 'or pass the file with --checkpoint FILE'}"
-
-
-def check_downloadable(card: ModelCard, dest: Path, label: str = "CLIP weights", hint: str = "") -> None:
+def check_downloadable(card: DownloadCard, dest: Path, *, label: str, hint: str) -> None:
     """Raise :class:`WeightsError` when ``card`` must not or cannot be downloaded to ``dest`` now."""
     if card.sha256 is None:
         raise WeightsError(
@@ -115,7 +85,11 @@ def check_downloadable(card: ModelCard, dest: Path, label: str = "CLIP weights",
         )
 
 
-def _stream(card: ModelCard, tmp: Path, progress: ProgressCallback) -> str:
+def _where(card: DownloadCard, dest: Path, hint: str) -> str:
+    return f"download {card.url} and place it at {dest}, {hint}"
+
+
+def _stream(card: DownloadCard, tmp: Path, progress: ProgressCallback) -> str:
     """Copy ``card.url`` into ``tmp``; return the sha256 of what arrived."""
     from .. import __version__
 
@@ -124,7 +98,7 @@ def _stream(card: ModelCard, tmp: Path, progress: ProgressCallback) -> str:
     done = 0
     with urllib.request.urlopen(request, timeout=60) as response, open(tmp, "wb") as out:
         total = int(response.headers.get("Content-Length") or card.size_bytes or 0)
-        while chunk := response.read(_CHUNK):
+        while chunk := response.read(CHUNK_BYTES):
             out.write(chunk)
             h.update(chunk)
             done += len(chunk)

@@ -1,0 +1,58 @@
+"""Whitening from a mean and covariance, and its robust fit.
+
+The inverse covariance is a pseudo-inverse from the eigen-decomposition ``C = V diag(l) V^T``:
+directions with ``l <= rcond * max(l)`` (constant or duplicated bands) are dropped instead of
+blowing up, so singular covariances are handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .moments import MomentAccumulator
+
+
+@dataclass(frozen=True)
+class Whitener:
+    """Maps samples to whitened coordinates: ``z = (x - mean) @ w`` so that ``|z|^2`` is the
+    Mahalanobis distance with the pseudo-inverse covariance."""
+
+    mean: np.ndarray  # (d,)
+    w: np.ndarray  # (d, k), k = retained rank
+
+    @classmethod
+    def from_moments(cls, mean: np.ndarray, cov: np.ndarray, rcond: float = 1e-10) -> Whitener:
+        evals, evecs = np.linalg.eigh(cov)
+        top = max(float(evals.max()), 0.0)
+        keep = evals > rcond * top if top > 0 else np.zeros_like(evals, dtype=bool)
+        if not keep.any():
+            # Constant data: every deviation is equally (infinitely) surprising; use unit scale.
+            return cls(mean, np.eye(len(mean)))
+        return cls(mean, evecs[:, keep] / np.sqrt(evals[keep]))
+
+    @property
+    def rank(self) -> int:
+        return int(self.w.shape[1])
+
+    def mahalanobis_sq(self, x: np.ndarray) -> np.ndarray:
+        """Squared Mahalanobis distance of float64 samples ``(n, d)`` -> ``(n,)``."""
+        z = (x - self.mean) @ self.w
+        return np.einsum("ij,ij->i", z, z)
+
+
+def concentrate(x: np.ndarray, fraction: float, steps: int, rcond: float) -> Whitener:
+    """Robust Gaussian fit by concentration steps (the C-steps of FAST-MCD, Rousseeuw & Van
+    Driessen 1999): refit mean and covariance on the ``fraction`` of samples ``(n, d)`` closest to
+    the current fit, ``steps`` times."""
+    keep = np.ones(x.shape[0], dtype=bool)
+    for _ in range(steps):
+        acc = MomentAccumulator()
+        acc.add(x[keep])
+        w = Whitener.from_moments(*acc.mean_cov(), rcond)
+        d = w.mahalanobis_sq(x)
+        keep = d <= np.quantile(d, fraction)
+    acc = MomentAccumulator()
+    acc.add(x[keep])
+    return Whitener.from_moments(*acc.mean_cov(), rcond)

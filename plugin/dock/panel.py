@@ -1,0 +1,292 @@
+"""The dock panel: choose a method, detect or train in the background, cancel, check the backend.
+
+Widgets come from :class:`~.widgets.DockWidgets`, the Result group's behaviour (score layers, the
+threshold slider, polygons) from :class:`~.results.ResultsPanel`, and the requests from
+:mod:`.requests`; every request runs in the backend worker through :class:`~..tasks.BackendTask`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+
+from qgis.core import Qgis, QgsApplication, QgsProject
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+
+from .. import settings
+from ..backend_client import BackendClient, BackendError, RequestCancelledError, WorkerCrashedError
+from ..i18n import tr
+from ..layers import LayerError, remove_partial_outputs
+from ..methods import anomaly_method_names, bundled_methods, is_trainable
+from ..tasks import BackendTask
+from .messages import error_text, failure_level, log_level, push_message
+from .requests import Choices, fit_request, score_request
+from .results import ResultsPanel
+from .widgets import DockWidgets
+
+
+def _enabled_text(edit) -> str:
+    """An enabled line edit's text (stripped); "" when the method does not use it."""
+    return edit.text().strip() if edit.isEnabled() else ""
+
+
+class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
+    """The dock panel. ``client_factory()`` returns the backend client to use (it may change when
+    the interpreter setting changes)."""
+
+    #: Emitted with the score layer once a detection has been added to the project.
+    detectionFinished = pyqtSignal(object)  # noqa: N815 - Qt naming
+    #: Emitted with the polygon layer once an export has been added.
+    polygonsFinished = pyqtSignal(object)  # noqa: N815
+    #: Emitted with a message when a run failed or was cancelled.
+    runFailed = pyqtSignal(str)  # noqa: N815
+    #: Emitted with the model file once "Train model" has saved it.
+    modelTrained = pyqtSignal(str)  # noqa: N815
+
+    def __init__(self, iface, client_factory: Callable[[], BackendClient], parent=None) -> None:
+        super().__init__(tr("RareSight"), parent)
+        self.setObjectName("RareSightDock")
+        self.iface = iface
+        self.client_factory = client_factory
+        self.task: BackendTask | None = None
+        self.methods: list[dict] = []
+        self.backend_info: dict | None = None
+        self.temp_dir = tempfile.mkdtemp(prefix="raresight-inputs-")
+        self._build()
+        self.set_methods(bundled_methods())
+        self._connect()
+        self._refresh_score_layers()
+        self._set_running(False)
+
+    def _connect(self) -> None:
+        self.method_combo.currentIndexChanged.connect(self._method_changed)
+        self.run_button.clicked.connect(self.run_detection)
+        self.train_button.clicked.connect(self.train_model)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.check_button.clicked.connect(self.check_backend)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.score_combo.layerChanged.connect(self._score_layer_changed)
+        self.export_button.clicked.connect(self.export_polygons)
+        self.interpreter_widget.fileChanged.connect(self._interpreter_changed)
+        self.output_widget.fileChanged.connect(settings.set_output_dir)
+        self.tile_spin.valueChanged.connect(lambda v: settings.set_value("tile_size", v))
+        self.device_combo.currentIndexChanged.connect(
+            lambda _i: settings.set_value("device", self.device_combo.currentData())
+        )
+        self.min_area_spin.valueChanged.connect(lambda v: settings.set_value("min_area_m2", v))
+        project = QgsProject.instance()
+        project.layersAdded.connect(self._refresh_score_layers)
+        project.layersRemoved.connect(self._refresh_score_layers)
+
+    def disconnect_project(self) -> None:
+        project = QgsProject.instance()
+        for signal in (project.layersAdded, project.layersRemoved):
+            try:
+                signal.disconnect(self._refresh_score_layers)
+            except TypeError:
+                pass
+
+    # -- methods --------------------------------------------------------------------------------
+
+    def set_methods(self, methods: list[dict]) -> None:
+        """Fill the method selector (keeping the current choice when it still exists)."""
+        current = self.method_combo.currentData() or settings.value("method", "rx", str)
+        self.methods = list(methods)
+        self.method_combo.blockSignals(True)
+        self.method_combo.clear()
+        for m in self.methods:
+            self.method_combo.addItem(m["name"], m["name"])
+            self.method_combo.setItemData(
+                self.method_combo.count() - 1, m.get("summary", ""), Qt.ItemDataRole.ToolTipRole
+            )
+        self.method_combo.setCurrentIndex(max(self.method_combo.findData(current), 0))
+        self.method_combo.blockSignals(False)
+        fuse = self.fuse_combo.currentData() or ""
+        self.fuse_combo.clear()
+        self.fuse_combo.addItem(tr("None"), "")
+        for name in anomaly_method_names(self.methods):
+            self.fuse_combo.addItem(name, name)
+        self.fuse_combo.setCurrentIndex(max(self.fuse_combo.findData(fuse), 0))
+        self._method_changed()
+
+    def current_method(self) -> dict:
+        name = self.method_combo.currentData()
+        return next((m for m in self.methods if m["name"] == name), {"name": name or "rx"})
+
+    def _method_changed(self, *_args) -> None:
+        method = self.current_method()
+        self._show_method(method)
+        self.train_button.setEnabled(is_trainable(method) and self.task is None)
+        settings.set_value("method", method["name"])
+
+    # -- backend status -------------------------------------------------------------------------
+
+    def _interpreter_changed(self, path: str) -> None:
+        settings.set_interpreter(path)
+        self.backend_info = None
+        self.status_label.setText(tr("Backend: not checked yet"))
+
+    def check_backend(self) -> None:
+        """Ask the backend for its versions, device and methods (starts it when needed)."""
+        self.status_label.setText(tr("Backend: starting..."))
+        self._start_task(tr("RareSight: checking the backend"), "hello", {}, self._hello_done)
+
+    def _hello_done(self, result: dict | None, error: BackendError | None) -> None:
+        if error is not None:
+            title, text = error_text(error)
+            self.status_label.setText(tr("Backend: unavailable ({title})").format(title=title))
+            self._push(title, text, Qgis.MessageLevel.Critical)
+            return
+        self.backend_info = result
+        self.set_methods(result.get("methods") or bundled_methods())
+        devices = result.get("devices") or ["cpu"]
+        device = tr("GPU (CUDA) available") if "cuda" in devices else tr("CPU only")
+        self.status_label.setText(
+            tr("Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}").format(
+                version=result.get("version", "?"),
+                python=result.get("python", "?"),
+                gdal=result.get("gdal", "?"),
+                device=device,
+            )
+        )
+        self.status_label.setToolTip(result.get("executable", ""))
+
+    # -- detection and training -----------------------------------------------------------------
+
+    def choices(self) -> Choices:
+        """The analyst's choices, read from the widgets now."""
+        method = self.current_method()
+        references = (self.reference_combo.currentLayer(), self.reference2_combo.currentLayer())
+        return Choices(
+            target=self.target_combo.currentLayer(),
+            second_target=self.target2_combo.currentLayer(),
+            references=tuple(layer for layer in references if layer is not None),
+            method=method,
+            params_text=self.params_edit.text(),
+            tile_size=int(self.tile_spin.value()),
+            device=self.device_combo.currentData() or "auto",
+            folder=self.output_widget.filePath() or settings.output_dir(),
+            model=self.model_widget.filePath().strip() if is_trainable(method) else "",
+            prompt=_enabled_text(self.prompt_edit),
+            negative=_enabled_text(self.negative_edit),
+            checkpoint=self.checkpoint_widget.filePath().strip()
+            if self.checkpoint_widget.isEnabled()
+            else "",
+            fuse=(self.fuse_combo.currentData() or "") if self.fuse_combo.isEnabled() else "",
+        )
+
+    def request_args(self) -> dict:
+        """The ``score`` request for the current choices (see :func:`.requests.score_request`)."""
+        return score_request(self.choices(), self.temp_dir)
+
+    def fit_args(self) -> dict:
+        """The ``fit`` request for the current choices (see :func:`.requests.fit_request`)."""
+        return fit_request(self.choices(), self.temp_dir)
+
+    def run_detection(self) -> None:
+        self._run(self.request_args, tr("RareSight: detecting anomalies"), "score", self._detection_done)
+
+    def train_model(self) -> None:
+        """Train the current method's model in the background; once saved, the model file fills
+        the model picker (and the next detections use it)."""
+        self._run(self.fit_args, tr("RareSight: training a model"), "fit", self._fit_done)
+
+    def _run(self, build: Callable[[], dict], description: str, op: str, done) -> None:
+        """Build a request and start it, or say why it cannot start."""
+        if self.task is not None:
+            return
+        try:
+            args = build()
+        except LayerError as exc:
+            self._push(tr("Cannot start"), str(exc), Qgis.MessageLevel.Warning)
+            self.runFailed.emit(str(exc))
+            return
+        self._start_task(description, op, args, lambda result, error: done(result, error, args["output"]))
+
+    def _fit_done(self, result: dict | None, error: BackendError | None, output: str = "") -> None:
+        if error is not None:
+            self._failed(error, output, tr("Training failed"))
+            return
+        path = result.get("output") or output
+        card = result.get("card") or {}
+        training = card.get("training") or {}
+        self.model_widget.setFilePath(path)
+        text = tr(
+            "Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it."
+        ).format(
+            name=os.path.basename(path),
+            steps=training.get("steps", "?"),
+            seconds=float(training.get("seconds") or 0.0),
+            method=card.get("method", self.current_method()["name"]),
+        )
+        self._push(tr("Model trained"), text, Qgis.MessageLevel.Success)
+        self.modelTrained.emit(path)
+
+    def _detection_done(self, result: dict | None, error: BackendError | None, output: str = "") -> None:
+        if error is not None:
+            self._failed(error, output)
+            return
+        layer = self.add_score_layer(result["output"], result.get("sidecar"))
+        if layer is not None:
+            self._push(
+                tr("Detection finished"),
+                tr("Score layer {name} added; move the false-alarm rate slider to restyle it.").format(
+                    name=layer.name()
+                ),
+                Qgis.MessageLevel.Success,
+            )
+            self.detectionFinished.emit(layer)
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    def _start_task(self, description: str, op: str, args: dict, done) -> None:
+        def finished(result, error):
+            self.task = None
+            self._set_running(False)
+            done(result, error)
+
+        try:
+            client = self.client_factory()
+        except BackendError as exc:
+            self._report_failure(exc)
+            return
+        self.task = BackendTask(description, client, op, args, finished, self._backend_log)
+        self.task.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
+        self._set_running(True)
+        QgsApplication.taskManager().addTask(self.task)
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.status_label.setText(tr("Cancelling..."))
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.check_button.setEnabled(not running)
+        self.train_button.setEnabled(not running and is_trainable(self.current_method()))
+        self.cancel_button.setEnabled(running)
+        self.export_button.setEnabled(not running and self.current_score_layer() is not None)
+        if running:
+            self.progress.setValue(0)
+
+    def _failed(self, error: BackendError, output: str = "", failed_title: str | None = None) -> None:
+        """Report a failed run; a killed or cancelled worker's partial ``output`` is removed."""
+        if isinstance(error, (WorkerCrashedError, RequestCancelledError)) and output:
+            remove_partial_outputs(output)
+        self._report_failure(error, failed_title)
+
+    def _report_failure(self, error: BackendError, failed_title: str | None = None) -> None:
+        self.progress.setValue(0)
+        title, text = error_text(error, failed_title)
+        self._push(title, text, failure_level(error))
+        if isinstance(error, RequestCancelledError):
+            self.status_label.setText(tr("Cancelled; nothing was added."))
+        self.runFailed.emit(text)
+
+    def _backend_log(self, level: str, message: str) -> None:
+        self._push(tr("RareSight backend"), message, log_level(level))
+
+    def _push(self, title: str, text: str, level) -> None:
+        push_message(self.iface, title, text, level)
