@@ -20,26 +20,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_doc import replace_section  # noqa: E402
+from bench.doc import DO_NOT_EDIT, generated_by, host_facts, replace_section  # noqa: E402
+from bench.rasters import write_s2_s1_pair  # noqa: E402
+from bench.runner import run_cli  # noqa: E402
 
-from backend import __version__  # noqa: E402
 from backend.metrics import evaluate_scores  # noqa: E402
 from backend.raster import open_raster  # noqa: E402
+from backend.request import ScoreRequest  # noqa: E402
 from backend.scorefile import resolve_threshold  # noqa: E402
-from backend.scoring import ScoreJob, score_to_file  # noqa: E402
+from backend.scoring import score_to_file  # noqa: E402
 
 START, END = "<!-- prompts:start -->", "<!-- prompts:end -->"
 CASE = "sen1floods11/spain_7370579"
@@ -94,12 +93,14 @@ def accuracy(data: Path) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="raresight-bench-prompts-") as tmp:
         for i, (name, targets, method, prompt, fuse, params, command) in enumerate(RUNS):
             out = Path(tmp) / f"{i}.tif"
-            job = ScoreJob(
-                tuple(str(case / f"{t}.tif") for t in targets),
-                method=method,
-                params=params,
-                prompt=prompt,
-                fuse=fuse,
+            job = ScoreRequest.from_dict(
+                {
+                    "targets": [str(case / f"{t}.tif") for t in targets],
+                    "method": method,
+                    "params": params,
+                    "prompt": prompt,
+                    "fuse": fuse,
+                }
             )
             side = score_to_file(job, out)
             threshold, _ = resolve_threshold(out)
@@ -123,68 +124,14 @@ def accuracy(data: Path) -> list[dict]:
     return rows
 
 
-def write_synthetic_pair(folder: Path, size: int = 1000) -> tuple[Path, Path]:
-    """A ``size`` x ``size`` Sentinel-2-like (13 bands, int16 digital numbers: vegetation with
-    water bands every 200 rows) and Sentinel-1-like (VV, VH dB) pair on one UTM grid."""
-    import rasterio
-    from rasterio.transform import from_origin
-
-    rng = np.random.default_rng(0)
-    land = np.array([1000, 500, 800, 400, 1200, 3000, 3500, 4000, 4100, 1200, 10, 2000, 1000], float)
-    water = np.array([900, 800, 700, 500, 400, 300, 300, 300, 250, 100, 10, 100, 50], float)
-    is_water = (np.arange(size) // 50) % 4 == 0  # rows
-    s2 = np.where(is_water[None, :, None], water[:, None, None], land[:, None, None])
-    s2 = np.clip(s2 + rng.normal(0, 40, (13, size, size)), 1, 10000).astype(np.int16)
-    vv = np.where(is_water[:, None], -20.0, -9.0) + rng.normal(0, 1.5, (size, size))
-    s1 = np.stack([vv, vv - 7.0]).astype(np.float32)
-    profile = {
-        "driver": "GTiff",
-        "width": size,
-        "height": size,
-        "crs": "EPSG:32631",
-        "transform": from_origin(500_000, 5_000_000, 10, 10),
-        "tiled": True,
-        "compress": "deflate",
-    }
-    paths = folder / "s2.tif", folder / "s1.tif"
-    for path, data, nodata in zip(paths, (s2, s1), (0, float("nan"))):
-        with rasterio.open(
-            path, "w", count=data.shape[0], dtype=data.dtype.name, nodata=nodata, **profile
-        ) as ds:
-            ds.write(data)
-    return paths
-
-
 def speed(size: int = 1000, repeats: int = 3) -> dict:
     engine, wall = [], []
     with tempfile.TemporaryDirectory(prefix="raresight-bench-prompts-speed-") as tmp:
-        s2, s1 = write_synthetic_pair(Path(tmp), size)
+        s2, s1 = write_s2_s1_pair(Path(tmp), size)
         for i in range(repeats):
             out = Path(tmp) / f"x{i}.tif"
-            started = time.monotonic()
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "backend",
-                    "score",
-                    str(s2),
-                    str(s1),
-                    "--method",
-                    "spectral",
-                    "--prompt",
-                    "flood",
-                    "-o",
-                    str(out),
-                ],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-            )
-            wall.append(time.monotonic() - started)
-            if proc.returncode != 0:
-                raise SystemExit(f"raresight score failed:\n{proc.stderr}")
+            args = ["score", str(s2), str(s1), "--method", "spectral", "--prompt", "flood", "-o", str(out)]
+            wall.append(run_cli(args))
             engine.append(json.loads(Path(f"{out}.json").read_text())["statistics"]["seconds"])
     mp = size * size / 1e6
     return {
@@ -202,8 +149,7 @@ def render(rows: list[dict], sp: dict | None, command: str) -> str:
         START,
         "## Prompt maps: spectral prompts, anomaly map and their fusion",
         "",
-        f"Generated by `{command}` (raresight {__version__}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPU cores, {platform.machine()}). Do not edit by hand: re-run the command.",
+        f"{generated_by(command, host_facts())} {DO_NOT_EDIT}",
         "",
         f"`{CASE}` (Sentinel-2 L1C + Sentinel-1 VV/VH, 512 x 512 px, 27 % water; labels -1 ignored). Each map is "
         "thresholded at its *default* threshold, the one `raresight mask` applies without options (no label "

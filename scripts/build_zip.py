@@ -7,7 +7,8 @@ metadata.txt) with one top folder, ``raresight/``, holding what the installed pl
 metadata.txt, __init__.py, LICENSE, README.md, requirements.txt, scripts/setup.sh (to build the
 backend venv inside the installed plugin), plugin/, backend/, resources/ (icon, embedded sample)
 and i18n/ (the .ts sources and the .qm files, compiled first by ``scripts/i18n.py compile``).
-Tests, docs, CI and development files are left out, and so are caches and build outputs.
+Tests, docs, research probes (research/), CI and development files are left out, and so are caches
+and build outputs.
 
 The files come from ``git ls-files`` (tracked files, plus new ones git does not ignore, which are
 named on stderr) inside a git work tree, else from walking the folders above. The build fails when
