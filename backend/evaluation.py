@@ -137,7 +137,7 @@ def evaluate_cases(
             if applicable(m, has_ref):
                 plan.append((case, m))
     rows = []
-    with tempfile.TemporaryDirectory(prefix="raresight-eval-") as tmp, _encoder_path(root / "weights"):
+    with tempfile.TemporaryDirectory(prefix="raresight-eval-") as tmp, encoder_folder_first(root / "weights"):
         for i, (case, m) in enumerate(plan):
             sub = scaled(progress, i / len(plan), (i + 1) / len(plan))
             rows.append(evaluate_case(case, root, m, Path(tmp), sub, params))
@@ -145,7 +145,7 @@ def evaluate_cases(
 
 
 @contextlib.contextmanager
-def _encoder_path(folder: Path):
+def encoder_folder_first(folder: Path):
     """``folder`` first on ``$RARESIGHT_ENCODER_PATH`` while the block runs (when it exists)."""
     before = os.environ.get("RARESIGHT_ENCODER_PATH")
     if folder.is_dir():

@@ -260,7 +260,7 @@ class AlignedStack:
         parts = []
         for info, src in zip(self.infos, self._sources):
             try:
-                parts.append(_read_masked(src, window, self.complex_mode))
+                parts.append(read_masked(src, window, self.complex_mode))
             except READ_ERRORS as exc:
                 raise NotARasterError(
                     f"Cannot read {info.path} ({str(exc).splitlines()[0][:120]}): the file is truncated "
@@ -269,7 +269,7 @@ class AlignedStack:
         return np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
 
 
-def _read_masked(src: rasterio.io.DatasetReaderBase, window: Window, complex_mode: str = "") -> np.ndarray:
+def read_masked(src: rasterio.io.DatasetReaderBase, window: Window, complex_mode: str = "") -> np.ndarray:
     """Read one source's window as float32 with NaN where the source has no valid data.
 
     When every band's mask is only its nodata value (or nothing), the values are compared with the

@@ -43,14 +43,14 @@ sys.path.insert(0, str(ROOT))
 def _dcva(fa: np.ndarray, fb: np.ndarray, ridge: float | None = None, core: float = 0.9) -> np.ndarray:
     """Squared distance of the per-date standardised features ``(h, w, D)``; with ``ridge``, the
     residuals of the regressions between the dates instead."""
-    from backend.pretrained.change import _ridge
+    from backend.pretrained.change import trimmed_ridge
 
     za = (fa - fa.mean((0, 1))) / (fa.std((0, 1)) + 1e-9)
     zb = (fb - fb.mean((0, 1))) / (fb.std((0, 1)) + 1e-9)
     if ridge is None:
         return ((za - zb) ** 2).sum(-1)
     a, b = za.reshape(-1, za.shape[-1]), zb.reshape(-1, zb.shape[-1])
-    forward, backward = _ridge(b, a, ridge, core), _ridge(a, b, ridge, core)
+    forward, backward = trimmed_ridge(b, a, ridge, core), trimmed_ridge(a, b, ridge, core)
     return (((a - b @ forward) ** 2).sum(-1) + ((b - a @ backward) ** 2).sum(-1)).reshape(za.shape[:2])
 
 

@@ -24,7 +24,7 @@ from backend.calibration import ExceedanceTable  # noqa: E402
 from backend.cli import main as cli  # noqa: E402
 from backend.errors import WeightsError  # noqa: E402
 from backend.pretrained import weights  # noqa: E402
-from backend.pretrained.change import S2_INPUT_BANDS, EncoderChange, _ridge  # noqa: E402
+from backend.pretrained.change import S2_INPUT_BANDS, EncoderChange, trimmed_ridge  # noqa: E402
 from backend.pretrained.galileo import GalileoEncoder, st_normaliser  # noqa: E402
 from backend.spectral.bands import S2_L1C  # noqa: E402
 
@@ -181,8 +181,8 @@ def test_feature_regression_learns_what_changes_everywhere_as_normal():
     changed = rng.choice(n, k, replace=False)
     za[changed] = rng.standard_normal((k, d))  # ... and tokens that changed on their own
     enc = EncoderChange(None, None, None, CHANNELS)
-    enc.forward, enc.backward = _ridge(zb, za), _ridge(za, zb)
-    assert set(np.argsort(enc._distance(za, zb))[-k:]) == set(changed)
+    enc.forward, enc.backward = trimmed_ridge(zb, za), trimmed_ridge(za, zb)
+    assert set(np.argsort(enc.token_distance(za, zb))[-k:]) == set(changed)
     plain = ((za - zb) ** 2).sum(-1)  # the plain distance cannot tell them from the rest
     assert len(set(np.argsort(plain)[-k:]) & set(changed)) < k // 2
 
@@ -378,9 +378,9 @@ def test_fit_changes_leave_out_pixels_without_data_on_either_date():
     crops[0, 0, :, :, :12] = np.nan  # the target's left half
     crops[1, 1, 4, 5:9, 5:9] = np.nan  # one band of the reference
     maps = enc.fit_changes(crops[0], crops[1])
-    side = enc._centres(crops[0]).shape[-1]
+    side = enc.centred_tiles(crops[0]).shape[-1]
     assert [m.shape for m in maps] == [(side, side)] * 3
-    missing = ~(np.isfinite(enc._centres(crops[0])).all(1) & np.isfinite(enc._centres(crops[1])).all(1))
+    missing = ~(np.isfinite(enc.centred_tiles(crops[0])).all(1) & np.isfinite(enc.centred_tiles(crops[1])).all(1))
     assert missing[0].any() and missing[1].any() and not missing[2].any()
     for m, gone in zip(maps, missing):
         np.testing.assert_array_equal(np.isnan(m), gone)
@@ -389,7 +389,7 @@ def test_fit_changes_leave_out_pixels_without_data_on_either_date():
 def test_provisioned_weights_are_used_offline_without_the_cache(micro_registry, tmp_path, monkeypatch):
     import shutil
 
-    from backend.evaluation import _encoder_path
+    from backend.evaluation import encoder_folder_first
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     share = tmp_path / "share"
@@ -409,8 +409,8 @@ def test_provisioned_weights_are_used_offline_without_the_cache(micro_registry, 
     assert weights.resolve_encoder("galileo-nano")[0] == micro_registry["cache"]
     # raresight evaluate looks in the data set's weights/ first, for the run only.
     monkeypatch.delenv("RARESIGHT_ENCODER_PATH")
-    with _encoder_path(share):
+    with encoder_folder_first(share):
         assert weights.resolve_encoder("galileo-nano")[0] == share / "galileo-nano"
     assert "RARESIGHT_ENCODER_PATH" not in os.environ
-    with _encoder_path(tmp_path / "absent"):
+    with encoder_folder_first(tmp_path / "absent"):
         assert "RARESIGHT_ENCODER_PATH" not in os.environ

@@ -67,8 +67,17 @@ def test_s2_input_and_tiled_encoding_cover_the_image():
     np.testing.assert_allclose(st[..., -1], (b8 - b4) / (b8 + b4), rtol=1e-5)
     np.testing.assert_allclose(st[..., ST_BANDS.index("B11")], img[S2_L1C_ORDER.index("B11")], rtol=1e-6)
     torch.manual_seed(0)
-    feats = encode_image(GalileoEncoder(**MICRO).eval(), st / 4000, 2, 6, 3, S2_GROUPS)
+    model = GalileoEncoder(**MICRO).eval()
+    feats = encode_image(model, st / 4000, 2, 6, 3, S2_GROUPS)
     assert feats.shape == (13, 15, 32) and np.isfinite(feats).all()
+    # The corner tokens are covered by one tile each: their features are that tile's, encoded alone
+    # (12 x 12 px = 6 x 6 tokens of 2 px; tiles start every 3 tokens, the last at 13 - 6, 15 - 6).
+    with torch.no_grad():
+        for (r, c), (tr, tc) in (((0, 0), (0, 0)), ((12, 14), (5, 5))):
+            r0, c0 = (r - tr) * 2, (c - tc) * 2
+            tile = torch.from_numpy((st / 4000)[r0 : r0 + 12, c0 : c0 + 12])[None, :, :, None]
+            alone = model(tile, S2_GROUPS, 2, month=6)[0, :, :, 0].mean(-2).numpy()
+            np.testing.assert_allclose(feats[r, c], alone[tr, tc], rtol=1e-4, atol=1e-5)
 
 
 def test_released_weights_load_strictly(data_root):

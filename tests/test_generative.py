@@ -27,7 +27,7 @@ from backend.generative.experts import rings, smooth  # noqa: E402
 from backend.generative.nets import Denoiser, NetSpec  # noqa: E402
 from backend.metrics import auroc  # noqa: E402
 from backend.request import ScoreRequest  # noqa: E402
-from backend.scene import date_from_tags, parse_date  # noqa: E402
+from backend.scene import parse_date  # noqa: E402
 from backend.scoring import score_to_file  # noqa: E402
 from backend.stats import MomentAccumulator  # noqa: E402
 
@@ -199,13 +199,7 @@ def test_score_smoothing_is_a_power_mean_that_favours_coherent_changes_over_spik
     np.testing.assert_allclose(out[8:13, 8:13][ok[8:13, 8:13]], 1.0)
 
 
-def test_context_embedding_and_dates():
-    assert parse_date("2019-03-21").isoformat() == "2019-03-21"
-    assert parse_date("S2A_MSIL1C_20190321T105021").isoformat() == "2019-03-21"
-    assert date_from_tags({"TIFFTAG_DATETIME": "2020:07:01 10:00:00"}).isoformat() == "2020-07-01"
-    assert date_from_tags({"AREA_OR_POINT": "Area"}) is None
-    with pytest.raises(InputError):
-        parse_date("yesterday")
+def test_context_embedding():
     v = context_vector((0.0, 90.0), parse_date("2015-01-01"))
     assert v.shape == (EMBED_DIM,)
     np.testing.assert_allclose(v[:3], [0, 0, 1], atol=1e-6)  # the north pole

@@ -155,7 +155,7 @@ def test_crs_kept(scene):
 )
 def test_nodata_fast_path_matches_gdal_masks(tmp_path, dtype, nodata):
     """Nodata compared directly gives the same NaN pattern as GDAL's masked read."""
-    from backend.raster import _read_masked
+    from backend.raster import read_masked
 
     rng = np.random.default_rng(0)
     data = rng.integers(0, 50, (3, 40, 50)).astype(dtype)
@@ -164,7 +164,7 @@ def test_nodata_fast_path_matches_gdal_masks(tmp_path, dtype, nodata):
     data[1, 20:25, 10:30] = 7
     path = rasters.write(tmp_path / "r.tif", data, nodata=nodata)
     with rasterio.open(path) as src:
-        fast = _read_masked(src, Window(3, 2, 40, 30))
+        fast = read_masked(src, Window(3, 2, 40, 30))
         gdal = src.read(window=Window(3, 2, 40, 30), masked=True).astype(np.float32).filled(np.nan)
     np.testing.assert_array_equal(np.isnan(fast), np.isnan(gdal))
     np.testing.assert_array_equal(fast[~np.isnan(fast)], gdal[~np.isnan(gdal)])

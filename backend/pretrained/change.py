@@ -128,7 +128,7 @@ class EncoderChange:
     def _standardised(self, feats: np.ndarray, date: int) -> np.ndarray:
         return (feats - self.mean[date]) / self.std[date]
 
-    def _distance(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    def token_distance(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
         """The change of standardised features ``(..., D)`` of the two dates (see the module
         docstring; NaN stays NaN)."""
         return ((target - reference @ self.forward) ** 2).sum(-1) + (
@@ -146,7 +146,7 @@ class EncoderChange:
         """
         ps = self.patch
         tt = self._fit_tokens(target_crops.shape[-1])
-        target_crops, reference_crops = self._centres(target_crops), self._centres(reference_crops)
+        target_crops, reference_crops = self.centred_tiles(target_crops), self.centred_tiles(reference_crops)
         both = np.concatenate([target_crops, reference_crops], 1)
         whole = np.isfinite(both).all(axis=1).reshape(-1, tt, ps, tt, ps).all(axis=(2, 4)).ravel()
         if whole.sum() < 16:
@@ -159,8 +159,8 @@ class EncoderChange:
         self.mean = np.stack([f.mean(0) for f in feats])
         self.std = np.stack([f.std(0) + 1e-6 for f in feats])
         za, zb = self._standardised(feats[0], 0), self._standardised(feats[1], 1)
-        self.forward, self.backward = _ridge(zb, za), _ridge(za, zb)
-        d = self._distance(za, zb)
+        self.forward, self.backward = trimmed_ridge(zb, za), trimmed_ridge(za, zb)
+        d = self.token_distance(za, zb)
         q1, q3 = np.percentile(d, [25, 75])
         self.scale = float(root_score_iqr / max(q3 - q1, 1e-12))
         return self
@@ -168,7 +168,7 @@ class EncoderChange:
     def _fit_tokens(self, crop_px: int) -> int:
         return min(self.tile, crop_px // self.patch)
 
-    def _centres(self, crops: np.ndarray) -> np.ndarray:
+    def centred_tiles(self, crops: np.ndarray) -> np.ndarray:
         """The centred tile of square crops ``(n, bands, s, s)`` that :meth:`fit` encodes."""
         side = self._fit_tokens(crops.shape[-1]) * self.patch
         o = (crops.shape[-1] - side) // 2
@@ -179,7 +179,7 @@ class EncoderChange:
         that tile; after :meth:`fit` of the same crops its features come from the cache), NaN
         where either date has no data (the encoder reads no-data as 0 and would give it a change)."""
         out = []
-        for t, r in zip(self._centres(target_crops), self._centres(reference_crops)):
+        for t, r in zip(self.centred_tiles(target_crops), self.centred_tiles(reference_crops)):
             g = self.change(t, r, (0, 0), t.shape[1:])
             out.append(np.where(np.isfinite(t).all(0) & np.isfinite(r).all(0), g, np.nan))
         return out
@@ -209,7 +209,7 @@ class EncoderChange:
         thin to compute it as the whole raster would)."""
         fa, (r_lo, c_lo) = self.block_tokens(target, 0, origin, grid)
         fb, _ = self.block_tokens(reference, 1, origin, grid)
-        d = self._distance(self._standardised(fa, 0), self._standardised(fb, 1)) * self.scale
+        d = self.token_distance(self._standardised(fa, 0), self._standardised(fb, 1)) * self.scale
         d = np.pad(d, ((0, 1), (0, 1)), constant_values=np.nan)  # index -1 or past the end: NaN
         rows, cols = target.shape[1:]
         (i0, i1, fr), (j0, j1, fc) = (
@@ -296,7 +296,7 @@ class EncoderChange:
         )
 
 
-def _ridge(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, core: float = CORE_QUANTILE) -> np.ndarray:
+def trimmed_ridge(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, core: float = CORE_QUANTILE) -> np.ndarray:
     """Coefficients ``(D, D)`` of the ridge regression ``y ~ x @ B`` of token features, refit once on
     the ``core`` fraction of tokens the first fit predicts best."""
 
