@@ -809,6 +809,18 @@ def _band_count(path: Path) -> int:
         return ds.count
 
 
+def run_in(folder: Path, argv: list[str]) -> tuple[Result, dict[str, str], dict[str, str]]:
+    """Run the CLI with ``argv`` and the contents of ``folder`` before and after: never a
+    traceback, and exit 0 or 2."""
+    before = snapshot(folder)
+    res = call_cli(argv)
+    after = snapshot(folder)
+    _event(res)
+    assert "Traceback" not in res.stderr, f"traceback\n{res}"
+    assert res.code in (0, 2), f"exit {res.code}\n{res}"
+    return res, before, after
+
+
 def _event(res: Result) -> None:
     """Statistics (``pytest --hypothesis-show-statistics``): which command ended how."""
     line = re.sub(r"/\S*/raresight-prop-\w+/", "", (stderr_lines(res) or [""])[-1])
@@ -830,12 +842,7 @@ def run_score(world: World, case: Case, method: str) -> tuple[Path, dict] | None
         argv += ["--tile-size", str(case.tile), "--overlap", str(case.overlap)]
     if method == "diffusion":
         argv += [f"--param={k}={v}" for k, v in MICRO_DIFFUSION.items()]
-    before = snapshot(folder)
-    res = call_cli(argv)
-    after = snapshot(folder)
-    _event(res)
-    assert "Traceback" not in res.stderr, f"traceback\n{res}"
-    assert res.code in (0, 2), f"exit {res.code}\n{res}"
+    res, before, after = run_in(folder, argv)
     outputs = [os.path.relpath(o, folder), os.path.relpath(o + ".json", folder)] if o else []
     check_folder(res, before, after, outputs, replaceable)
     inputs_complex = case.target.is_complex or (
@@ -899,12 +906,7 @@ def run_product(
             argv += ["--background", str(background)]
         if product.bands is not None:
             argv += ["--bands", product.bands]
-    before = snapshot(folder)
-    res = call_cli(argv)
-    after = snapshot(folder)
-    _event(res)
-    assert "Traceback" not in res.stderr, f"traceback\n{res}"
-    assert res.code in (0, 2), f"exit {res.code}\n{res}"
+    res, before, after = run_in(folder, argv)
     check_folder(res, before, after, [os.path.relpath(o, folder)] if o else [], replaceable)
     collides = (
         product.output not in MAY_SUCCEED
