@@ -36,10 +36,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench.doc import generated_by, replace_section  # noqa: E402
 from bench.rasters import write_synthetic  # noqa: E402
-from bench.runner import encoder_path, run_cli  # noqa: E402
+from bench.runner import run_cli  # noqa: E402
 
 from backend import __version__  # noqa: E402
-from backend.evaluation import FAMILY_BASELINE, evaluate_cases, format_table  # noqa: E402
+from backend.evaluation import (  # noqa: E402
+    FAMILY_BASELINE,
+    encoder_folder_first,
+    evaluate_cases,
+    format_table,
+)
 
 START, END = "<!-- generative:start -->", "<!-- generative:end -->"
 BASELINE_NAME = {
@@ -270,7 +275,12 @@ def main() -> None:
     p.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     args = p.parse_args()
     data = Path(args.data)
-    encoder_path(data)
+    # the data's copy of the released encoder weights, for this process and its children
+    with encoder_folder_first(data / "weights"):
+        run(args, data)
+
+
+def run(args: argparse.Namespace, data: Path) -> None:
     saved = Path(args.output).with_name("BENCHMARKS_generative.json")
     if args.reuse_accuracy:
         # Re-measure speed only; accuracy and reproducibility come from the previous full run.

@@ -48,13 +48,3 @@ def run_measuring_peak(cmd: list[str]) -> float:
     if proc.returncode:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}")
     return peak_kib / 1024
-
-
-def encoder_path(data: Path) -> None:
-    """Put the evaluation data's copy of the released weights (``DATA/weights``) first on
-    ``RARESIGHT_ENCODER_PATH``, for this process and the ``raresight`` children it starts."""
-    if (data / "weights").is_dir():
-        before = os.environ.get("RARESIGHT_ENCODER_PATH")
-        os.environ["RARESIGHT_ENCODER_PATH"] = os.pathsep.join(
-            p for p in (str(data / "weights"), before) if p
-        )
