@@ -2,7 +2,8 @@
 
 - :mod:`bench.rasters`: synthetic test rasters (written once, with a fixed seed);
 - :mod:`bench.runner`: the ``raresight`` command in a child process, timed, with its peak memory;
-- :mod:`bench.doc`: the header of a generated section and the marked sections of docs/BENCHMARKS.md.
+- :mod:`bench.doc`: the header of a generated section and the marked sections of docs/BENCHMARKS.md;
+- :mod:`bench.events`: synthetic events pasted into a target, for the breakdown benchmark.
 
 The scripts run from the repository root with ``scripts/`` on ``sys.path`` (Python puts a script's
 folder there), so they import ``bench.*``, after putting the repository root on ``sys.path`` for
