@@ -271,6 +271,7 @@ def main() -> None:
     p.add_argument("--reproducibility-case", default="sar-cd/bern")
     p.add_argument("--skip-speed", action="store_true")
     p.add_argument("--reuse-accuracy", action="store_true", help="re-measure speed only")
+    p.add_argument("--reuse-speed", action="store_true", help="re-measure accuracy only")
     p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "raresight-bench"))
     p.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     args = p.parse_args()
@@ -302,8 +303,13 @@ def run(args: argparse.Namespace, data: Path) -> None:
             rows += part
             print(f"{m}: evaluated", flush=True)
     rep = reproducibility(data, args.methods[0], args.reproducibility_case)
-    sp = None if args.skip_speed else speed(args.methods, Path(args.cache))
+    if args.reuse_speed:  # speed from the previous run (unchanged code paths), accuracy measured now
+        sp = json.loads(saved.read_text())["speed"]
+    else:
+        sp = None if args.skip_speed else speed(args.methods, Path(args.cache))
     command = "python scripts/bench_generative.py" + (" --skip-speed" if args.skip_speed else "")
+    if args.reuse_speed:
+        command += " --reuse-speed (speed from the previous full run)"
     if args.methods != ["diffusion", "flow"]:
         command += " --methods " + " ".join(args.methods)
     _write(args, render(rows, args.methods, rep, args.reproducibility_case, sp, command), rows, rep, sp)

@@ -440,10 +440,10 @@ def test_method_parameters_reach_the_backend(dock, scene):
     dock.target_combo.setLayer(post)
     dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
     assert "fit_fraction" in dock.params_edit.toolTip()
-    dock.params_edit.setText("fit_fraction=0.5, robust_steps=2")
+    dock.params_edit.setText("fit_fraction=0.5, rcond=1e-9")
     layer = detect(dock).layers[0]
     side = json.loads(Path(layer.source() + ".json").read_text())
-    assert side["parameters"]["fit_fraction"] == 0.5 and side["parameters"]["robust_steps"] == 2
+    assert side["parameters"]["fit_fraction"] == 0.5 and side["parameters"]["rcond"] == 1e-9
 
 
 def test_bad_method_parameters_are_clear_messages(dock, scene):

@@ -27,6 +27,11 @@ class GenerativeConfig(GenerativeOptions, DetectorConfig):
     """The options of :mod:`backend.generative.config`, built from flat ``KEY=VALUE`` parameters."""
 
 
+#: Auto smoothing (sigma, px) of one speckled image's score: about a hundred looks (4 pi sigma^2 px);
+#: chosen on the Sentinel-1 flood chip (research/probe_cases.py diffusion flood-s1 smooth_px=...).
+SPECKLE_SMOOTH_PX = 3.0
+
+
 class _GenerativeDetector(Detector):
     Config = GenerativeConfig
     trainable = True
@@ -127,10 +132,15 @@ class _GenerativeDetector(Detector):
     def _smoothing(self) -> float:
         """Sigma (px) of the score smoothing. Auto: 1.5 px when comparing two dates (residuals of a
         post-given-pre model carry speckle and co-registration noise, and changes are objects of
-        several pixels), none for single-date anomalies (hyperspectral targets can be one pixel)."""
+        several pixels); :data:`SPECKLE_SMOOTH_PX` for one speckled image (SAR: single pixels
+        carry no evidence through speckle, so only extended events such as floods can be found);
+        none for other single-date anomalies (hyperspectral targets can be one pixel)."""
         if self.config.scoring.smooth_px >= 0:
             return float(self.config.scoring.smooth_px)
-        return 1.5 if self._mode == "reference" else 0.0
+        if self._mode == "reference":
+            return 1.5
+        speckled = self.model is not None and self.model.card.get("speckled", False)
+        return SPECKLE_SMOOTH_PX if speckled and self._mode == "none" else 0.0
 
     def _split_counts(self) -> tuple[int, int]:
         """(modelled bands, conditioning bands) of the current layout."""
@@ -186,8 +196,18 @@ class _GenerativeDetector(Detector):
         self._encoder.load(self.progress)
         bands = self._split_counts()
         reverse = self._mode == "reference" and c.scoring.reverse
+        dates = self._mode == "reference"
         fit = fit_model(
-            self._data, bands, c, c.process, reverse, self._embed, self._device, self.progress, self.cancel
+            self._data,
+            bands,
+            c,
+            c.process,
+            reverse,
+            dates,
+            self._embed,
+            self._device,
+            self.progress,
+            self.cancel,
         )
         self.model = model = fit.model
         model.card = model_card(self.name, self._mode, fit, c, self._layout, self._embed, self._device)
@@ -198,6 +218,8 @@ class _GenerativeDetector(Detector):
         self._fit_summary = {
             "training": fit.summary,
             "fit_pixels": fit.pixels,
+            "core_share": round(fit.core_share, 4),
+            **({"relation": fit.relation} if fit.relation else {}),
             "log_bands": model.card["normalisation"]["log_bands"],
             "cond_log_bands": model.card["normalisation"]["cond_log_bands"],
         }

@@ -6,11 +6,11 @@ rare, so the scene's own statistics describe the background). Reed & Yu, IEEE TA
 Fit in one streaming pass; singular covariances handled by the pseudo-inverse of
 :class:`~backend.stats.Whitener`.
 
-``fit_fraction < 1`` makes the fit robust: mean and covariance are re-estimated on that fraction of
-(a bounded random sample of) the fit pixels closest to the current fit, a few times (MCD-style
-concentration). Use it when the event may cover a large part of the scene (a large flood), where the
-classical fit absorbs the event into the background. The default (1.0) is classical RX, which
-reproduces the published RX figures.
+``fit_fraction < 1`` makes the fit robust: the high-breakdown Gaussian of
+:func:`backend.stats.robust.robust_gaussian` (reweighted MCD concentrated on that fraction) of a
+bounded random sample of the fit pixels. Use it when the event may cover a large part of the scene
+(a large flood), where the classical fit absorbs the event into the background. The default (1.0) is
+classical RX, which reproduces the published RX figures.
 """
 
 from __future__ import annotations
@@ -20,23 +20,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..stats import MomentAccumulator, PixelSample, Whitener, concentrate
+from ..stats import MomentAccumulator, PixelSample, Whitener
+from ..stats.robust import robust_gaussian
 from .base import Detector, DetectorConfig, FitBlock, as_pixels, valid_pixels
 
 
 @dataclass(frozen=True)
 class RXConfig(DetectorConfig):
     rcond: float = 1e-10  # eigenvalues below rcond * max are dropped (pseudo-inverse)
-    fit_fraction: float = 1.0  # < 1: robust fit on this fraction of the most central pixels
-    robust_steps: int = 4
+    fit_fraction: float = 1.0  # < 1: high-breakdown fit concentrated on this fraction of the pixels
 
     def check(self) -> None:
         if not 0.0 <= self.rcond < 1.0:
             raise InputError(f"rcond must be in [0, 1), got {self.rcond}.")
-        if not 0.2 <= self.fit_fraction <= 1.0 or self.robust_steps < 1:
-            raise InputError(
-                f"fit_fraction must be in [0.2, 1] and robust_steps >= 1, got {self.fit_fraction}, {self.robust_steps}."
-            )
+        if not 0.5 <= self.fit_fraction <= 1.0:
+            raise InputError(f"fit_fraction must be in [0.5, 1], got {self.fit_fraction}.")
 
 
 class RXDetector(Detector):
@@ -62,8 +60,8 @@ class RXDetector(Detector):
         if self._sample is None:
             self.whitener = Whitener.from_moments(mean, cov, self.config.rcond)
         else:
-            c = self.config
-            self.whitener = concentrate(self._sample.pixels(), c.fit_fraction, c.robust_steps, c.rcond)
+            fit = robust_gaussian(self._sample.pixels(), self.config.fit_fraction, rcond=self.config.rcond)
+            self.whitener = Whitener(fit.model.mean, fit.model.w)
 
     def score(self, target: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
         assert self.whitener is not None, "fit before score"

@@ -51,6 +51,8 @@ def model_card(
         **({"local": local} if local else {}),
         **({"reverse_expert": True} if m.reverse is not None else {}),
         **({"magnitude_expert": True} if condition == "reference" and options.scoring.magnitude else {}),
+        **({"speckled": True} if fit.speckled else {}),
+        **({"relation": fit.relation} if fit.relation else {}),
         "bands": fit.bands,
         "cond_bands": fit.cond_bands,
         "input_bands": {"targets": list(layout.target_bands), "references": list(layout.reference_bands)},
@@ -72,7 +74,12 @@ def model_card(
             "noise": options.scoring.noise,
             "device": device,
         },
-        "fit_data": {"pixels": fit.pixels, "crops": int(fit.crops.shape[0]), "crop_px": fit.crop_px},
+        "fit_data": {
+            "pixels": fit.pixels,
+            "crops": int(fit.crops.shape[0]),
+            "crop_px": fit.crop_px,
+            "core_share": round(fit.core_share, 4),
+        },
         "context": {
             "lonlat": list(layout.lonlat) if layout.lonlat else None,
             "date": options.date or layout.target_date,

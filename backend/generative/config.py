@@ -90,15 +90,12 @@ class TrainingOptions:
     lr: float = 0.002
     seed: int = 0
     time_budget_s: float = 0.0  # > 0: stop training after this many seconds (not reproducible)
-    fit_quantile: float = 0.9  # < 1: train only on the pixels below this quantile of the Gaussian's energy
     fit_memory_mb: int = 256  # bound of the training crops kept in memory
 
     def check(self) -> None:
         _within(
             self, (("steps", 1, 10**6), ("batch", 1, 4096), ("patch", 4, 512), ("fit_memory_mb", 1, 1 << 16))
         )
-        if not 0.5 <= self.fit_quantile <= 1.0:
-            raise InputError(f"fit_quantile must be in [0.5, 1], got {self.fit_quantile}.")
         if not 0 < self.lr < 1:
             raise InputError(f"lr must be in (0, 1), got {self.lr}.")
         if self.time_budget_s < 0:
@@ -174,7 +171,8 @@ DESCRIPTIONS = {
     "noise": "gaussian, or simplex (AnoDDPM's noise, for score=partial)",
     "reverse": "pairs: add the Gaussian expert of the reference given the target",
     "magnitude": "pairs: add what the regressions do not predict, in the bands' own units",
-    "smooth_px": "Gaussian smoothing of the score (sigma, px); -1: 1.5 for pairs, none otherwise",
+    "smooth_px": "Gaussian smoothing of the score (sigma, px); -1: 1.5 for pairs, 3 for one speckled "
+    "image, none otherwise",
     "smooth_power": "the smoothing is a power mean of this order (1: plain mean)",
     "components": "principal components of the bands that the network models",
     "tail": "add RX of the components beyond those modelled",
@@ -187,7 +185,6 @@ DESCRIPTIONS = {
     "lr": "peak learning rate",
     "seed": "seed of training and scoring noise (same seed, same scores)",
     "time_budget_s": "stop training after this many seconds (0: never; not reproducible)",
-    "fit_quantile": "train on the pixels below this quantile of the Gaussian's energy",
     "fit_memory_mb": "memory bound of the training crops",
     "local_components": "single-date models: components of the local Gaussian expert (0: none)",
     "local_outer": "the local expert's outer window (px, odd)",

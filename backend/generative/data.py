@@ -181,6 +181,19 @@ def choose_log_bands(stats: FitStatistics, start: int, bands: int) -> np.ndarray
     return np.full(bands, speckled)
 
 
+#: Backscatter in dB: every band's mean below 0 and no value below this (SAR backscatter coefficients
+#: lie between about -50 and +20 dB; optical reflectance and intensities are never negative on average).
+DB_FLOOR = -80.0
+
+
+def looks_like_db(stats: FitStatistics, start: int, bands: int) -> bool:
+    """Whether the ``bands`` raw columns at ``start`` look like SAR backscatter in decibels: the
+    logs of a speckled intensity, noisy pixel to pixel as :func:`choose_log_bands`'s images are."""
+    mean, _ = stats.moments.mean_cov()
+    cols = np.arange(start, start + bands)
+    return bool(np.all(mean[cols] < 0) and np.all(stats.min[cols] >= DB_FLOOR))
+
+
 class CropReservoir:
     """Uniform random sample of square crops (all channels, float32 with NaN) from a block stream.
 

@@ -4,10 +4,11 @@
    choice of log bands and the moments of the chosen columns come from one pass) and a bounded,
    uniform sample of 64 px crops (:class:`~.data.CropReservoir`).
 2. :func:`fit_model`: the principal-component projections; with a conditioning raster the
-   regression of the modelled channels on it (the conditional Gaussian, refit on the pixels it
-   explains best, as IR-MAD does: Nielsen 2007) and, for pairs, the reverse one; the core of the
-   Gaussian (the network does not learn rare events as normal); training; the residual statistics
-   that whiten the score.
+   regression of the modelled channels on it (the conditional Gaussian) and, for pairs, the
+   reverse one; the normal core (the pixels a high-breakdown fit keeps: the network does not learn
+   an event as normal, even one covering almost half of the scene); training; the residual
+   statistics that whiten the score. The high-breakdown fits (:mod:`backend.stats.robust`) run on a
+   bounded sample of the crops' pixels.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 
 from ..progress import CancelToken, ProgressCallback
 from .config import GenerativeOptions
-from .data import CropReservoir, FitStatistics, Projection, choose_log_bands, with_log_columns
+from .data import CropReservoir, FitStatistics, Projection, choose_log_bands, looks_like_db, with_log_columns
+from .normal import fit_relation, relation_core, scene_core
 
 CROP_PX = 64
 
@@ -60,29 +62,26 @@ class FitResult:
     summary: dict
     crops: np.ndarray
     pixels: int
+    core_share: float  # share of the fit crops' valid pixels kept as the normal core
+    speckled: bool  # the modelled raster is speckled (SAR intensity, or backscatter in dB)
+    relation: dict | None  # Relation.record() of a conditional model
     bands: int
     cond_bands: int
     crop_px: int = CROP_PX
 
 
 def projections(stats: FitStatistics, nm: int, nc: int, options: GenerativeOptions):
-    """(projection, conditioning projection or None, joint moments of the columns they read, in
-    the order [modelled, conditioning] and [conditioning, modelled], or None) of the fit data."""
+    """(projection, conditioning projection or None) of the fit data."""
     net = options.network
 
-    def read(start: int, bands: int, tail: bool) -> tuple[Projection, np.ndarray]:
-        """The projection of the ``bands`` columns at ``start`` (as logs when chosen), and the
-        columns of the statistics it reads."""
+    def read(start: int, bands: int, tail: bool) -> Projection:
+        """The projection of the ``bands`` columns at ``start`` (as logs when chosen)."""
         log = choose_log_bands(stats, start, bands) if net.log_bands == "auto" else np.zeros(bands, bool)
         cols = start + np.where(log, bands, 0) + np.arange(bands)
-        return Projection.fit(stats.subset(cols), net.components, tail=tail, log=log), cols
+        return Projection.fit(stats.subset(cols), net.components, tail=tail, log=log)
 
-    proj, cols_x = read(0, nm, net.tail)
-    if not nc:
-        return proj, None, None, None
-    cproj, cols_c = read(2 * nm, nc, False)
-    joint = stats.subset(np.concatenate([cols_x, cols_c]))
-    return proj, cproj, joint, stats.subset(np.concatenate([cols_c, cols_x]))
+    proj = read(0, nm, net.tail)
+    return proj, (read(2 * nm, nc, False) if nc else None)
 
 
 def fit_model(
@@ -91,40 +90,42 @@ def fit_model(
     options: GenerativeOptions,
     process: str,
     reverse_expert: bool,
+    compare_dates: bool,
     embed: np.ndarray | None,
     device: str,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> FitResult:
     """Fit a model of the ``bands[0]`` modelled channels given the ``bands[1]`` conditioning ones
-    (0: none); ``reverse_expert``: also the regression of the conditioning on the modelled ones."""
+    (0: none); ``reverse_expert``: also the regression of the conditioning on the modelled ones;
+    ``compare_dates``: the conditioning raster is the reference date (not another modality)."""
     import torch
 
-    from ..stats import Regression
     from .model import GenerativeModel, ScoreSpec, make_noise
     from .nets import Denoiser, NetSpec
     from .training import TrainData, TrainSettings, train
 
-    t, fit_quantile = options.training, options.training.fit_quantile
+    t = options.training
     torch.manual_seed(t.seed)
     nm, nc = bands
-    proj, cproj, joint, joint_rev = projections(data.stats, nm, nc, options)
+    proj, cproj = projections(data.stats, nm, nc, options)
     crops = data.reservoir.stack()
     x, valid = normalise_crops(proj, crops[:, :nm])
-    cond = regression = reverse = None
+    cond = relation = None
     if cproj is not None:
         cond, cvalid = normalise_crops(cproj, crops[:, nm:])
         valid &= cvalid
-        zs, cs = pixel_sample(x, cond, valid, t.seed)
-        regression = Regression.from_moments(joint, proj, cproj).trimmed(zs, cs, fit_quantile)
-        if reverse_expert:
-            reverse = Regression.from_moments(joint_rev, cproj, proj).trimmed(cs, zs, fit_quantile)
-        x = regress_crops(regression, x, cond, valid)
-    # The network learns from the Gaussian's core. The residual statistics that scale the score
-    # are those of the core too when two rasters are compared (the normal state is "no change",
-    # as for the trimmed regression), of every fit pixel for one image (there a covariance of the
-    # core alone shrinks the heavy-tailed directions of the scene and over-weights them).
-    core = gaussian_core(x, valid, fit_quantile) if fit_quantile < 1.0 else valid
+        if compare_dates and nm == nc:
+            zs, cs, raw_t, raw_r = pixel_sample(valid, t.seed, x, cond, crops[:, :nm], crops[:, nm:])
+            raw = (raw_t, raw_r)
+        else:
+            (zs, cs), raw = pixel_sample(valid, t.seed, x, cond), None
+        relation = fit_relation(zs, cs, raw, reverse_expert, t.seed)
+        x = regress_crops(relation.regression, x, cond, valid)
+        core = relation_core(_energy(x), valid, x.shape[1], relation.high_breakdown)
+    else:
+        core = scene_core(x, valid, pixel_sample(valid, t.seed, x)[0], t.seed)
+    speckled = proj.log is not None or looks_like_db(data.stats, 0, nm)
     net_options = options.network
     spec = NetSpec(
         channels=proj.channels,
@@ -144,36 +145,38 @@ def fit_model(
     )
     s = options.scoring
     score = ScoreSpec(s.score, s.level_tuple(), s.score_steps, noise)
+    regression, reverse = (relation.regression, relation.reverse) if relation else (None, None)
     model = GenerativeModel(process, net, proj, cproj, score, t.seed, regression=regression, reverse=reverse)
     model.to(dev)
     et = torch.from_numpy(embed)[None].to(dev) if embed is not None else None
-    model.fit_score_statistics(x, core if cproj is not None else valid, cond, et)
-    return FitResult(model, summary, crops, int(data.stats.n), nm, nc)
+    # The residual statistics: of the core when two rasters are compared (the normal state is "no
+    # change") and for speckled images (SAR: the scene's most typical part, so that a large dark
+    # flood stays surprising); of every fit pixel for other single images, whose normal variety
+    # (many materials, heavy tails) a core alone would under-state, over-weighting its directions.
+    stat_mask = core if (cproj is not None or speckled) else valid
+    model.fit_score_statistics(x, stat_mask, cond, et)
+    relation_record = relation.record() if relation is not None else None
+    core_share = float(core.sum() / max(valid.sum(), 1))
+    return FitResult(model, summary, crops, int(data.stats.n), core_share, speckled, relation_record, nm, nc)
 
 
-def gaussian_core(x: np.ndarray, valid: np.ndarray, quantile: float) -> np.ndarray:
-    """``valid`` restricted to the pixels whose squared norm in the whitened channels (RX of the
-    Gaussian the model starts from; for a conditional model, of the regression residual) is below
-    its ``quantile``: the rare events are left out of what the flexible model learns as normal, as
-    a trimmed Gaussian fit would leave them out, while the normal variety (and, given a reference,
-    the normal differences between the two rasters) is kept."""
-    energy = (x.astype(np.float64) ** 2).sum(axis=1)
-    cut = np.quantile(energy[valid], quantile) if valid.any() else np.inf
-    return valid & (energy <= cut)
+def _energy(x: np.ndarray) -> np.ndarray:
+    """float64 ``(n, s, s)``: the squared norm of whitened crops ``(n, k, s, s)``."""
+    return (x.astype(np.float64) ** 2).sum(axis=1)
 
 
 def pixel_sample(
-    x: np.ndarray, cond: np.ndarray, valid: np.ndarray, seed: int, max_px: int = 300_000
-) -> tuple[np.ndarray, np.ndarray]:
-    """float64 ``(n, k)``, ``(n, kc)``: the channels of (a seeded uniform sample of) the valid
-    pixels of the crops, for the trimmed regressions."""
+    valid: np.ndarray, seed: int, *arrays: np.ndarray, max_px: int = 100_000
+) -> list[np.ndarray]:
+    """float64 ``(n, k)`` per array of crops ``(crops, k, s, s)``: the channels of a seeded uniform
+    sample of the ``valid`` ``(crops, s, s)`` pixels, for the high-breakdown fits."""
     idx = np.flatnonzero(valid.ravel())
     if idx.size > max_px:
         idx = np.sort(np.random.default_rng(seed).choice(idx, max_px, replace=False))
-    n, _, rows, cols = x.shape
+    rows, cols = valid.shape[1:]
     i, pix = np.divmod(idx, rows * cols)
     r, q = np.divmod(pix, cols)
-    return x[i, :, r, q].astype(np.float64), cond[i, :, r, q].astype(np.float64)
+    return [a[i, :, r, q].astype(np.float64) for a in arrays]
 
 
 def regress_crops(reg, x: np.ndarray, cond: np.ndarray, valid: np.ndarray) -> np.ndarray:

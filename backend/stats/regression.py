@@ -1,26 +1,17 @@
 """Linear regression of one set of whitened channels on another, with a whitened residual.
 
-From the moments of the two sets (streamed, or of samples), the least-squares map ``[c, 1] @ coef``
-predicts ``z`` from ``c``, and ``w`` whitens what it leaves: ``r = (z - [c, 1] @ coef) @ w``. This
-is the conditional Gaussian of ``z`` given ``c``; the generative pair and modality models start from
-it (:mod:`backend.generative.model`).
+From samples of the two sets, the least-squares map ``[c, 1] @ coef`` predicts ``z`` from ``c``, and
+``w`` whitens what it leaves: ``r = (z - [c, 1] @ coef) @ w``. This is the conditional Gaussian of
+``z`` given ``c``; the generative pair and modality models start from it
+(:mod:`backend.generative.model`), fit by :func:`backend.stats.robust.robust_regression` so that
+changes do not pull it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
-
-from .moments import MomentAccumulator
-
-
-class AffineMap(Protocol):
-    """Raw bands to channels, ``z = (x - mean) @ w`` (a whitener, a principal-component projection)."""
-
-    mean: np.ndarray  # (bands,)
-    w: np.ndarray  # (bands, k)
 
 
 @dataclass(frozen=True)
@@ -34,21 +25,6 @@ class Regression:
 
     coef: np.ndarray
     w: np.ndarray
-
-    @classmethod
-    def from_moments(
-        cls, joint: MomentAccumulator, proj: AffineMap, cproj: AffineMap, rel_floor: float = 1e-6
-    ) -> Regression:
-        """From the streamed moments of the raw bands ``[modelled, conditioning]`` on every fit
-        pixel: the exact least-squares regression in the two maps' channels."""
-        mean, cov = joint.mean_cov()
-        nx = proj.mean.size
-        wx, wc = proj.w, cproj.w
-        mz, mc = (mean[:nx] - proj.mean) @ wx, (mean[nx:] - cproj.mean) @ wc
-        czz = wx.T @ cov[:nx, :nx] @ wx
-        czc = wx.T @ cov[:nx, nx:] @ wc
-        ccc = wc.T @ cov[nx:, nx:] @ wc
-        return cls._from_channel_moments(mz, mc, czz, czc, ccc, rel_floor)
 
     @classmethod
     def from_samples(cls, z: np.ndarray, c: np.ndarray, rel_floor: float = 1e-6) -> Regression:
@@ -70,21 +46,6 @@ class Regression:
         floor = max(float(evals.max()), 1e-12) * rel_floor
         coef = np.concatenate([slope, (mz - mc @ slope)[None]], axis=0)
         return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
-
-    def trimmed(self, z: np.ndarray, c: np.ndarray, quantile: float, iterations: int = 3) -> Regression:
-        """Refit on the samples the current regression explains best (the ``quantile`` of lowest
-        residual energy), ``iterations`` times: the relation between the rasters and the noise
-        around it are then those of the unchanged pixels, as in iteratively reweighted change
-        detection (IR-MAD, Nielsen 2007), instead of being pulled by the changes themselves."""
-        reg = self
-        for _ in range(iterations if quantile < 1.0 else 0):
-            r = reg.residual(z, c)
-            energy = np.einsum("ij,ij->i", r, r)
-            core = energy <= np.quantile(energy, quantile)
-            if core.sum() <= c.shape[1] + 2:
-                break
-            reg = Regression.from_samples(z[core], c[core])
-        return reg
 
     def magnitude(self, z: np.ndarray, c: np.ndarray, variances: np.ndarray) -> np.ndarray:
         """Samples ``(n, k)`` and ``(n, kc)`` -> float64 ``(n,)``: the squared norm of the residual

@@ -1,4 +1,4 @@
-"""Whitening from a mean and covariance, and its robust fit.
+"""Whitening from a mean and covariance.
 
 The inverse covariance is a pseudo-inverse from the eigen-decomposition ``C = V diag(l) V^T``:
 directions with ``l <= rcond * max(l)`` (constant or duplicated bands) are dropped instead of
@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from .moments import MomentAccumulator
 
 
 @dataclass(frozen=True)
@@ -40,19 +38,3 @@ class Whitener:
         """Squared Mahalanobis distance of float64 samples ``(n, d)`` -> ``(n,)``."""
         z = (x - self.mean) @ self.w
         return np.einsum("ij,ij->i", z, z)
-
-
-def concentrate(x: np.ndarray, fraction: float, steps: int, rcond: float) -> Whitener:
-    """Robust Gaussian fit by concentration steps (the C-steps of FAST-MCD, Rousseeuw & Van
-    Driessen 1999): refit mean and covariance on the ``fraction`` of samples ``(n, d)`` closest to
-    the current fit, ``steps`` times."""
-    keep = np.ones(x.shape[0], dtype=bool)
-    for _ in range(steps):
-        acc = MomentAccumulator()
-        acc.add(x[keep])
-        w = Whitener.from_moments(*acc.mean_cov(), rcond)
-        d = w.mahalanobis_sq(x)
-        keep = d <= np.quantile(d, fraction)
-    acc = MomentAccumulator()
-    acc.add(x[keep])
-    return Whitener.from_moments(*acc.mean_cov(), rcond)

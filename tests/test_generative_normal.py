@@ -1,0 +1,119 @@
+"""What a generative model learns as normal (backend.generative.normal, backend.generative.data):
+the relation of two rasters, the normal core, and the speckled single image."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from backend.generative.data import FitStatistics, looks_like_db, with_log_columns
+from backend.generative.normal import (
+    SAME_SENSOR_CORRELATION,
+    fit_relation,
+    identity_holds,
+    relation_core,
+    scene_core,
+    trimmed_regression,
+)
+from backend.metrics import auroc
+
+
+def _dates(n: int, share: float, seed: int, cross: bool = False):
+    """Raw bands of two dates (4 bands): the target a gain and offset of the reference plus noise
+    (one sensor), or (``cross``) a non-linear, non-monotonic function of it (another sensor);
+    a ``share`` of the pixels changed. Returns (target, reference, changed)."""
+    rng = np.random.default_rng(seed)
+    ref = rng.gamma(3.0, 1.0, (n, 4)) @ (np.eye(4) + 0.3)
+    tgt = 1.2 * ref + 0.5 + 0.2 * rng.standard_normal((n, 4))
+    if cross:
+        tgt = np.sin(3 * ref[:, ::-1]) * 3 + 0.2 * rng.standard_normal((n, 4))
+    changed = rng.random(n) < share
+    tgt[changed] = rng.permutation(tgt[changed]) + 3.0  # other content, shifted
+    return tgt, ref, changed
+
+
+def _whiten(a: np.ndarray) -> np.ndarray:
+    return (a - a.mean(axis=0)) / a.std(axis=0)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3])
+def test_one_sensor_gets_the_high_breakdown_relation(share):
+    tgt, ref, changed = _dates(20_000, share, seed=1)
+    relation = fit_relation(_whiten(tgt), _whiten(ref), (tgt, ref), True, 0)
+    assert relation.high_breakdown and relation.correlation > 0.9
+    assert relation.reverse is not None
+    assert relation.record() == {"fit": "high-breakdown", "same_sensor": True,
+                                 "inlier_band_correlation": round(relation.correlation, 4)}  # fmt: skip
+    r = relation.regression.residual(_whiten(tgt), _whiten(ref))
+    energy = np.einsum("ij,ij->i", r, r)
+    if share:
+        assert auroc(energy, changed) > 0.99
+        core = relation_core(energy[None, None], np.ones((1, 1, energy.size), bool), 4, True)[0, 0]
+        assert core[changed].mean() < 0.02 and core[~changed].mean() > 0.9
+
+
+def test_other_sensors_get_the_trimmed_relation():
+    """Without the identity relation a fit to the best half would call the rest changes: the
+    relation is least squares refit on the 90 % it explains best, and the core is that 90 %."""
+    tgt, ref, _ = _dates(20_000, 0.0, seed=2, cross=True)
+    z, c = _whiten(tgt), _whiten(ref)
+    assert identity_holds(tgt, ref, np.ones(len(tgt), bool)) < SAME_SENSOR_CORRELATION
+    relation = fit_relation(z, c, (tgt, ref), False, 0)
+    assert not relation.high_breakdown and relation.reverse is None
+    np.testing.assert_allclose(relation.regression.coef, trimmed_regression(z, c)[0].coef)
+    modality = fit_relation(z, c, None, False, 0)  # modality conditioning: not two dates
+    assert not modality.high_breakdown and np.isnan(modality.correlation)
+    assert modality.record()["inlier_band_correlation"] is None
+    energy = np.random.default_rng(0).chisquare(4, (2, 5, 5))
+    core = relation_core(energy, np.ones((2, 5, 5), bool), 4, False)
+    assert core.sum() == 45  # the 90 %
+
+
+def test_scene_core_is_the_majority():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 3, 20, 20)).astype(np.float32)
+    x[:2] += 5.0  # a third of the crops: an event
+    valid = np.ones((6, 20, 20), bool)
+    valid[5, :3] = False
+    sample = x.transpose(0, 2, 3, 1)[valid].astype(np.float64)
+    core = scene_core(x, valid, sample, 0)
+    assert not core[:2].any() and core[2:].mean() > 0.9 and not core[5, :3].any()
+
+
+def test_backscatter_in_db_is_recognised():
+    rng = np.random.default_rng(4)
+    db = np.stack([-12 + 4 * rng.standard_normal(5000), -19 + 4 * rng.standard_normal(5000)], axis=1)
+    reflectance = 1500 + 300 * rng.standard_normal((5000, 2))
+    stats = FitStatistics()
+    stats.add(np.concatenate([with_log_columns(db), with_log_columns(reflectance)], axis=1))
+    assert looks_like_db(stats, 0, 2)
+    assert not looks_like_db(stats, 4, 2)
+
+
+@pytest.mark.slow
+def test_a_speckled_image_keeps_a_large_dark_event_surprising(tmp_path):
+    """One SAR image in dB, a third of it darkened by 8 dB (a flood): the model of its most typical
+    part, smoothed as speckle needs, finds the flood; the sidecar says why."""
+    import rasters
+
+    from backend.request import ScoreRequest
+    from backend.scoring import score_to_file
+
+    rng = np.random.default_rng(5)
+    rows, cols = 96, 96
+    speckle = 10 * np.log10(rng.gamma(4.4, 1 / 4.4, (2, rows, cols)))  # multi-looked speckle in dB
+    image = np.array([-9.0, -16.0])[:, None, None] + speckle
+    flood = np.zeros((rows, cols), bool)
+    flood[:, :32] = True
+    image[:, flood] -= 8.0
+    path = rasters.write(tmp_path / "s1.tif", image.astype(np.float32))
+    params = {"steps": "30", "hidden": "16", "depth": "2", "batch": "4", "patch": "24"}
+    side = score_to_file(ScoreRequest((str(path),), (), "diffusion", params), tmp_path / "s.tif")
+    assert side["fit"]["smooth_px"] == 3.0 and side["fit"]["core_share"] < 0.8
+    with __import__("rasterio").open(tmp_path / "s.tif") as ds:
+        s = ds.read(1)
+    assert auroc(s.ravel(), flood.ravel()) > 0.95
+    card_free = json.dumps(side)  # the sidecar is JSON
+    assert "relation" not in side["fit"] and card_free
