@@ -61,7 +61,7 @@ class RXDetector(Detector):
             self.whitener = Whitener.from_moments(mean, cov, self.config.rcond)
         else:
             fit = robust_gaussian(self._sample.pixels(), self.config.fit_fraction, rcond=self.config.rcond)
-            self.whitener = Whitener(fit.model.mean, fit.model.w)
+            self.whitener = fit.model
 
     def score(self, target: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
         assert self.whitener is not None, "fit before score"

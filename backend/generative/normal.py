@@ -69,13 +69,12 @@ def identity_holds(target: np.ndarray, reference: np.ndarray, inliers: np.ndarra
     """The median over the bands of the correlation of ``target`` and ``reference`` samples ``(n,
     bands)`` (the same bands) on the ``inliers``: near 1 when the dates are one sensor's."""
     t, r = target[inliers], reference[inliers]
-    out = []
-    for i in range(t.shape[1]):
-        sd = t[:, i].std() * r[:, i].std()
-        out.append(
-            float(np.mean((t[:, i] - t[:, i].mean()) * (r[:, i] - r[:, i].mean())) / sd) if sd > 0 else 0.0
-        )
-    return float(np.median(out)) if out else float("nan")
+    if not len(t):
+        return 0.0
+    t, r = t - t.mean(axis=0), r - r.mean(axis=0)
+    sd = np.sqrt((t * t).mean(axis=0) * (r * r).mean(axis=0))
+    correlation = np.where(sd > 0, (t * r).mean(axis=0) / np.where(sd > 0, sd, 1.0), 0.0)
+    return float(np.median(correlation))
 
 
 def fit_relation(
@@ -117,6 +116,6 @@ def scene_core(x: np.ndarray, valid: np.ndarray, sample: np.ndarray, seed: int) 
     gaussian = robust_gaussian(sample, seed=seed).model
     core = valid.copy()
     if valid.any():
-        energy = gaussian.energy(x.transpose(0, 2, 3, 1)[valid].astype(np.float64))
+        energy = gaussian.mahalanobis_sq(x.transpose(0, 2, 3, 1)[valid].astype(np.float64))
         core[valid] = within_normal(energy, x.shape[1])
     return core

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from .regression import Regression
+from .whitener import Whitener, retained_eigen
 
 #: Share of the samples the concentration keeps: a breakdown point near 50 %.
 FRACTION = 0.5
@@ -146,13 +147,11 @@ def within_normal(e: np.ndarray, dof: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Gaussian:
-    """Mean and covariance (``(d,)``, ``(d, d)``) and the whitening of the covariance's
-    pseudo-inverse (directions of eigenvalue <= ``rcond`` times the largest dropped)."""
+class Gaussian(Whitener):
+    """A :class:`~backend.stats.Whitener` (``mean``, the whitening ``w`` of the covariance's
+    pseudo-inverse) that keeps its covariance ``cov`` ``(d, d)``."""
 
-    mean: np.ndarray
     cov: np.ndarray
-    w: np.ndarray
 
     @classmethod
     def of(cls, x: np.ndarray, rcond: float = 1e-10) -> tuple[Gaussian, float]:
@@ -161,21 +160,16 @@ class Gaussian:
         cov = (
             np.cov(x, rowvar=False).reshape(x.shape[1], x.shape[1]) if x.shape[0] > 1 else np.eye(x.shape[1])
         )
-        return cls.from_moments(mean, cov, rcond)
+        return cls.from_cov(mean, cov, rcond)
 
     @classmethod
-    def from_moments(cls, mean: np.ndarray, cov: np.ndarray, rcond: float = 1e-10) -> tuple[Gaussian, float]:
-        evals, evecs = np.linalg.eigh((cov + cov.T) / 2)
-        top = max(float(evals.max()), 0.0)
-        keep = evals > rcond * top if top > 0 else np.zeros(evals.shape, bool)
-        if not keep.any():
-            return cls(mean, cov, np.eye(mean.size)), -np.inf
-        w = evecs[:, keep] / np.sqrt(evals[keep])
-        return cls(mean, cov, w), float(np.log(evals[keep]).sum())
-
-    def energy(self, x: np.ndarray) -> np.ndarray:
-        z = (x - self.mean) @ self.w
-        return np.einsum("ij,ij->i", z, z)
+    def from_cov(cls, mean: np.ndarray, cov: np.ndarray, rcond: float = 1e-10) -> tuple[Gaussian, float]:
+        """The Gaussian of ``mean`` and ``cov`` and the log determinant of its retained covariance
+        (-inf for constant data)."""
+        evals, evecs = retained_eigen((cov + cov.T) / 2, rcond)
+        if not evals.size:
+            return cls(mean, np.eye(mean.size), cov), -np.inf
+        return cls(mean, evecs / np.sqrt(evals), cov), float(np.log(evals).sum())
 
 
 def robust_gaussian(
@@ -192,16 +186,16 @@ def robust_gaussian(
         return Gaussian.of(x[mask], rcond)
 
     def energy(g: Gaussian, idx: np.ndarray | None) -> np.ndarray:
-        return g.energy(x if idx is None else x[idx])
+        return g.mahalanobis_sq(x if idx is None else x[idx])
 
     starts = _starts(x, fraction, sub, max(2 * d + 2, 50), seed)
     g = _concentrate(n, fit, energy, starts, fraction, sub)
-    inliers = within_normal(g.energy(x), g.w.shape[1])
+    inliers = within_normal(g.mahalanobis_sq(x), g.rank)
     if inliers.sum() < d + 2:
         return RobustFit(g, inliers)
     final, _ = Gaussian.of(x[inliers], rcond)
     factor = _truncation_factor(final.w.shape[1], REWEIGHT)
-    final, _ = Gaussian.from_moments(final.mean, final.cov * factor, rcond)
+    final, _ = Gaussian.from_cov(final.mean, final.cov * factor, rcond)
     return RobustFit(final, inliers)
 
 

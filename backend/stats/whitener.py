@@ -22,13 +22,11 @@ class Whitener:
 
     @classmethod
     def from_moments(cls, mean: np.ndarray, cov: np.ndarray, rcond: float = 1e-10) -> Whitener:
-        evals, evecs = np.linalg.eigh(cov)
-        top = max(float(evals.max()), 0.0)
-        keep = evals > rcond * top if top > 0 else np.zeros_like(evals, dtype=bool)
-        if not keep.any():
+        evals, evecs = retained_eigen(cov, rcond)
+        if not evals.size:
             # Constant data: every deviation is equally (infinitely) surprising; use unit scale.
             return cls(mean, np.eye(len(mean)))
-        return cls(mean, evecs[:, keep] / np.sqrt(evals[keep]))
+        return cls(mean, evecs / np.sqrt(evals))
 
     @property
     def rank(self) -> int:
@@ -38,3 +36,12 @@ class Whitener:
         """Squared Mahalanobis distance of float64 samples ``(n, d)`` -> ``(n,)``."""
         z = (x - self.mean) @ self.w
         return np.einsum("ij,ij->i", z, z)
+
+
+def retained_eigen(cov: np.ndarray, rcond: float) -> tuple[np.ndarray, np.ndarray]:
+    """The eigenvalues ``(k,)`` and eigenvectors ``(d, k)`` of ``cov`` above ``rcond`` times the
+    largest (none for constant data): the directions a pseudo-inverse keeps."""
+    evals, evecs = np.linalg.eigh(cov)
+    top = max(float(evals.max()), 0.0)
+    keep = evals > rcond * top if top > 0 else np.zeros_like(evals, dtype=bool)
+    return evals[keep], evecs[:, keep]
