@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingUtils,
 )
 from qgis.PyQt.QtGui import QIcon
@@ -75,6 +77,13 @@ def method_params(alg: QgsProcessingAlgorithm, parameters, context) -> dict:
         return parse_params(alg.parameterAsString(parameters, "PARAMETERS", context) or "")
     except LayerError as exc:
         raise QgsProcessingException(str(exc)) from None
+
+
+def add_raster_inputs(alg: QgsProcessingAlgorithm, target_label: str, reference_label: str) -> None:
+    """The TARGET rasters and the optional REFERENCE rasters that :func:`rasters` reads."""
+    kind = QgsProcessing.SourceType.TypeRaster
+    alg.addParameter(QgsProcessingParameterMultipleLayers("TARGET", target_label, kind))
+    alg.addParameter(QgsProcessingParameterMultipleLayers("REFERENCE", reference_label, kind, optional=True))
 
 
 def rasters(alg: QgsProcessingAlgorithm, parameters, context, feedback) -> tuple[list[str], list[str]]:

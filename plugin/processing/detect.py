@@ -6,12 +6,10 @@ from __future__ import annotations
 import os
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
@@ -21,6 +19,7 @@ from ..i18n import tr
 from ..methods import anomaly_method_names, method_names
 from .common import (
     Base,
+    add_raster_inputs,
     advanced,
     complex_mode,
     complex_parameter,
@@ -81,19 +80,7 @@ class DetectAlgorithm(Base):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.TARGET, tr("Target rasters (one date)"), QgsProcessing.SourceType.TypeRaster
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.REFERENCE,
-                tr("Reference rasters (normal, same order)"),
-                QgsProcessing.SourceType.TypeRaster,
-                optional=True,
-            )
-        )
+        add_raster_inputs(self, tr("Target rasters (one date)"), tr("Reference rasters (normal, same order)"))
         names = method_names()
         self.addParameter(
             QgsProcessingParameterEnum(

@@ -6,12 +6,10 @@ from __future__ import annotations
 import os
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
 )
 
@@ -19,6 +17,7 @@ from ..i18n import tr
 from ..methods import trainable_method_names
 from .common import (
     Base,
+    add_raster_inputs,
     advanced,
     complex_mode,
     complex_parameter,
@@ -49,20 +48,10 @@ class FitAlgorithm(Base):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.TARGET,
-                tr("Target rasters (normal imagery to learn)"),
-                QgsProcessing.SourceType.TypeRaster,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.REFERENCE,
-                tr("Reference rasters (learn the targets given these)"),
-                QgsProcessing.SourceType.TypeRaster,
-                optional=True,
-            )
+        add_raster_inputs(
+            self,
+            tr("Target rasters (normal imagery to learn)"),
+            tr("Reference rasters (learn the targets given these)"),
         )
         names = trainable_method_names()
         self.addParameter(
