@@ -3,13 +3,19 @@ realized false-alarm rate at nominal 1e-2: the quick comparison behind a default
 
     .venv/bin/python research/probe_cases.py diffusion flood-s1 smooth_px=1.5
     .venv/bin/python research/probe_cases.py diffusion had/hydice,sar-cd/bern steps=1
+    .venv/bin/python research/probe_cases.py diffusion landsat-cd/nanjing@0.5
 
 Cases are manifest ids, comma-separated; ``flood-s1`` is the Sen1Floods11 chip's Sentinel-1 image
-alone (no reference, no Sentinel-2), as the breakdown benchmark scores it.
+alone (no reference, no Sentinel-2), as the breakdown benchmark scores it. ``ID@SHARE``: the case
+with the breakdown benchmark's synthetic events covering SHARE of it (``scripts/bench_breakdown.py``;
+written once under ``--work``-like folder ``$RARESIGHT_PROBE_WORK``, default ``/tmp/raresight-probe``).
+Generative methods also print their fit record (the relation and the core share) from the sidecar.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import tempfile
 import time
@@ -30,6 +36,27 @@ def cases(root: Path) -> dict[str, dict]:
     return out
 
 
+def case_at(known: dict[str, dict], spec: str, root: Path) -> dict:
+    """The case of ``ID`` or ``ID@SHARE`` (with the breakdown benchmark's events)."""
+    cid, _, share = spec.partition("@")
+    if not share:
+        return known[cid]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_breakdown import benchmark_cases, prepare
+
+    base = {c["id"]: c for c in benchmark_cases(root)}[cid]
+    work = Path(os.environ.get("RARESIGHT_PROBE_WORK", "/tmp/raresight-probe"))
+    return prepare(base, root, float(share), work)[0]  # (absolute paths: root / path keeps them)
+
+
+def fit_record(tmp: Path, cid: str, method: str) -> str:
+    """The generative fit's relation and core share from the sidecar ('' for other methods)."""
+    side = tmp / f"{cid.replace('/', '_')}_{method}.tif.json"
+    fit = json.loads(side.read_text()).get("fit") or {} if side.is_file() else {}
+    keep = {k: fit[k] for k in ("core_share", "relation") if k in fit}
+    return f" {json.dumps(keep)}" if keep else ""
+
+
 def main(argv: list[str]) -> None:
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -39,11 +66,13 @@ def main(argv: list[str]) -> None:
     with encoder_folder_first(root / "weights"), tempfile.TemporaryDirectory() as tmp:
         for cid in ids:
             started = time.monotonic()
-            r = evaluate_case(known[cid], root, method, Path(tmp), params=params)
+            case = case_at(known, cid, root)
+            r = evaluate_case(case, root, method, Path(tmp), params=params)
             far = r["far_0.01"]["false_alarm_rate"]
             print(
                 f"{cid:28s} {method:10s} AUROC {r['auroc']:.4f} AUPRC {r['auprc']:.4f} "
-                f"FAR@1e-2 {far:.2e} ({r['calibration']}, {time.monotonic() - started:.0f} s)",
+                f"FAR@1e-2 {far:.2e} ({r['calibration']}, {time.monotonic() - started:.0f} s)"
+                + fit_record(Path(tmp), case["id"], method),
                 flush=True,
             )
 

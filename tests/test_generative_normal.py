@@ -10,9 +10,11 @@ import pytest
 
 from backend.generative.data import FitStatistics, looks_like_db, with_log_columns
 from backend.generative.normal import (
-    SAME_SENSOR_CORRELATION,
+    LINEAR_CORRELATION,
+    SAME_SENSOR_AGREEMENT,
+    Dates,
     fit_relation,
-    identity_holds,
+    inlier_correlation,
     relation_core,
     scene_core,
     trimmed_regression,
@@ -38,14 +40,16 @@ def _whiten(a: np.ndarray) -> np.ndarray:
     return (a - a.mean(axis=0)) / a.std(axis=0)
 
 
-@pytest.mark.parametrize("share", [0.0, 0.3])
-def test_one_sensor_gets_the_high_breakdown_relation(share):
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.45])
+def test_one_sensor_gets_the_identity_and_the_high_breakdown_relation(share):
+    """Dates that agree locally: the regression is fit on what the identity fit keeps, which an
+    event on almost half of the pixels does not pull."""
     tgt, ref, changed = _dates(20_000, share, seed=1)
-    relation = fit_relation(_whiten(tgt), _whiten(ref), (tgt, ref), True, 0)
-    assert relation.high_breakdown and relation.correlation > 0.9
-    assert relation.reverse is not None
-    assert relation.record() == {"fit": "high-breakdown", "same_sensor": True,
-                                 "inlier_band_correlation": round(relation.correlation, 4)}  # fmt: skip
+    dates = Dates(tgt, ref, SAME_SENSOR_AGREEMENT + 0.1, None)
+    relation = fit_relation(_whiten(tgt), _whiten(ref), True, 0, dates)
+    assert relation.high_breakdown and relation.identity is not None and relation.reverse is not None
+    assert relation.record() == {"fit": "identity", "same_sensor": True,
+                                 "local_correlation": round(SAME_SENSOR_AGREEMENT + 0.1, 4)}  # fmt: skip
     r = relation.regression.residual(_whiten(tgt), _whiten(ref))
     energy = np.einsum("ij,ij->i", r, r)
     if share:
@@ -54,18 +58,31 @@ def test_one_sensor_gets_the_high_breakdown_relation(share):
         assert core[changed].mean() < 0.02 and core[~changed].mean() > 0.9
 
 
+def test_a_linear_relation_of_other_sensors_gets_the_high_breakdown_regression():
+    """Dates that do not agree locally but relate linearly on the regression's inliers (optical
+    against a grey render of another sensor): the high-breakdown regression, no identity."""
+    tgt, ref, changed = _dates(20_000, 0.3, seed=6)
+    dates = Dates(tgt, ref, SAME_SENSOR_AGREEMENT - 0.1, None)
+    relation = fit_relation(_whiten(tgt), _whiten(ref), False, 0, dates)
+    assert relation.high_breakdown and relation.identity is None
+    assert relation.record()["fit"] == "high-breakdown" and not relation.record()["same_sensor"]
+    assert relation.correlation >= LINEAR_CORRELATION
+    r = relation.regression.residual(_whiten(tgt), _whiten(ref))
+    assert auroc(np.einsum("ij,ij->i", r, r), changed) > 0.99
+
+
 def test_other_sensors_get_the_trimmed_relation():
     """Without the identity relation a fit to the best half would call the rest changes: the
     relation is least squares refit on the 90 % it explains best, and the core is that 90 %."""
     tgt, ref, _ = _dates(20_000, 0.0, seed=2, cross=True)
     z, c = _whiten(tgt), _whiten(ref)
-    assert identity_holds(tgt, ref, np.ones(len(tgt), bool)) < SAME_SENSOR_CORRELATION
-    relation = fit_relation(z, c, (tgt, ref), False, 0)
-    assert not relation.high_breakdown and relation.reverse is None
+    assert inlier_correlation(tgt, ref, np.ones(len(tgt), bool)) < LINEAR_CORRELATION
+    relation = fit_relation(z, c, False, 0, Dates(tgt, ref, 0.0, None))
+    assert not relation.high_breakdown and relation.reverse is None and relation.identity is None
     np.testing.assert_allclose(relation.regression.coef, trimmed_regression(z, c)[0].coef)
-    modality = fit_relation(z, c, None, False, 0)  # modality conditioning: not two dates
+    modality = fit_relation(z, c, False, 0, None)  # modality conditioning: not two dates
     assert not modality.high_breakdown and np.isnan(modality.correlation)
-    assert modality.record()["inlier_band_correlation"] is None
+    assert modality.record() == {"fit": "trimmed", "same_sensor": False}
     energy = np.random.default_rng(0).chisquare(4, (2, 5, 5))
     core = relation_core(energy, np.ones((2, 5, 5), bool), 4, False)
     assert core.sum() == 45  # the 90 %
@@ -117,3 +134,58 @@ def test_a_speckled_image_keeps_a_large_dark_event_surprising(tmp_path):
     assert auroc(s.ravel(), flood.ravel()) > 0.95
     card_free = json.dumps(side)  # the sidecar is JSON
     assert "relation" not in side["fit"] and card_free
+
+
+def _pair_with_a_large_event(rng, rows: int = 96, cols: int = 96):
+    """Two dates of one sensor (4 bands of smooth texture, the target a gain and offset of the
+    reference plus noise) and the event: blobs covering about 45 % of the scene, darkened or
+    brightened. Returns (target, reference, event)."""
+    from scipy.ndimage import gaussian_filter
+
+    field = gaussian_filter(rng.standard_normal((4, rows, cols)), sigma=(0, 2, 2))
+    ref = 400 + 120 * field / field.std() + 10 * rng.standard_normal((4, rows, cols))
+    tgt = 1.05 * ref + 30 + 10 * rng.standard_normal(ref.shape)
+    blobs = gaussian_filter(rng.standard_normal((rows, cols)), sigma=8)
+    event = blobs > np.quantile(blobs, 0.55)
+    dark = event & (gaussian_filter(rng.standard_normal((rows, cols)), sigma=8) > 0)
+    tgt[:, dark] *= 0.5
+    tgt[:, event & ~dark] *= 1.6
+    return tgt.astype(np.float32), ref.astype(np.float32), event
+
+
+@pytest.mark.slow
+def test_one_sensor_pair_with_an_event_on_almost_half_keeps_it_surprising(tmp_path):
+    """Two dates of one sensor, 45 % of the scene changed: the identity relation is chosen (the
+    sidecar says so), the event is ranked above the rest, and a saved model scores the same."""
+    import rasters
+
+    from backend.cli import main as cli
+    from backend.request import ScoreRequest
+    from backend.scoring import score_to_file
+
+    tgt, ref, event = _pair_with_a_large_event(np.random.default_rng(7))
+    post, pre = rasters.write(tmp_path / "post.tif", tgt), rasters.write(tmp_path / "pre.tif", ref)
+    params = {"steps": "30", "hidden": "16", "depth": "2", "batch": "4", "patch": "24"}
+    side = score_to_file(ScoreRequest((str(post),), (str(pre),), "diffusion", params), tmp_path / "s.tif")
+    relation = side["fit"]["relation"]
+    assert relation["fit"] == "identity" and relation["same_sensor"] and relation["local_correlation"] > 0.5
+    assert side["fit"]["core_share"] < 0.7
+    with __import__("rasterio").open(tmp_path / "s.tif") as ds:
+        fly = ds.read(1)
+    assert auroc(fly.ravel(), event.ravel()) > 0.97
+    model = tmp_path / "m.safetensors"
+    flags = [f for k, v in params.items() for f in ("--param", f"{k}={v}")]
+    assert cli(["fit", str(post), "--reference", str(pre), "-o", str(model), *flags]) == 0
+    card = json.loads(model.with_name("m.safetensors.json").read_text())
+    assert len(card["identity_expert"]["scale"]) == 4 and card["relation"]["fit"] == "identity"
+    out = tmp_path / "reuse.tif"
+    assert cli(["score", str(post), "--reference", str(pre), "-o", str(out), "--model", str(model)]) == 0
+    with __import__("rasterio").open(out) as ds:
+        np.testing.assert_allclose(ds.read(1), fly, rtol=1e-5, atol=1e-5)
+    onnx_path, out = tmp_path / "m.onnx", tmp_path / "onnx.tif"
+    assert cli(["export", str(model), "-o", str(onnx_path)]) == 0
+    assert cli(["score", str(post), "--reference", str(pre), "-o", str(out), "--model", str(onnx_path)]) == 0
+    side = json.loads(out.with_name("onnx.tif.json").read_text())
+    assert side["fit"]["identity_expert"]
+    with __import__("rasterio").open(out) as ds:
+        np.testing.assert_allclose(ds.read(1), fly, rtol=1e-3, atol=1e-3)

@@ -281,6 +281,7 @@ class _GenerativeDetector(Detector):
                     "local_expert": self._local(),
                     "reverse_expert": m.reverse is not None,
                     "magnitude_expert": bool(m.card.get("magnitude_expert")),
+                    "identity_expert": "identity_expert" in m.card,
                     "passes_per_pixel": m.score_spec.passes(),
                     "smooth_px": self._smoothing(),
                     "smooth_power": self.config.scoring.smooth_power,

@@ -53,6 +53,7 @@ def model_card(
         **({"magnitude_expert": True} if condition == "reference" and options.scoring.magnitude else {}),
         **({"speckled": True} if fit.speckled else {}),
         **({"relation": fit.relation} if fit.relation else {}),
+        **({"identity_expert": fit.identity} if fit.identity else {}),
         "bands": fit.bands,
         "cond_bands": fit.cond_bands,
         "input_bands": {"targets": list(layout.target_bands), "references": list(layout.reference_bands)},

@@ -9,6 +9,8 @@ components (its expected value) before they are added:
 * ``magnitude`` (pairs): what the regressions do not predict, in the bands' own units (change vector
   analysis of the unexplained part): real changes are large departures, and the whitened energies
   alone weigh a small one in a quiet direction as much.
+* ``identity`` (one sensor's dates): the difference of the dates against its normal spread
+  (:class:`~.identity.IdentityExpert`), which needs no learned relation.
 * ``local`` (single date): dual-window RX of each pixel against the ring of its surroundings, on
   the leading components, its energy averaged over dyadic scales (objects come in every size).
 
@@ -27,6 +29,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..stats import ring_mahalanobis
+from .identity import IdentityExpert
 
 
 def rings(local: dict) -> list[tuple[int, int]]:
@@ -88,6 +91,10 @@ class ExpertSum:
     power: float
     encoder: Any = None
 
+    def __post_init__(self) -> None:
+        record = self.model.card.get("identity_expert")
+        self.identity = IdentityExpert.from_record(record) if record else None
+
     def raw(self, x: np.ndarray, cond: np.ndarray | None, origin: tuple[int, int]):
         """(float64 unsmoothed score ``(rows, cols)``, bool valid pixels) of the modelled bands
         ``x`` given ``cond`` (None for single-raster models), the block's top-left at ``origin``."""
@@ -108,6 +115,8 @@ class ExpertSum:
                 if m.reverse is not None:
                     energy += magnitude(m.reverse, cz, z, m.cond_projection)
                 experts.append(energy)
+            if self.identity is not None:
+                experts.append(np.nan_to_num(self.identity.energy(x, cond)))
             if m.regression is not None:
                 z = m.regression.apply(z, cz)
                 z[:, ~ok] = 0.0

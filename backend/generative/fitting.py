@@ -5,7 +5,8 @@
    uniform sample of 64 px crops (:class:`~.data.CropReservoir`).
 2. :func:`fit_model`: the principal-component projections; with a conditioning raster the
    regression of the modelled channels on it (the conditional Gaussian) and, for pairs, the
-   reverse one; the normal core (the pixels a high-breakdown fit keeps: the network does not learn
+   reverse one (for one sensor's dates, fit on what the identity relation keeps:
+   :mod:`.normal`); the normal core (the pixels a high-breakdown fit keeps: the network does not learn
    an event as normal, even one covering almost half of the scene); training; the residual
    statistics that whiten the score. The high-breakdown fits (:mod:`backend.stats.robust`) run on a
    bounded sample of the crops' pixels.
@@ -21,7 +22,8 @@ import numpy as np
 from ..progress import CancelToken, ProgressCallback
 from .config import GenerativeOptions
 from .data import CropReservoir, FitStatistics, Projection, choose_log_bands, looks_like_db, with_log_columns
-from .normal import fit_relation, relation_core, scene_core
+from .identity import local_agreement
+from .normal import Dates, fit_relation, relation_core, scene_core
 
 CROP_PX = 64
 
@@ -65,6 +67,7 @@ class FitResult:
     core_share: float  # share of the fit crops' valid pixels kept as the normal core
     speckled: bool  # the modelled raster is speckled (SAR intensity, or backscatter in dB)
     relation: dict | None  # Relation.record() of a conditional model
+    identity: dict | None  # IdentityExpert.record() of one sensor's dates (None otherwise)
     bands: int
     cond_bands: int
     crop_px: int = CROP_PX
@@ -115,12 +118,13 @@ def fit_model(
     if cproj is not None:
         cond, cvalid = normalise_crops(cproj, crops[:, nm:])
         valid &= cvalid
+        target, reference = crops[:, :nm], crops[:, nm:]
         if compare_dates and nm == nc:
-            zs, cs, raw_t, raw_r = pixel_sample(valid, t.seed, x, cond, crops[:, :nm], crops[:, nm:])
-            raw = (raw_t, raw_r)
+            zs, cs, raw_t, raw_r = pixel_sample(valid, t.seed, x, cond, target, reference)
+            dates = Dates(raw_t, raw_r, local_agreement(target, reference, valid, proj.log), proj.log)
         else:
-            (zs, cs), raw = pixel_sample(valid, t.seed, x, cond), None
-        relation = fit_relation(zs, cs, raw, reverse_expert, t.seed)
+            (zs, cs), dates = pixel_sample(valid, t.seed, x, cond), None
+        relation = fit_relation(zs, cs, reverse_expert, t.seed, dates)
         x = regress_crops(relation.regression, x, cond, valid)
         core = relation_core(_energy(x), valid, x.shape[1], relation.high_breakdown)
     else:
@@ -156,8 +160,11 @@ def fit_model(
     stat_mask = core if (cproj is not None or speckled) else valid
     model.fit_score_statistics(x, stat_mask, cond, et)
     relation_record = relation.record() if relation is not None else None
+    identity = relation.identity.expert.record() if relation is not None and relation.identity else None
     core_share = float(core.sum() / max(valid.sum(), 1))
-    return FitResult(model, summary, crops, int(data.stats.n), core_share, speckled, relation_record, nm, nc)
+    return FitResult(
+        model, summary, crops, int(data.stats.n), core_share, speckled, relation_record, identity, nm, nc
+    )
 
 
 def _energy(x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,124 @@
+"""The identity relation of one sensor's two dates: the direct comparison that change vector analysis
+and log-ratio make: a test of one sensor, the normal part of the differences and an expert.
+
+The learned relation (the regression of the target on the reference) is a fit, and an event that
+covers most of a scene bends it. The identity relation (the same place reads the same on both dates,
+up to an offset) needs no fit at all:
+
+* :func:`local_agreement` tells one sensor's dates from two sensors' by the correlation of the
+  dates inside small blocks: unchanged places share their texture and edges on one sensor's
+  dates, even where an event changed the land cover around them or darkened a block as a whole.
+* :class:`IdentityExpert`: the difference of the two dates (of their logs for the bands the
+  projection reads as logs: a ratio), less its normal centre, divided by its normal spread band by
+  band, its squared norm divided by the bands. The normal centre and spread are those of the
+  differences a high-breakdown Gaussian keeps: unchanged places agree closely, events differ in
+  many ways, so the densest part of the differences is the unchanged part even when events cover
+  half of the scene.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..stats.robust import Gaussian, robust_gaussian
+
+#: Side (px) of the blocks in which :func:`local_agreement` correlates the dates.
+AGREEMENT_BLOCK_PX = 8
+
+
+def read(x: np.ndarray, log: np.ndarray | None) -> np.ndarray:
+    """float64 channel-first bands ``(bands, ...)`` as the identity relation reads them: ``log1p``
+    of the ``log`` bands (as the projection reads them; None: none), the others as they are."""
+    out = np.array(x, np.float64)
+    if log is not None and log.any():
+        out[log] = np.log1p(np.maximum(out[log], 0.0))
+    return out
+
+
+def local_agreement(
+    target: np.ndarray, reference: np.ndarray, valid: np.ndarray, log: np.ndarray | None
+) -> float:
+    """The median over the bands of the median, over the :data:`AGREEMENT_BLOCK_PX` blocks of the
+    crops whose pixels are all ``valid`` ``(n, s, s)``, of the correlation of the raw crops
+    ``target`` and ``reference`` ``(n, bands, s, s)``; NaN without such a block."""
+    n, bands, s, _ = target.shape
+    b = AGREEMENT_BLOCK_PX
+    m = s // b * b
+    per_band: list[list[np.ndarray]] = [[] for _ in range(bands)]
+    for i in range(n):
+        full = valid[i, :m, :m].reshape(m // b, b, m // b, b).all(axis=(1, 3)).ravel()
+        if not full.any():
+            continue
+        t, r = (read(_blocks(a[i], m, b)[:, full], log) for a in (target, reference))  # (bands, blocks, b*b)
+        t -= t.mean(axis=2, keepdims=True)
+        r -= r.mean(axis=2, keepdims=True)
+        den = np.sqrt((t * t).sum(axis=2) * (r * r).sum(axis=2))
+        corr = np.where(den > 0, (t * r).sum(axis=2) / np.where(den > 0, den, 1.0), np.nan)
+        for k in range(bands):
+            per_band[k].append(corr[k])
+    medians = [
+        np.nanmedian(np.concatenate(c)) for c in per_band if c and np.isfinite(np.concatenate(c)).any()
+    ]
+    return float(np.median(medians)) if medians else float("nan")
+
+
+def _blocks(a: np.ndarray, m: int, b: int) -> np.ndarray:
+    """``(bands, s, s)`` -> ``(bands, blocks, b * b)`` of its top-left ``m`` x ``m`` pixels."""
+    k = a.shape[0]
+    return a[:, :m, :m].reshape(k, m // b, b, m // b, b).transpose(0, 1, 3, 2, 4).reshape(k, -1, b * b)
+
+
+@dataclass(frozen=True)
+class IdentityExpert:
+    """``log`` bool ``(bands,)``; ``center`` and ``scale`` float64 ``(bands,)`` of the normal
+    difference of the dates."""
+
+    log: np.ndarray
+    center: np.ndarray
+    scale: np.ndarray
+
+    def difference(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """float64 ``(n, bands)`` differences of raw samples ``(n, bands)`` of the two dates."""
+        return (read(target.T, self.log) - read(reference.T, self.log)).T
+
+    def energy(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """float64 ``(rows, cols)`` of channel-first raw blocks of both dates (NaN where invalid)."""
+        bands, shape = target.shape[0], target.shape[1:]
+        d = self.difference(target.reshape(bands, -1).T, reference.reshape(bands, -1).T)
+        u = (d - self.center) / self.scale
+        return (np.einsum("ij,ij->i", u, u) / bands).reshape(shape)
+
+    def record(self) -> dict:
+        """The expert as the model card stores it."""
+        return {
+            "log": [bool(v) for v in self.log],
+            "center": [float(v) for v in self.center],
+            "scale": [float(v) for v in self.scale],
+        }
+
+    @classmethod
+    def from_record(cls, d: dict) -> IdentityExpert:
+        return cls(np.asarray(d["log"], bool), np.asarray(d["center"], float), np.asarray(d["scale"], float))
+
+
+@dataclass(frozen=True)
+class IdentityFit:
+    """The identity relation fit on samples: the expert, the high-breakdown Gaussian of the
+    differences and the samples it keeps (bool ``(n,)``: the regressions are fit on them)."""
+
+    expert: IdentityExpert
+    gaussian: Gaussian
+    inliers: np.ndarray
+
+    @classmethod
+    def of(cls, target: np.ndarray, reference: np.ndarray, log: np.ndarray | None, seed: int) -> IdentityFit:
+        """The fit of raw samples ``(n, bands)`` of both dates at the same pixels."""
+        log = np.zeros(target.shape[1], bool) if log is None else np.asarray(log, bool)
+        d = (read(target.T, log) - read(reference.T, log)).T
+        fit = robust_gaussian(d, seed=seed)
+        g = fit.model
+        scale = np.sqrt(np.maximum(np.diag(g.cov), 0.0))
+        floor = max(float(scale.max()) * 1e-6, 1e-12)
+        return cls(IdentityExpert(log, g.mean, np.maximum(scale, floor)), g, fit.inliers)

@@ -1,0 +1,85 @@
+"""The identity relation of one sensor's dates (backend.generative.identity): the local agreement
+that tells one sensor's dates from two sensors', the high-breakdown fit of their differences, its
+normal core and the expert's energy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from backend.generative.identity import IdentityExpert, IdentityFit, local_agreement
+from backend.generative.normal import SAME_SENSOR_AGREEMENT
+from backend.metrics import auroc
+
+
+def _texture(rng, shape) -> np.ndarray:
+    """Positive land-cover-like texture ``shape`` (n, bands, s, s): smooth fields and edges."""
+    x = gaussian_filter(rng.standard_normal(shape), sigma=(0, 0, 2, 2))
+    return 100 + 30 * x / x.std() + 5 * rng.standard_normal(shape)
+
+
+def _crops(seed: int, share: float, kind: str):
+    """Raw crops of two dates (4 bands, 16 crops of 32 px) and the changed pixels: the target is
+    the reference with a gain, an offset and noise (``same``), or another texture (``other``);
+    a ``share`` of 8 px blocks darkened, brightened or moved."""
+    rng = np.random.default_rng(seed)
+    ref = _texture(rng, (16, 4, 32, 32))
+    tgt = 1.1 * ref + 20 + 3 * rng.standard_normal(ref.shape) if kind == "same" else _texture(rng, ref.shape)
+    changed = np.zeros((16, 32, 32), bool)
+    blocks = [(i, r, c) for i in range(16) for r in range(0, 32, 8) for c in range(0, 32, 8)]
+    for k in rng.permutation(len(blocks))[: int(share * len(blocks))]:
+        i, r, c = blocks[k]
+        sl = (i, slice(None), slice(r, r + 8), slice(c, c + 8))
+        tgt[sl] = [0.4 * tgt[sl], 1.8 * tgt[sl], tgt[(i + 1) % 16, :, :8, :8]][k % 3]
+        changed[i, r : r + 8, c : c + 8] = True
+    return tgt, ref, changed
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.5])
+def test_local_agreement_tells_one_sensor_from_two(share):
+    valid = np.ones((16, 32, 32), bool)
+    same = local_agreement(*_crops(0, share, "same")[:2], valid, None)
+    other = local_agreement(*_crops(0, share, "other")[:2], valid, None)
+    assert same > SAME_SENSOR_AGREEMENT > other
+    assert same > 0.5 and abs(other) < 0.1
+
+
+def test_local_agreement_needs_whole_valid_blocks():
+    tgt, ref, _ = _crops(1, 0.0, "same")
+    valid = np.ones((16, 32, 32), bool)
+    valid[:, ::8, ::8] = False  # one pixel missing in every block
+    assert np.isnan(local_agreement(tgt, ref, valid, None))
+    valid[3] = True
+    assert local_agreement(tgt, ref, valid, np.ones(4, bool)) > 0.5
+
+
+@pytest.mark.parametrize("share", [0.0, 0.45])
+def test_the_identity_fit_keeps_the_unchanged_majority(share):
+    tgt, ref, changed = _crops(2, share, "same")
+    sample_t = tgt.transpose(0, 2, 3, 1).reshape(-1, 4)
+    sample_r = ref.transpose(0, 2, 3, 1).reshape(-1, 4)
+    fit = IdentityFit.of(sample_t, sample_r, None, seed=0)
+    unchanged = ~changed.ravel()
+    normal = (sample_t - sample_r)[unchanged]
+    np.testing.assert_allclose(fit.expert.center, normal.mean(axis=0), atol=0.1 * normal.std(axis=0).max())
+    np.testing.assert_allclose(fit.expert.scale, normal.std(axis=0), rtol=0.15)
+    inliers = fit.inliers.reshape(changed.shape)
+    assert inliers[~changed].mean() > 0.9
+    if share:
+        assert inliers[changed].mean() < 0.1
+        energy = fit.expert.energy(tgt.transpose(1, 0, 2, 3), ref.transpose(1, 0, 2, 3))
+        assert energy.shape == changed.shape and auroc(energy.ravel(), changed.ravel()) > 0.97
+
+
+def test_the_expert_reads_log_bands_as_ratios_and_survives_its_card():
+    rng = np.random.default_rng(3)
+    ref = rng.gamma(2.0, 50.0, (20_000, 2))
+    tgt = ref * 0.5 * rng.gamma(8.0, 1 / 8.0, ref.shape)  # half the intensity, speckled
+    tgt[:, 1] = ref[:, 1] + 5 * rng.standard_normal(20_000)
+    fit = IdentityFit.of(tgt, ref, np.array([True, False]), seed=0)
+    assert abs(fit.expert.center[0] - np.median(np.log1p(tgt[:, 0]) - np.log1p(ref[:, 0]))) < 0.05
+    again = IdentityExpert.from_record(fit.expert.record())
+    blocks = tgt.T.reshape(2, 100, 200), ref.T.reshape(2, 100, 200)
+    np.testing.assert_array_equal(again.energy(*blocks), fit.expert.energy(*blocks))
+    assert again.record() == fit.expert.record()
