@@ -1,6 +1,7 @@
 """The documentation stays true to the code: the README is short and keeps its two commands, links
 resolve, docs/cli.md names every command and flag of the parser, and each method's page names every
-parameter that ``raresight methods --json`` lists."""
+parameter that ``raresight methods --json`` lists, and the accuracy tables of the README and the
+generative page quote the benchmark's family means."""
 
 from __future__ import annotations
 
@@ -68,3 +69,30 @@ def test_each_method_page_names_its_parameters():
         assert f"`{method['name']}`" in text
         for parameter in method["parameters"]:
             assert f"`{parameter}" in text, f"{method['name']}: {parameter}"
+
+
+#: The families of the accuracy tables, in their rows' order.
+ACCURACY_FAMILIES = ("had", "oscd", "sar-cd", "hetero-cd", "landsat-cd")
+
+
+def _family_means() -> dict[tuple[str, str], str]:
+    """(family, method) -> mean AUROC as docs/BENCHMARKS.md's generative section prints it."""
+    text = (DOCS / "BENCHMARKS.md").read_text()
+    section = text[text.index("<!-- generative:start -->") : text.index("<!-- generative:end -->")]
+    table = section[section.index("### Family means") :]
+    rows = re.findall(r"^\| ([a-z0-9-]+) \| \d+ \| ([a-z-]+) \| ([0-9.]+) \|", table, re.M)
+    return {(family, method): value for family, method, value in rows}
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/methods/generative.md"])
+def test_accuracy_tables_quote_the_benchmark(page: str):
+    """Each row of the page's accuracy table (one per family, in ACCURACY_FAMILIES' order) gives
+    the baseline's and diffusion's mean AUROC of the benchmark's generative section."""
+    means = _family_means()
+    text = (ROOT / page).read_text()
+    rows = re.findall(r"^\| [^|]+ \| \d+ \| [^|]*?([0-9.]+)[^|]*\| ([0-9.]+) \|", text, re.M)
+    assert len(rows) >= len(ACCURACY_FAMILIES), page
+    for family, (baseline, diffusion) in zip(ACCURACY_FAMILIES, rows):
+        quoted = {m: v for (f, m), v in means.items() if f == family}
+        assert diffusion == quoted["diffusion"], (page, family)
+        assert baseline in set(quoted.values()) - {quoted["diffusion"], quoted.get("flow")}, (page, family)
