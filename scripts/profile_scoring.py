@@ -97,7 +97,6 @@ class StageClock:
                 self._switch()
                 self.stack.pop()
 
-        timed.__wrapped_stage__ = fn  # type: ignore[attr-defined]
         return timed
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..stats.robust import Gaussian, robust_gaussian
+from ..stats.robust import robust_gaussian
 
 #: Side (px) of the blocks in which :func:`local_agreement` correlates the dates.
 AGREEMENT_BLOCK_PX = 8
@@ -37,6 +37,14 @@ def read(x: np.ndarray, log: np.ndarray | None) -> np.ndarray:
     return out
 
 
+def correlation(t: np.ndarray, r: np.ndarray, axis: int) -> np.ndarray:
+    """Pearson correlation of ``t`` and ``r`` along ``axis`` (NaN where either is constant)."""
+    t = t - t.mean(axis=axis, keepdims=True)
+    r = r - r.mean(axis=axis, keepdims=True)
+    den = np.sqrt((t * t).sum(axis=axis) * (r * r).sum(axis=axis))
+    return np.where(den > 0, (t * r).sum(axis=axis) / np.where(den > 0, den, 1.0), np.nan)
+
+
 def local_agreement(
     target: np.ndarray, reference: np.ndarray, valid: np.ndarray, log: np.ndarray | None
 ) -> float:
@@ -46,21 +54,16 @@ def local_agreement(
     n, bands, s, _ = target.shape
     b = AGREEMENT_BLOCK_PX
     m = s // b * b
-    per_band: list[list[np.ndarray]] = [[] for _ in range(bands)]
+    parts = []  # (bands, blocks) per crop
     for i in range(n):
         full = valid[i, :m, :m].reshape(m // b, b, m // b, b).all(axis=(1, 3)).ravel()
-        if not full.any():
-            continue
-        t, r = (read(_blocks(a[i], m, b)[:, full], log) for a in (target, reference))  # (bands, blocks, b*b)
-        t -= t.mean(axis=2, keepdims=True)
-        r -= r.mean(axis=2, keepdims=True)
-        den = np.sqrt((t * t).sum(axis=2) * (r * r).sum(axis=2))
-        corr = np.where(den > 0, (t * r).sum(axis=2) / np.where(den > 0, den, 1.0), np.nan)
-        for k in range(bands):
-            per_band[k].append(corr[k])
-    medians = [
-        np.nanmedian(np.concatenate(c)) for c in per_band if c and np.isfinite(np.concatenate(c)).any()
-    ]
+        if full.any():
+            t, r = (read(_blocks(a[i], m, b)[:, full], log) for a in (target, reference))
+            parts.append(correlation(t, r, axis=2))
+    if not parts:
+        return float("nan")
+    per_band = np.concatenate(parts, axis=1)
+    medians = [np.nanmedian(c) for c in per_band if np.isfinite(c).any()]
     return float(np.median(medians)) if medians else float("nan")
 
 
@@ -79,16 +82,12 @@ class IdentityExpert:
     center: np.ndarray
     scale: np.ndarray
 
-    def difference(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
-        """float64 ``(n, bands)`` differences of raw samples ``(n, bands)`` of the two dates."""
-        return (read(target.T, self.log) - read(reference.T, self.log)).T
-
     def energy(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
         """float64 ``(rows, cols)`` of channel-first raw blocks of both dates (NaN where invalid)."""
-        bands, shape = target.shape[0], target.shape[1:]
-        d = self.difference(target.reshape(bands, -1).T, reference.reshape(bands, -1).T)
-        u = (d - self.center) / self.scale
-        return (np.einsum("ij,ij->i", u, u) / bands).reshape(shape)
+        per_band = (-1,) + (1,) * (target.ndim - 1)
+        d = read(target, self.log) - read(reference, self.log)
+        u = (d - self.center.reshape(per_band)) / self.scale.reshape(per_band)
+        return np.einsum("k...,k...->...", u, u) / target.shape[0]
 
     def record(self) -> dict:
         """The expert as the model card stores it."""
@@ -105,11 +104,11 @@ class IdentityExpert:
 
 @dataclass(frozen=True)
 class IdentityFit:
-    """The identity relation fit on samples: the expert, the high-breakdown Gaussian of the
-    differences and the samples it keeps (bool ``(n,)``: the regressions are fit on them)."""
+    """The identity relation fit on samples: the expert, whose normal difference is that of a
+    high-breakdown Gaussian of the differences, and the samples that Gaussian keeps (bool ``(n,)``:
+    the regressions are fit on them)."""
 
     expert: IdentityExpert
-    gaussian: Gaussian
     inliers: np.ndarray
 
     @classmethod
@@ -121,4 +120,4 @@ class IdentityFit:
         g = fit.model
         scale = np.sqrt(np.maximum(np.diag(g.cov), 0.0))
         floor = max(float(scale.max()) * 1e-6, 1e-12)
-        return cls(IdentityExpert(log, g.mean, np.maximum(scale, floor)), g, fit.inliers)
+        return cls(IdentityExpert(log, g.mean, np.maximum(scale, floor)), fit.inliers)

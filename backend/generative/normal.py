@@ -29,7 +29,7 @@ import numpy as np
 
 from ..stats import Regression
 from ..stats.robust import robust_gaussian, robust_regression, within_normal
-from .identity import IdentityFit
+from .identity import IdentityFit, correlation
 
 #: Local agreement (:func:`~.identity.local_agreement`) from which two dates are taken as one
 #: sensor's: ``research/probe_agreement.py`` measures 0.19 to 0.92 on one sensor's dev pairs with
@@ -59,14 +59,11 @@ class Relation:
 
     def record(self) -> dict:
         """The relation as the model card and the sidecar record it."""
-        fit = (
-            "identity"
-            if self.identity is not None
-            else "high-breakdown"
-            if self.high_breakdown
-            else "trimmed"
-        )
-        out = {"fit": fit, "same_sensor": self.identity is not None}
+        fit = "high-breakdown" if self.high_breakdown else "trimmed"
+        out = {
+            "fit": "identity" if self.identity is not None else fit,
+            "same_sensor": self.identity is not None,
+        }
         for key, value in (
             ("local_correlation", self.agreement),
             ("inlier_band_correlation", self.correlation),
@@ -101,14 +98,10 @@ def trimmed_regression(z: np.ndarray, c: np.ndarray) -> tuple[Regression, np.nda
 
 def inlier_correlation(target: np.ndarray, reference: np.ndarray, inliers: np.ndarray) -> float:
     """The median over the bands of the correlation of ``target`` and ``reference`` samples ``(n,
-    bands)`` (the same bands) on the ``inliers``."""
-    t, r = target[inliers], reference[inliers]
-    if not len(t):
+    bands)`` (the same bands) on the ``inliers`` (0 for a constant band)."""
+    if not inliers.any():
         return 0.0
-    t, r = t - t.mean(axis=0), r - r.mean(axis=0)
-    sd = np.sqrt((t * t).mean(axis=0) * (r * r).mean(axis=0))
-    correlation = np.where(sd > 0, (t * r).mean(axis=0) / np.where(sd > 0, sd, 1.0), 0.0)
-    return float(np.median(correlation))
+    return float(np.median(np.nan_to_num(correlation(target[inliers], reference[inliers], axis=0))))
 
 
 def fit_relation(
