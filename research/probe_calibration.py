@@ -17,7 +17,9 @@ Candidates (none uses labels):
 * ``lower-gauss``: a Gaussian fit to the lower 2-45 % quantiles of the log scores, its mass
   re-estimated from the share below its 90 % point, extrapolated to 1 - a;
 * ``mirror-cut``: the plain quantile of the scores below the mirror of the lower 1e-4 tail;
-* ``open-zone``: the plain quantile outside the morphological opening (5 x 5 disc) of the top 20 %.
+* ``open-zone``: the plain quantile outside the morphological opening (5 x 5 disc) of the top 20 %;
+* ``blocks16``, ``blocks32``, ``blocks16c2``: the plain quantile over the 16 (32) px blocks whose
+  median log score is at most 3 (2) robust sigmas above the shortest half of the block medians.
 """
 
 from __future__ import annotations
@@ -105,7 +107,41 @@ def open_zone(s: np.ndarray, grid: np.ndarray, a: float) -> float:
     return plain(grid[keep] if keep.sum() > 0.3 * ok.sum() else s, grid, a)
 
 
+def _block_medians(grid: np.ndarray, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """(median score of each b x b block with at least half of it valid, the blocks' pixel index)."""
+    h, w = grid.shape
+    hb, wb = h // b, w // b
+    g = grid[: hb * b, : wb * b].reshape(hb, b, wb, b).transpose(0, 2, 1, 3).reshape(hb * wb, b * b)
+    ok = np.isfinite(g).mean(axis=1) >= 0.5
+    return np.nanmedian(g[ok], axis=1), g[ok]
+
+
+def _shortest_half(u: np.ndarray) -> tuple[float, float]:
+    u = np.sort(u)
+    h = (u.size + 1) // 2
+    i = int(np.argmin(u[h - 1 :] - u[: u.size - h + 1]))
+    return float(np.median(u[i : i + h])), float((u[i + h - 1] - u[i]) / 1.349)
+
+
+def blocks(s: np.ndarray, grid: np.ndarray, a: float, b: int = 16, c: float = 3.0) -> float:
+    """The plain quantile over the blocks whose median log score is at most c robust sigmas above the
+    shortest half of the block medians (one reweighting step)."""
+    med, pix = _block_medians(grid, b)
+    if med.size < 20:
+        return plain(s, grid, a)
+    u, shift = _logs(med)
+    center, sigma = _shortest_half(u)
+    keep = u <= center + c * sigma
+    center, sigma = float(np.mean(u[keep])), float(np.std(u[keep]))
+    keep = u <= center + c * sigma
+    vals = pix[keep].ravel()
+    return plain(vals[np.isfinite(vals)], grid, a)
+
+
 CANDIDATES = {
+    "blocks16": blocks,
+    "blocks32": lambda s, g, a: blocks(s, g, a, 32),
+    "blocks16c2": lambda s, g, a: blocks(s, g, a, 16, 2.0),
     "plain": plain,
     "mirror": mirror,
     "lower-gauss": lower_gauss,
