@@ -3,11 +3,14 @@
 Sliding windows and encoder tiles lie on a lattice of the whole raster, so neighbouring blocks (their
 overlap and halo) hand the model the same inputs again; keying by a digest of the input's bytes
 runs the model once per distinct input, whichever block asks, and can never return a stale output.
+It may be shared by threads that score tiles in parallel (:mod:`backend.parallel`): the model runs
+outside its lock, so two threads may both compute an input that neither found, with equal results.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
@@ -22,13 +25,15 @@ class ContentCache:
         self.max_items, self.max_bytes = max_items, max_bytes
         self._items: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._bytes = 0
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
 
     def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
 
     def get(
         self,
@@ -42,16 +47,19 @@ class ContentCache:
         keys = [
             hashlib.blake2b(salt + np.ascontiguousarray(x).tobytes(), digest_size=16).digest() for x in inputs
         ]
-        missing = [i for i, k in enumerate(keys) if k not in self._items]
+        found: dict[int, np.ndarray] = {}
+        with self._lock:
+            for i, k in enumerate(keys):
+                if k in self._items:
+                    self._items.move_to_end(k)
+                    found[i] = self._items[k]
+        missing = [i for i in range(len(keys)) if i not in found]
         fresh = dict(zip(missing, compute(missing))) if missing else {}
-        out = []
-        for i, k in enumerate(keys):
-            if i in fresh:
-                self._put(k, fresh[i])
-            self._items.move_to_end(k)
-            out.append(self._items[k])
-        self._trim()
-        return out
+        with self._lock:
+            for i, value in fresh.items():
+                self._put(keys[i], value)
+            self._trim()
+        return [found[i] if i in found else fresh[i] for i in range(len(keys))]
 
     def _put(self, key: bytes, value: np.ndarray) -> None:
         if key in self._items:

@@ -6,8 +6,10 @@ Passes over the data:
 
 1. fit: non-overlapping blocks of the fit data (reference for single-input methods when given,
    else the target; both for pair methods) stream into ``Detector.partial_fit``;
-2. score: overlapping tiles padded by the method's context, blended by :class:`StripStitcher`, and
-   streamed into a temporary GeoTIFF; a sample of target scores is kept for calibration;
+2. score: overlapping tiles padded by the method's context, scored by every core
+   (:mod:`backend.parallel`, for detectors that allow it), blended in order by
+   :class:`StripStitcher`, and streamed into a temporary GeoTIFF; a sample of target scores is kept
+   for calibration;
 3. calibrate (only with a reference and a single-input method): held-out reference pixels are
    scored and their distribution becomes the calibration table.
 
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 import rasterio
 
-from . import __version__
+from . import __version__, parallel
 from .atomic import atomic_output
 from .calibration import MIN_SAMPLES, Calibration, tie_warning
 from .detectors import Detector, FitBlock, InputLayout
@@ -315,9 +317,15 @@ def _score(detector, target, reference, request, path, progress, cancel):
             sampler.add(block)
 
         stitcher = StripStitcher(grid.height, grid.width, request.overlap_px, write_rows)
-        for i, tile in enumerate(tiles):
-            cancel.raise_if_cancelled()
-            stitcher.add(tile, _score_tile(detector, target, reference, tile, grid))
+        scored = parallel.ordered(
+            tiles,
+            lambda tile: _read_tile(detector, target, reference, tile, grid),
+            lambda data: _score_read(detector, data),
+            parallel.scoring_threads(detector.tiles_in_parallel),
+            cancel,
+        )
+        for i, (tile, block) in enumerate(scored):
+            stitcher.add(tile, block)
             progress((i + 1) / len(tiles), "scoring")
         stitcher.close()
     if sampler.n_valid < MIN_SAMPLES:
@@ -339,11 +347,17 @@ def _too_few_scores(detector: Detector, grid, n_valid: int) -> str:
     return f"{head}: the inputs share almost no valid pixel; check their nodata values and their overlap."
 
 
-def _score_tile(detector: Detector, target, reference, tile, grid) -> np.ndarray:
+def _read_tile(detector: Detector, target, reference, tile, grid):
+    """What scoring ``tile`` needs: its padded target (and reference) block, origin and crop."""
     window, crop = tile.padded(detector.context_px, grid.height, grid.width)
-    t = target.read(window)
     r = reference.read(window) if reference is not None else None
-    return detector.score_block(t, r, (int(window.row_off), int(window.col_off)))[crop]
+    return target.read(window), r, (int(window.row_off), int(window.col_off)), crop
+
+
+def _score_read(detector: Detector, data) -> np.ndarray:
+    """The scores of a tile read by :func:`_read_tile`, cropped to the tile."""
+    t, r, origin, crop = data
+    return detector.score_block(t, r, origin)[crop]
 
 
 def _holdout_scores(detector, reference, request, progress, cancel) -> np.ndarray:
@@ -351,11 +365,14 @@ def _holdout_scores(detector, reference, request, progress, cancel) -> np.ndarra
     grid = reference.grid
     tiles = make_block_grid(grid.height, grid.width, request.tile_size_px)
     parts = []
-    for i, tile in enumerate(tiles):
-        cancel.raise_if_cancelled()
-        window, crop = tile.padded(detector.context_px, grid.height, grid.width)
-        origin = (int(window.row_off), int(window.col_off))
-        s = detector.score_block(reference.read(window), None, origin)[crop]
+    scored = parallel.ordered(
+        tiles,
+        lambda tile: _read_tile(detector, reference, None, tile, grid),
+        lambda data: _score_read(detector, data),
+        parallel.scoring_threads(detector.tiles_in_parallel),
+        cancel,
+    )
+    for i, (tile, s) in enumerate(scored):
         held = holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width) & np.isfinite(s)
         parts.append(s[held])
         progress((i + 1) / len(tiles), "calibrating")

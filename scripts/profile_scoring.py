@@ -16,7 +16,10 @@ A label run again with some of the runs keeps its other runs (same size).
 
 Stages are functions of the backend wrapped with a timer while the run lasts; a stage called
 inside another is charged to the inner one only, so the stages and ``other`` (tiling, Python
-glue, anything not wrapped) add up to the run's wall time. The table is printed; the rows are
+glue, anything not wrapped) add up to the run's wall time. Tiles are scored by one thread
+(``RARESIGHT_THREADS=1``): the time of threads that overlap cannot be charged to one stage; the
+speed section of ``docs/BENCHMARKS.md`` (``scripts/bench_generative.py``) has the wall time with
+every core. The table is printed; the rows are
 kept in ``--json`` (default ``docs/PROFILE.json``) under ``--label`` (e.g. ``before`` and
 ``after`` a change), and the ``profile`` section of ``--doc`` (default ``docs/BENCHMARKS.md``)
 shows every label side by side, stage by stage.
@@ -28,6 +31,7 @@ import argparse
 import functools
 import importlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -193,6 +197,7 @@ def main() -> None:
     p.add_argument("--doc", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     p.add_argument("--label", default="now", help="name of this profile (e.g. before, after)")
     args = p.parse_args()
+    os.environ["RARESIGHT_THREADS"] = "1"  # one stage at a time (see the module docstring)
     args.cache.mkdir(parents=True, exist_ok=True)
     raster = args.cache / f"synthetic_{args.size}_{args.bands}.tif"
     pre = args.cache / f"synthetic_{args.size}_{args.bands}_seed1.tif"
@@ -229,7 +234,8 @@ def render(saved: dict) -> str:
             facts = next(r["facts"] for r in runs_of.values() if r["command"] == command)
             lines.append(f"- `{label}` ({names}): " + generated_by(command, facts))
     lines += ["", "Exclusive wall time per stage (a stage called inside another counts for the inner one "
-              "only; `other` is tiling, Python glue and anything not wrapped). Synthetic rasters of "
+              "only; `other` is tiling, Python glue and anything not wrapped), tiles scored by one "
+              "thread. Synthetic rasters of "
               f"{saved[labels[-1]]['size']} x {saved[labels[-1]]['size']} px, "
               f"{saved[labels[-1]]['bands']} bands.", ""]  # fmt: skip
     names = [n for n in saved[labels[-1]]["runs"]]

@@ -150,6 +150,9 @@ class Detector(ABC):
     prompt_hint: ClassVar[str] = ""
     #: True for methods that ``raresight fit`` trains and that reuse a saved ``model``.
     trainable: ClassVar[bool] = False
+    #: True when ``score_block`` only reads the fitted state (after its first call), so that tiles
+    #: may be scored by several threads at once (:mod:`backend.parallel`).
+    tiles_in_parallel: ClassVar[bool] = False
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else self.Config()

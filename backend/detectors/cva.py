@@ -53,6 +53,7 @@ class _BandStats:
 
 class CVADetector(Detector):
     name = "cva"
+    tiles_in_parallel = True
     summary = (
         "Change vector magnitude between target and reference after per-band standardisation of each date."
     )

@@ -29,6 +29,7 @@ class GaussRefConfig(DetectorConfig):
 
 class GaussRefDetector(Detector):
     name = "gauss-ref"
+    tiles_in_parallel = True
     summary = (
         "Gaussian model of the target given the reference (any modality mix); Mahalanobis of the residual."
     )

@@ -33,6 +33,7 @@ class LogRatioConfig(DetectorConfig):
 
 class LogRatioDetector(Detector):
     name = "logratio"
+    tiles_in_parallel = True
     summary = "SAR log-ratio: absolute difference of smoothed log-intensities of target and reference."
     Config = LogRatioConfig
     needs_reference = True

@@ -39,6 +39,7 @@ class LRXConfig(DetectorConfig):
 
 class LRXDetector(Detector):
     name = "lrx"
+    tiles_in_parallel = True
     summary = "Local dual-window RX: Mahalanobis distance to the ring of pixels around each pixel."
     Config = LRXConfig
 

@@ -39,6 +39,7 @@ class RXConfig(DetectorConfig):
 
 class RXDetector(Detector):
     name = "rx"
+    tiles_in_parallel = True
     summary = "Global Reed-Xiaoli: Mahalanobis distance to the scene's (or reference's) mean and covariance."
     Config = RXConfig
 

@@ -147,33 +147,40 @@ class GenerativeModel:
         c = (origin[1] + np.arange(cols)) % NOISE_BANK_PX
         return torch.from_numpy(self.noise_bank[level][:, r][:, :, c]).to(self.device)[None]
 
-    def _run(self, x_t, t: float, cond, embed) -> torch.Tensor:
-        tt = torch.full((x_t.shape[0],), float(t), dtype=x_t.dtype, device=x_t.device)
-        pred = self.runner(x_t, tt, cond, embed)
-        return processes.clean_estimate(self.process, x_t, pred, tt)
+    def _bound(self, cond, embed) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """The runner with one tile's conditioning bound to it: ``(x_t, t) -> prediction``. The torch
+        network computes the conditioning's features once for all the levels and steps."""
+        if self.runner == self._torch_runner:
+            features = self.net.condition(cond)
+            return lambda x_t, tt: self.net(x_t, tt, None, embed, features)
+        return lambda x_t, tt: self.runner(x_t, tt, cond, embed)
 
-    def _reconstruct(self, x_t, t0: float, cond, embed) -> torch.Tensor:
+    def _run(self, x_t, t: float, net) -> torch.Tensor:
+        tt = torch.full((x_t.shape[0],), float(t), dtype=x_t.dtype, device=x_t.device)
+        return processes.clean_estimate(self.process, x_t, net(x_t, tt), tt)
+
+    def _reconstruct(self, x_t, t0: float, net) -> torch.Tensor:
         """Deterministic path from level ``t0`` to 0 in ``steps`` steps; returns ``x0_hat``."""
         grid = np.linspace(t0, 0.0, self.score_spec.steps + 1)
         x = x_t
         for a, b in zip(grid[:-1], grid[1:]):
-            x0_hat = self._run(x, a, cond, embed)
+            x0_hat = self._run(x, a, net)
             ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
             eps_hat = processes.noise_estimate(self.process, x, x0_hat, ta)
             tb = torch.full_like(ta, float(b))
             x = processes.noisy(self.process, x0_hat, eps_hat, tb) if b > 0 else x0_hat
         return x
 
-    def _ode_encode_decode(self, z, t1: float, cond, embed) -> torch.Tensor:
+    def _ode_encode_decode(self, z, t1: float, net) -> torch.Tensor:
         steps = self.score_spec.steps
         up = np.linspace(0.0, t1, steps + 1)
         x = z
         for a, b in zip(up[:-1], up[1:]):
             ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
-            x = x + (b - a) * self.runner(x, ta, cond, embed)
+            x = x + (b - a) * net(x, ta)
         for a, b in zip(up[::-1][:-1], up[::-1][1:]):
             ta = torch.full((x.shape[0],), float(a), dtype=x.dtype, device=x.device)
-            x = x + (b - a) * self.runner(x, ta, cond, embed)
+            x = x + (b - a) * net(x, ta)
         return x
 
     @torch.no_grad()
@@ -181,22 +188,23 @@ class GenerativeModel:
         """Per-residual tensors ``(b, ch, rows, cols)`` for normalised ``z`` (b, ch, rows, cols)."""
         spec = self.score_spec
         rows, cols = z.shape[-2:]
+        net = self._bound(cond, embed)
         out = []
         for i, level in enumerate(spec.levels):
             if spec.kind == "msma":
                 tt = torch.full((z.shape[0],), float(level), dtype=z.dtype, device=z.device)
-                x0_hat = self._run(z, level, cond, embed)
+                x0_hat = self._run(z, level, net)
                 out.append(processes.noise_estimate(self.process, z, x0_hat, tt))
                 continue
             if spec.kind == "ode":
-                out.append(z - self._ode_encode_decode(z, level, cond, embed))
+                out.append(z - self._ode_encode_decode(z, level, net))
                 continue
             eps = self._noise(i, origin, rows, cols).expand_as(z)
             x_t = processes.noisy(self.process, z, eps, torch.full((z.shape[0],), level, device=z.device))
             if spec.kind == "elbo":
-                out.append(z - self._run(x_t, level, cond, embed))
+                out.append(z - self._run(x_t, level, net))
             else:
-                out.append(z - self._reconstruct(x_t, level, cond, embed))
+                out.append(z - self._reconstruct(x_t, level, net))
         return out
 
     def fit_score_statistics(

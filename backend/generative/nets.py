@@ -67,7 +67,9 @@ def time_features(t: torch.Tensor) -> torch.Tensor:
 
 
 class _Block(nn.Module):
-    """Pixel-wise residual MLP block with an additive time (and context) shift."""
+    """Pixel-wise residual MLP block with an additive time (and context) shift. Its layers are 1 x 1
+    convolutions (the saved models' weights); they are applied as matrix products on ``(b, pixels,
+    hidden)``."""
 
     def __init__(self, hidden: int) -> None:
         super().__init__()
@@ -76,8 +78,20 @@ class _Block(nn.Module):
         self.shift = nn.Linear(hidden, hidden)
 
     def forward(self, h: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
-        u = self.fc1(F.silu(h)) + self.shift(temb)[:, :, None, None]
-        return h + self.fc2(F.silu(u))
+        """``h``: ``(b, pixels, hidden)``; ``temb``: ``(b, hidden)``."""
+        u = _pointwise(self.fc1, F.silu(h)) + self.shift(temb)[:, None, :]
+        return h + _pointwise(self.fc2, F.silu(u))
+
+
+def _pointwise(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """A 1 x 1 convolution applied to ``(..., in_channels)`` as a matrix product."""
+    return F.linear(x, conv.weight.flatten(1), conv.bias)
+
+
+#: Pixels per chunk of the per-pixel layers: a chunk's activations (chunk x hidden floats) stay in
+#: the CPU's cache. One product over a whole 512 x 512 tile is 2-3x slower
+#: (``scripts/profile_scoring.py``, network passes before and after).
+CHUNK_PX = 16384
 
 
 class Denoiser(nn.Module):
@@ -105,22 +119,49 @@ class Denoiser(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
+    def condition(self, cond: torch.Tensor | None) -> torch.Tensor | None:
+        """The conditioning's features ``(b, pixels, hidden)`` (pixels in row-major order), or None
+        without a conditioning. They do not depend on the noise level: a scorer computes them once
+        per tile and passes them to :meth:`forward` as ``cond_features``."""
+        if self.cond is None or cond is None:
+            return None
+        f = self.cond(cond)
+        return f.permute(0, 2, 3, 1).reshape(f.shape[0], -1, f.shape[1])
+
     def forward(
         self,
         x_t: torch.Tensor,
         t: torch.Tensor,
         cond: torch.Tensor | None = None,
         embed: torch.Tensor | None = None,
+        cond_features: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``x_t``: ``(b, channels, r, c)``; ``t``: ``(b,)``; ``cond``: ``(b, cond_channels, r, c)``;
-        ``embed``: ``(b, embed_dim)``."""
-        h = self.inp(x_t)
-        if self.cond is not None:
-            h = h + self.cond(cond)
+        """``x_t``: ``(b, channels, r, c)``; ``t``: ``(b,)``; ``cond``: ``(b, cond_channels, r, c)``
+        (or its :meth:`condition` as ``cond_features``); ``embed``: ``(b, embed_dim)``."""
+        b, ch, rows, cols = x_t.shape
+        x = x_t.permute(0, 2, 3, 1).reshape(b, rows * cols, ch)
+        feats = cond_features if cond_features is not None else self.condition(cond)
         temb = self.time(time_features(t))
         if self.embed is not None:
             temb = temb + self.embed(embed)
+        if torch.jit.is_tracing() or x.shape[1] <= CHUNK_PX:
+            out = self._pixels(x, t, temb, feats)
+        else:
+            parts = [
+                self._pixels(
+                    x[:, i : i + CHUNK_PX], t, temb, None if feats is None else feats[:, i : i + CHUNK_PX]
+                )
+                for i in range(0, x.shape[1], CHUNK_PX)
+            ]
+            out = torch.cat(parts, dim=1)
+        return out.reshape(b, rows, cols, ch).permute(0, 3, 1, 2)
+
+    def _pixels(self, x, t, temb, feats) -> torch.Tensor:
+        """The per-pixel layers on ``x`` ``(b, pixels, channels)``."""
+        h = _pointwise(self.inp, x)
+        if feats is not None:
+            h = h + feats
         for block in self.blocks:
             h = block(h, temb)
-        linear, scale = processes.gaussian_prediction(self.spec.process, x_t, t)
-        return linear + scale * self.out(F.silu(h))
+        linear, scale = processes.gaussian_prediction(self.spec.process, x, t)
+        return linear + scale * _pointwise(self.out, F.silu(h))
