@@ -153,43 +153,12 @@ def write_mask(
         report = progress or no_progress
         counts = _write_mask_blocks(src, tmp, threshold, block_rows, report, cancel)
         if counts["nodata_px"] == src.width * src.height:
-            raise _no_valid_pixel(src)
+            raise no_valid_pixel(src)
     return counts
 
 
-def read_anomaly_mask(
-    src: DatasetReader,
-    threshold: float,
-    *,
-    block_rows: int = 512,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> np.ndarray:
-    """Read the whole anomaly mask of an open score raster into memory, in row blocks.
-
-    Returns:
-        bool ``(rows, cols)``: True where ``score > threshold`` (never where the score is NaN).
-
-    Raises:
-        EmptyDataError: every score is NaN.
-        CancelledError: ``cancel`` was set.
-    """
-    mask = np.zeros((src.height, src.width), dtype=bool)
-    valid_px = 0
-    for row_start, n_rows in row_blocks(src.height, block_rows):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        classes = threshold_block(read_score_rows(src, row_start, n_rows), threshold)
-        mask[row_start : row_start + n_rows] = classes == ANOMALOUS
-        valid_px += int(np.count_nonzero(classes != NODATA))
-        if progress is not None:
-            progress((row_start + n_rows) / src.height, "reading scores")
-    if valid_px == 0:
-        raise _no_valid_pixel(src)
-    return mask
-
-
-def _no_valid_pixel(src: DatasetReader) -> EmptyDataError:
+def no_valid_pixel(src: DatasetReader) -> EmptyDataError:
+    """The error of a score raster without a valid pixel."""
     return EmptyDataError(f"Score raster {src.name} holds no valid pixel: check the scoring step.")
 
 

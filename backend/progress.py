@@ -50,6 +50,47 @@ def scaled(callback: ProgressCallback, start: float, stop: float) -> ProgressCal
     return report
 
 
+#: A stage's estimate of the time left appears once the stage has run this long (and moved).
+ETA_AFTER_S = 2.0
+
+
+class RunEta:
+    """Seconds left of a run, at the pace of its current stage: the share of the run still to do
+    divided by the share done per second since the stage began. ``None`` until the stage has run
+    :data:`ETA_AFTER_S` and moved.
+
+    The long runs spend their time in a few long stages (training, then scoring; the scoring pass of
+    a whole scene dominates), and :func:`backend.scoring.score_to_file` gives each pass a share of
+    the run in proportion to its work, so that from the first seconds of the scoring pass the
+    estimate says when the map will be written. During an earlier stage it assumes the rest goes
+    at that stage's pace."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.monotonic
+        self._stage: str | None = None
+        self._t0 = self._f0 = 0.0
+
+    def __call__(self, fraction: float, stage: str) -> float | None:
+        now = self._clock()
+        if stage != self._stage:
+            self._stage, self._t0, self._f0 = stage, now, fraction
+            return None
+        elapsed, done = now - self._t0, fraction - self._f0
+        if elapsed < ETA_AFTER_S or done <= 0:
+            return None
+        return max(0.0, 1.0 - fraction) * elapsed / done
+
+
+def format_duration(seconds: float) -> str:
+    """``45 s``, ``3 min 05 s``, ``2 h 07 min``."""
+    s = int(round(max(seconds, 0.0)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+
+
 class ConsoleProgressBar:
     """A one-line progress bar on stderr, redrawn at most 10 times a second.
 
@@ -63,10 +104,12 @@ class ConsoleProgressBar:
         self._last_draw = 0.0
         self._start = time.monotonic()
         self._drawn = False
+        self._eta = RunEta()
 
     def __call__(self, fraction: float, stage: str) -> None:
         if not self.enabled:
             return
+        left = self._eta(fraction, stage)
         now = time.monotonic()
         if fraction < 1.0 and now - self._last_draw < 0.1:
             return
@@ -75,7 +118,8 @@ class ConsoleProgressBar:
         filled = int(round(fraction * self.width))
         elapsed = now - self._start
         bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r{stage[:24]:<24} [{bar}] {fraction * 100:5.1f}% {elapsed:6.1f}s")
+        eta = f", {format_duration(left)} left" if left is not None and fraction < 1.0 else ""
+        self.stream.write(f"\r{stage[:24]:<24} [{bar}] {fraction * 100:5.1f}% {elapsed:6.1f}s{eta:<18}")
         self.stream.flush()
         self._drawn = True
 

@@ -123,11 +123,14 @@ def score_to_file(
             detector, target, reference, holdout, request, scaled(progress, 0.0, 0.5), cancel
         )
         with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
+            # Shares of the run in proportion to the work (the holdout pass scores the reference
+            # as the scoring pass scores the target), so that the ETA holds (progress.RunEta).
+            end = 0.75 if holdout else 1.0
             sample, stats = _score(
-                detector, target, reference, request, tmp_score, scaled(progress, 0.5, 0.9), cancel
+                detector, target, reference, request, tmp_score, scaled(progress, 0.5, end), cancel
             )
             if holdout:
-                sample = _holdout_scores(detector, reference, request, scaled(progress, 0.9, 1.0), cancel)
+                sample = _holdout_scores(detector, reference, request, scaled(progress, end, 1.0), cancel)
             calibration = Calibration.from_samples(sample, "reference-holdout" if holdout else "target-bulk")
             if detector.default_threshold is not None:
                 calibration = calibration.with_physical_threshold(detector.default_threshold)

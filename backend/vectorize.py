@@ -1,9 +1,13 @@
 """Anomaly polygons: connected regions of ``score > threshold`` written to a GeoPackage.
 
-Pipeline: stream the score raster into a boolean mask (NaN is never anomalous), label its connected
-regions (:func:`scipy.ndimage.label`), accumulate each region's max and mean score in a second
-streamed pass, trace the outlines with :func:`rasterio.features.shapes` (holes kept), then measure
-and optionally simplify every outline in metres and write it with OGR.
+The score raster is read in strips of rows, so that memory stays flat in raster size: each strip's
+anomalous pixels are labelled (:func:`scipy.ndimage.label`), their outlines traced with
+:func:`rasterio.features.shapes` (holes kept) and their max and mean score summed up; regions that
+touch across a strip boundary are joined (union-find over the boundary's pixel pairs) and their
+pieces dissolved into one outline when the region ends. A region is written as soon as a strip
+holds none of it, so only the regions that cross the current boundary are kept; features come in
+the order their regions end, top to bottom (left to right within a strip). Every outline is then
+measured and optionally simplified in metres and written with OGR.
 
 Metres: a projected CRS is scaled by its linear unit; a geographic CRS goes through a Lambert
 azimuthal equal-area projection centred on the raster; a raster with no CRS counts one pixel as
@@ -32,11 +36,14 @@ from scipy import ndimage
 from .atomic import atomic_output
 from .errors import InputError, OutputError
 from .masking import (
+    ANOMALOUS,
+    NODATA,
     check_threshold,
+    no_valid_pixel,
     open_score_raster,
-    read_anomaly_mask,
     read_score_rows,
     row_blocks,
+    threshold_block,
 )
 from .outputs import claim_outputs, protected_paths
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
@@ -132,18 +139,12 @@ def polygonize(
     claim_outputs([(out_path, "polygons")], protected_paths(score_path))
     with open_score_raster(score_path) as src, atomic_output(out_path) as tmp:
         srs, metric = _metric_space(src)
-        reading = scaled(report, 0.0, 0.3)
-        mask = read_anomaly_mask(src, threshold, block_rows=BLOCK_ROWS, progress=reading, cancel=cancel)
-        neighbours = ndimage.generate_binary_structure(2, 1 if connectivity == 4 else 2)
-        labels, n_regions = ndimage.label(mask, structure=neighbours)  # int32 (rows, cols)
-        del mask
-        scores = _region_scores(src, labels, n_regions, scaled(report, 0.3, 0.5), cancel)
-        outlines = _region_outlines(labels, src.transform)
-        del labels
-        report(0.6, "polygonizing")
-        limits_m, report_rest = (min_area_m2, simplify_m), scaled(report, 0.6, 1.0)
-        regions = _regions(outlines, scores, metric, limits_m, report_rest, cancel)
+        strips = _Strips(src, threshold, connectivity)
+        limits_m = (min_area_m2, simplify_m)
+        regions = _measured(strips.regions(scaled(report, 0.0, 0.95), cancel), metric, limits_m, cancel)
         n_written = _write_regions(os.fspath(tmp), srs, regions, (str(method), threshold))
+        if strips.valid_px == 0:
+            raise no_valid_pixel(src)
     report(1.0, "done")
     return n_written
 
@@ -188,70 +189,159 @@ def _simplify(geom: ogr.Geometry, tolerance: float) -> ogr.Geometry:
     return simplified
 
 
-def _region_scores(
-    src: DatasetReader,
-    labels: np.ndarray,
-    n_regions: int,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-region max and mean score, float64 ``(n_regions + 1,)`` indexed by label (0 unused)."""
-    maxima = np.full(n_regions + 1, -np.inf)
-    sums = np.zeros(n_regions + 1)
-    counts = np.zeros(n_regions + 1, dtype=np.int64)
-    for row_start, n_rows in row_blocks(src.height, BLOCK_ROWS):
-        cancel.raise_if_cancelled()
-        block = labels[row_start : row_start + n_rows]
-        inside = block > 0
-        if inside.any():
-            ids = block[inside]
-            scores = read_score_rows(src, row_start, n_rows)[inside].astype(np.float64)
-            order = np.argsort(ids, kind="stable")  # group each region's pixels
-            ids, scores = ids[order], scores[order]
-            starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-            first = ids[starts]
-            maxima[first] = np.maximum(maxima[first], np.maximum.reduceat(scores, starts))
-            sums[first] += np.add.reduceat(scores, starts)
-            counts[first] += np.diff(np.r_[starts, ids.size])
-        progress((row_start + n_rows) / src.height, "measuring scores")
-    return maxima, sums / np.maximum(counts, 1)
+@dataclass
+class _Piece:
+    """What is known of one region so far: its outlines (one MultiPolygon per strip it crossed),
+    score statistics and first pixel (row, col)."""
+
+    outlines: list[ogr.Geometry]
+    maximum: float
+    total: float
+    count: int
+    first: tuple[int, int]
+
+    def absorb(self, other: _Piece) -> None:
+        self.outlines += other.outlines
+        self.maximum = max(self.maximum, other.maximum)
+        self.total += other.total
+        self.count += other.count
+        self.first = min(self.first, other.first)
+
+    def outline(self) -> ogr.Geometry:
+        """The region's outline: the strips' pieces dissolved along the boundaries they share."""
+        if len(self.outlines) == 1:
+            return self.outlines[0]
+        parts = ogr.Geometry(ogr.wkbMultiPolygon)
+        for geom in self.outlines:
+            for i in range(geom.GetGeometryCount()):
+                parts.AddGeometry(geom.GetGeometryRef(i))
+        joined = parts.UnionCascaded()
+        if joined is None:
+            raise OutputError("Cannot join region outlines (GDAL built without GEOS).")
+        return joined
 
 
-def _region_outlines(labels: np.ndarray, transform: Affine) -> dict[int, ogr.Geometry]:
-    """OGR MultiPolygons (raster CRS, holes as inner rings) of every label, keyed by label.
+class _UnionFind:
+    """Keys joined into groups; a group's root is its smallest key (the oldest region)."""
 
-    Outlines are traced with 4-connectivity, which gives valid polygons; a region joined only
-    through pixel corners (``connectivity=8``) becomes several polygons of one MultiPolygon.
-    """
-    outlines: dict[int, ogr.Geometry] = {}
-    shapes = features.shapes(labels, labels > 0, connectivity=4, transform=transform)
-    for geometry, value in shapes:
-        if int(value) not in outlines:
-            outlines[int(value)] = ogr.Geometry(ogr.wkbMultiPolygon)
-        outlines[int(value)].AddGeometry(ogr.CreateGeometryFromJson(json.dumps(geometry)))
-    return outlines
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def root(self, key: int) -> int:
+        while self.parent.get(key, key) != key:
+            key = self.parent[key]
+        return key
+
+    def join(self, a: int, b: int) -> None:
+        a, b = self.root(a), self.root(b)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
 
 
-def _regions(
-    outlines: dict[int, ogr.Geometry],
-    scores: tuple[np.ndarray, np.ndarray],
+class _Strips:
+    """The regions of ``score > threshold`` of an open score raster, strip by strip (see the module
+    docstring); ``valid_px`` counts the valid scores read."""
+
+    def __init__(self, src: DatasetReader, threshold: float, connectivity: int) -> None:
+        self.src, self.threshold = src, threshold
+        self.structure = ndimage.generate_binary_structure(2, 1 if connectivity == 4 else 2)
+        self.shifts = (0,) if connectivity == 4 else (-1, 0, 1)
+        self.valid_px = 0
+
+    def regions(self, progress: ProgressCallback, cancel: CancelToken) -> Iterator[_Piece]:
+        src = self.src
+        open_: dict[int, _Piece] = {}  # regions that reach the previous strip's last row, by key
+        bottom = np.zeros(src.width, np.int64)  # their keys along that row (0: none)
+        next_key = 1
+        for row_start, n_rows in row_blocks(src.height, BLOCK_ROWS):
+            cancel.raise_if_cancelled()
+            scores = read_score_rows(src, row_start, n_rows)
+            classes = threshold_block(scores, self.threshold)
+            self.valid_px += int(np.count_nonzero(classes != NODATA))
+            labels, n = ndimage.label(classes == ANOMALOUS, structure=self.structure)
+            keys = np.arange(n + 1, dtype=np.int64) + next_key - 1  # label -> key (label 0 unused)
+            next_key += n
+            fresh = {
+                int(keys[label]): piece for label, piece in self._pieces(labels, n, scores, row_start).items()
+            }
+            # Regions that touch across the boundary with the previous strip are one region.
+            joins = _UnionFind()
+            for above, below in self._links(bottom, labels[0], keys):
+                joins.join(above, below)
+            groups: dict[int, _Piece] = {}
+            for k, piece in [*open_.items(), *fresh.items()]:
+                r = joins.root(k)
+                if r in groups:
+                    groups[r].absorb(piece)
+                else:
+                    groups[r] = piece
+            last = labels[-1]
+            roots = np.zeros(n + 1, np.int64)  # label -> its region's key, for labels on the last row
+            if row_start + n_rows < src.height:
+                for label in np.unique(last[last > 0]):
+                    roots[label] = joins.root(int(keys[label]))
+            bottom = roots[last]
+            reaching = set(np.unique(bottom[bottom > 0]).tolist())
+            open_ = {r: piece for r, piece in groups.items() if r in reaching}
+            ended = [piece for r, piece in groups.items() if r not in reaching]
+            yield from sorted(ended, key=lambda piece: piece.first)
+            progress((row_start + n_rows) / src.height, "polygonizing")
+
+    def _links(self, above: np.ndarray, top: np.ndarray, keys: np.ndarray) -> Iterator[tuple[int, int]]:
+        """(key above, key below) of the anomalous pixels that touch across the boundary."""
+        width = above.size
+        pairs = set()
+        for dc in self.shifts:  # the pixel below is dc columns to the right
+            a = above[max(0, -dc) : width - max(0, dc)]
+            b = top[max(0, dc) : width - max(0, -dc)]
+            both = (a > 0) & (b > 0)
+            pairs.update(zip(a[both].tolist(), keys[b[both]].tolist()))
+        yield from pairs
+
+    def _pieces(self, labels: np.ndarray, n: int, scores, row_start: int) -> dict[int, _Piece]:
+        """Each label's piece: outline (raster CRS), score statistics and first pixel."""
+        if n == 0:
+            return {}
+        inside = labels > 0
+        ids, values = labels[inside], scores[inside].astype(np.float64)
+        totals = np.bincount(ids, weights=values, minlength=n + 1)
+        counts = np.bincount(ids, minlength=n + 1)
+        maxima = np.full(n + 1, -np.inf)
+        np.maximum.at(maxima, ids, values)
+        _, first = np.unique(labels.ravel(), return_index=True)  # raster order: label 0 first
+        first = first[1:] if labels.ravel()[first[0]] == 0 else first
+        transform = self.src.transform * Affine.translation(0, row_start)
+        outlines: dict[int, ogr.Geometry] = {}
+        for geometry, value in features.shapes(labels, inside, connectivity=4, transform=transform):
+            label = int(value)
+            if label not in outlines:
+                outlines[label] = ogr.Geometry(ogr.wkbMultiPolygon)
+            outlines[label].AddGeometry(ogr.CreateGeometryFromJson(json.dumps(geometry)))
+        width = labels.shape[1]
+        return {
+            label: _Piece(
+                [outlines[label]], float(maxima[label]), float(totals[label]), int(counts[label]),
+                (row_start + int(first[label - 1]) // width, int(first[label - 1]) % width),
+            )
+            for label in range(1, n + 1)
+        }  # fmt: skip
+
+
+def _measured(
+    pieces: Iterable[_Piece],
     metric: MetricSpace,
     limits_m: tuple[float, float],
-    progress: ProgressCallback,
     cancel: CancelToken,
 ) -> Iterator[Region]:
-    """Yield regions in label order, simplified, dropping those under ``min_area_m2``.
-
-    ``scores`` is ``(maxima, means)`` indexed by label; ``limits_m`` is
-    ``(min_area_m2, simplify_m)``.
-    """
-    (maxima, means), (min_area_m2, simplify_m) = scores, limits_m
-    for done, label in enumerate(sorted(outlines), start=1):
+    """Each region's outline, simplified and measured, dropping those under ``min_area_m2``;
+    ``limits_m`` is ``(min_area_m2, simplify_m)``."""
+    min_area_m2, simplify_m = limits_m
+    for piece in pieces:
         cancel.raise_if_cancelled()
-        geom, area_m2 = metric.measure(outlines.pop(label), simplify_m)
-        progress(done / (done + len(outlines)), "polygonizing")
+        geom, area_m2 = metric.measure(piece.outline(), simplify_m)
         if not geom.IsEmpty() and area_m2 >= min_area_m2:
-            yield ogr.ForceToMultiPolygon(geom), area_m2, float(maxima[label]), float(means[label])
+            mean = piece.total / max(piece.count, 1)
+            yield ogr.ForceToMultiPolygon(geom), area_m2, piece.maximum, mean
 
 
 def _create_layer(path: str, srs: osr.SpatialReference) -> tuple[ogr.DataSource, ogr.Layer]:

@@ -10,7 +10,7 @@ Request::
 
 Replies, all tagged with the request's ``id``::
 
-    {"id": 7, "type": "progress", "fraction": 0.42, "stage": "scoring"}
+    {"id": 7, "type": "progress", "fraction": 0.42, "stage": "scoring", "eta_s": 81.5}
     {"id": 7, "type": "log", "level": "warning", "message": "..."}
     {"id": 7, "type": "result", "result": {...}}
     {"id": 7, "type": "error", "error": "InputError", "message": "..."}
@@ -57,7 +57,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from .errors import CancelledError, RareSightError
-from .progress import CancelToken
+from .progress import CancelToken, RunEta
 from .request import FitRequest, ScoreRequest, field_of
 
 log = logging.getLogger("raresight")
@@ -109,14 +109,19 @@ class _ProgressReporter:
     def __init__(self, channel: _Channel, request_id: Any) -> None:
         self._channel, self._id = channel, request_id
         self._last_time, self._last_stage = 0.0, None
+        self._eta = RunEta()
 
     def __call__(self, fraction: float, stage: str) -> None:
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        left = self._eta(fraction, stage)
         now = time.monotonic()
         if stage == self._last_stage and now - self._last_time < PROGRESS_INTERVAL_S and fraction < 1.0:
             return
         self._last_time, self._last_stage = now, stage
-        fraction = min(max(float(fraction), 0.0), 1.0)
-        self._channel.send({"id": self._id, "type": "progress", "fraction": fraction, "stage": stage})
+        eta = None if left is None or fraction >= 1.0 else round(left, 1)
+        self._channel.send(
+            {"id": self._id, "type": "progress", "fraction": fraction, "stage": stage, "eta_s": eta}
+        )
 
 
 class _LogForwarder(logging.Handler):

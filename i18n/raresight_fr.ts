@@ -4,12 +4,12 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="226"/>
+        <location filename="../plugin/dock/widgets.py" line="228"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="188"/>
+        <location filename="../plugin/dock/widgets.py" line="190"/>
         <source> px</source>
         <translation> px</translation>
     </message>
@@ -20,7 +20,7 @@
         <translation>&amp;RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="240"/>
+        <location filename="../plugin/dock/widgets.py" line="242"/>
         <source>(needs a reference)</source>
         <translation>(nécessite une image de référence)</translation>
     </message>
@@ -35,27 +35,27 @@
         <translation>Une couche choisie n'est pas valide : vérifiez que sa source existe toujours.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="94"/>
+        <location filename="../plugin/dock/widgets.py" line="96"/>
         <source>A co-registered image of the same date, e.g. SAR; it is aligned onto the first image's grid.</source>
         <translation>Une image coregistrée de la même date, par ex. SAR ; elle est alignée sur la grille de la première image.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="125"/>
+        <location filename="../plugin/dock/widgets.py" line="127"/>
         <source>A local open_clip checkpoint for the CLIP methods. Empty: the default model card's weights (downloaded on first use, checksum verified).</source>
         <translation>Un checkpoint open_clip local pour les méthodes CLIP. Vide : les poids de la fiche de modèle par défaut (téléchargés à la première utilisation, somme de contrôle vérifiée).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="165"/>
+        <location filename="../plugin/dock/widgets.py" line="167"/>
         <source>A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly.</source>
         <translation>Un modèle enregistré par « Entraîner le modèle » (.safetensors) ou exporté en ONNX (.onnx). Vide : chaque détection entraîne un modèle à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="97"/>
+        <location filename="../plugin/dock/widgets.py" line="99"/>
         <source>A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself.</source>
         <translation>Une image de référence normale (avant l'événement ou d'archive), dans le même ordre que les images ; sans référence, la méthode apprend la normalité à partir de l'image elle-même.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="182"/>
+        <location filename="../plugin/dock/widgets.py" line="184"/>
         <source>Advanced settings</source>
         <translation>Paramètres avancés</translation>
     </message>
@@ -76,7 +76,7 @@
         <translation>Polygones d'anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="152"/>
+        <location filename="../plugin/processing/detect.py" line="139"/>
         <source>Anomaly score</source>
         <translation>Score d'anomalie</translation>
     </message>
@@ -86,12 +86,12 @@
         <translation>Score d'anomalie ({method})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="190"/>
+        <location filename="../plugin/dock/widgets.py" line="192"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="204"/>
+        <location filename="../plugin/dock/widgets.py" line="206"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
@@ -112,7 +112,7 @@
     </message>
     <message>
         <location filename="../plugin/dock/panel.py" line="129"/>
-        <location filename="../plugin/dock/widgets.py" line="75"/>
+        <location filename="../plugin/dock/widgets.py" line="77"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
@@ -127,22 +127,22 @@
         <translation>Moteur : indisponible ({title})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="131"/>
+        <location filename="../plugin/dock/widgets.py" line="133"/>
         <source>CLIP checkpoint</source>
         <translation>Checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="114"/>
+        <location filename="../plugin/processing/detect.py" line="101"/>
         <source>CLIP checkpoint (CLIP methods only)</source>
         <translation>Checkpoint CLIP (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="128"/>
+        <location filename="../plugin/dock/widgets.py" line="130"/>
         <source>CLIP checkpoints (*.safetensors *.pt *.pth *.bin);;All files (*)</source>
         <translation>Checkpoints CLIP (*.safetensors *.pt *.pth *.bin);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="190"/>
+        <location filename="../plugin/dock/widgets.py" line="192"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
@@ -150,6 +150,11 @@
         <location filename="../plugin/dock/panel.py" line="145"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/progress_text.py" line="15"/>
+        <source>Calibrating</source>
+        <translation>Calibration</translation>
     </message>
     <message>
         <location filename="../plugin/styling.py" line="141"/>
@@ -167,12 +172,12 @@
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="285"/>
+        <location filename="../plugin/dock/panel.py" line="291"/>
         <source>Cancelled; nothing was added.</source>
         <translation>Annulé ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="263"/>
+        <location filename="../plugin/dock/panel.py" line="268"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
     </message>
@@ -193,17 +198,17 @@
         <translation>Impossible de démarrer</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="201"/>
+        <location filename="../plugin/dock/widgets.py" line="203"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="129"/>
+        <location filename="../plugin/dock/widgets.py" line="131"/>
         <source>Choose a CLIP checkpoint</source>
         <translation>Choisir un checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="169"/>
+        <location filename="../plugin/dock/widgets.py" line="171"/>
         <source>Choose a saved model</source>
         <translation>Choisir un modèle enregistré</translation>
     </message>
@@ -213,23 +218,23 @@
         <translation>Choisissez d'abord l'image à analyser.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="139"/>
+        <location filename="../plugin/dock/widgets.py" line="141"/>
         <source>Combine with anomaly method</source>
         <translation>Combiner avec la méthode d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="122"/>
+        <location filename="../plugin/processing/detect.py" line="109"/>
         <source>Combine with anomaly method (prompt methods only)</source>
         <translation>Combiner avec la méthode d'anomalie (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/common.py" line="61"/>
+        <location filename="../plugin/processing/common.py" line="64"/>
         <source>Complex (SLC) inputs read as</source>
         <translation>Entrées complexes (SLC) lues comme</translation>
     </message>
     <message>
         <location filename="../plugin/dock/widgets.py" line="64"/>
-        <location filename="../plugin/processing/detect.py" line="67"/>
+        <location filename="../plugin/processing/detect.py" line="66"/>
         <source>Detect anomalies</source>
         <translation>Détecter les anomalies</translation>
     </message>
@@ -244,23 +249,33 @@
         <translation>Détection terminée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="203"/>
-        <location filename="../plugin/processing/common.py" line="52"/>
+        <location filename="../plugin/dock/widgets.py" line="205"/>
+        <location filename="../plugin/processing/common.py" line="55"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="219"/>
+        <location filename="../plugin/progress_text.py" line="19"/>
+        <source>Done</source>
+        <translation>Terminé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/progress_text.py" line="16"/>
+        <source>Embedding</source>
+        <translation>Encodage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="221"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="227"/>
+        <location filename="../plugin/dock/widgets.py" line="229"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="229"/>
+        <location filename="../plugin/dock/widgets.py" line="231"/>
         <location filename="../plugin/processing/polygonize.py" line="50"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
@@ -276,12 +291,17 @@
         <translation>Taux de fausses alarmes {rate:.1e} : affichage des scores &gt; {threshold:.4g}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="153"/>
+        <location filename="../plugin/progress_text.py" line="13"/>
+        <source>Fitting the encoder expert</source>
+        <translation>Ajustement de l'expert de l'encodeur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="155"/>
         <source>Folder where score rasters and polygons are written (kept after QGIS closes).</source>
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="190"/>
+        <location filename="../plugin/dock/widgets.py" line="192"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
@@ -291,22 +311,22 @@
         <translation>GPU (CUDA) disponible</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/common.py" line="94"/>
+        <location filename="../plugin/processing/common.py" line="104"/>
         <source>Give at least one target raster.</source>
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="88"/>
+        <location filename="../plugin/dock/widgets.py" line="90"/>
         <source>Image (e.g. optical)</source>
         <translation>Image (par ex. optique)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="82"/>
+        <location filename="../plugin/dock/widgets.py" line="84"/>
         <source>Inputs</source>
         <translation>Entrées</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="135"/>
+        <location filename="../plugin/dock/widgets.py" line="137"/>
         <source>Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed).</source>
         <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
     </message>
@@ -321,30 +341,35 @@
         <translation>La couche {name} n'a pas pu être écrite dans un GeoTIFF temporaire (erreur {code}).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="104"/>
-        <location filename="../plugin/dock/widgets.py" line="113"/>
-        <location filename="../plugin/processing/detect.py" line="100"/>
-        <location filename="../plugin/processing/fit.py" line="71"/>
+        <location filename="../plugin/progress_text.py" line="17"/>
+        <source>Masking</source>
+        <translation>Masquage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="106"/>
+        <location filename="../plugin/dock/widgets.py" line="115"/>
+        <location filename="../plugin/processing/detect.py" line="87"/>
+        <location filename="../plugin/processing/fit.py" line="60"/>
         <source>Method</source>
         <translation>Méthode</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="147"/>
+        <location filename="../plugin/processing/detect.py" line="134"/>
         <source>Method parameters (KEY=VALUE, e.g. fit_fraction=0.5)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. fit_fraction=0.5)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="79"/>
+        <location filename="../plugin/processing/fit.py" line="68"/>
         <source>Method parameters (KEY=VALUE, e.g. steps=600)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. steps=600)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="144"/>
+        <location filename="../plugin/dock/widgets.py" line="146"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters).</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules (voir les paramètres de chaque méthode).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="254"/>
+        <location filename="../plugin/dock/widgets.py" line="256"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules. Valeurs par défaut : {defaults}</translation>
     </message>
@@ -359,7 +384,7 @@
         <translation>Méthode : {method}. {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="231"/>
+        <location filename="../plugin/dock/widgets.py" line="233"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
@@ -369,17 +394,17 @@
         <translation>Surface minimale (m²)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="149"/>
+        <location filename="../plugin/dock/widgets.py" line="151"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="89"/>
+        <location filename="../plugin/processing/fit.py" line="78"/>
         <source>Model card (JSON)</source>
         <translation>Fiche du modèle (JSON)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="86"/>
+        <location filename="../plugin/processing/fit.py" line="75"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
@@ -394,12 +419,12 @@
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="121"/>
+        <location filename="../plugin/dock/widgets.py" line="123"/>
         <source>Negative prompt</source>
         <translation>Invite négative</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="108"/>
+        <location filename="../plugin/processing/detect.py" line="95"/>
         <source>Negative prompt (CLIP methods only)</source>
         <translation>Invite négative (méthodes CLIP uniquement)</translation>
     </message>
@@ -419,12 +444,12 @@
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="156"/>
+        <location filename="../plugin/dock/widgets.py" line="158"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="148"/>
+        <location filename="../plugin/dock/widgets.py" line="150"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
@@ -434,22 +459,27 @@
         <translation>Les paramètres s’écrivent en paires CLÉ=VALEUR, par ex. fit_fraction=0.5 ; reçu : {item}.</translation>
     </message>
     <message>
+        <location filename="../plugin/progress_text.py" line="18"/>
+        <source>Polygonizing</source>
+        <translation>Polygonisation</translation>
+    </message>
+    <message>
         <location filename="../plugin/dock/results.py" line="170"/>
         <source>Polygons exported</source>
         <translation>Polygones exportés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="115"/>
+        <location filename="../plugin/dock/widgets.py" line="117"/>
         <source>Prompt</source>
         <translation>Invite textuelle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="104"/>
+        <location filename="../plugin/processing/detect.py" line="91"/>
         <source>Prompt (prompt methods only)</source>
         <translation>Invite textuelle (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="196"/>
+        <location filename="../plugin/dock/widgets.py" line="198"/>
         <source>Python interpreter of the backend environment (default: the .venv inside the plugin folder).</source>
         <translation>Interpréteur Python de l'environnement du moteur (par défaut : le .venv du dossier de l'extension).</translation>
     </message>
@@ -470,18 +500,18 @@
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="289"/>
+        <location filename="../plugin/dock/panel.py" line="295"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="168"/>
-        <location filename="../plugin/processing/detect.py" line="134"/>
+        <location filename="../plugin/dock/widgets.py" line="170"/>
+        <location filename="../plugin/processing/detect.py" line="121"/>
         <source>RareSight models (*.safetensors *.onnx)</source>
         <translation>Modèles RareSight (*.safetensors *.onnx)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="86"/>
+        <location filename="../plugin/processing/fit.py" line="75"/>
         <source>RareSight models (*.safetensors)</source>
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
@@ -516,17 +546,22 @@
         <translation>RareSight : entraînement d’un modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="90"/>
+        <location filename="../plugin/progress_text.py" line="11"/>
+        <source>Reading the fit data</source>
+        <translation>Lecture des données d'ajustement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="92"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="62"/>
+        <location filename="../plugin/processing/fit.py" line="54"/>
         <source>Reference rasters (learn the targets given these)</source>
         <translation>Rasters de référence (apprendre les cibles sachant ceux-ci)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="92"/>
+        <location filename="../plugin/processing/detect.py" line="83"/>
         <source>Reference rasters (normal, same order)</source>
         <translation>Rasters de référence (normaux, même ordre)</translation>
     </message>
@@ -536,17 +571,17 @@
         <translation>Référence : {refs}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="210"/>
+        <location filename="../plugin/dock/widgets.py" line="212"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="131"/>
+        <location filename="../plugin/processing/detect.py" line="118"/>
         <source>Saved model (generative methods only)</source>
         <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="228"/>
+        <location filename="../plugin/dock/widgets.py" line="230"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
@@ -566,17 +601,22 @@
         <translation>Seuil de score</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="70"/>
+        <location filename="../plugin/processing/detect.py" line="69"/>
         <source>Scores every pixel of the target raster(s) for how anomalous it is and writes a float32 score GeoTIFF on the first target's grid (higher = more anomalous, no data where no input has data), with a sidecar JSON holding the label-free calibration. Targets are rasters of one date (e.g. optical, then SAR); the optional reference holds normal (pre-event) rasters in the same order. METHOD is a name such as rx, cva, logratio, gauss-ref, diffusion or flow. MODEL (generative methods only) reuses a model saved by Train a generative model (or its ONNX export) instead of training one on the fly; without METHOD, the model's card names it. Prompt methods (spectral, CLIP) take PROMPT (e.g. flood), CLIP methods also NEGATIVE (what it is not) and CHECKPOINT (a local open_clip checkpoint); FUSE combines a prompt method with an anomaly method (anomalous and like the prompt, default threshold 0.5).</source>
         <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio, gauss-ref, diffusion ou flow. Le modèle (MODEL, méthodes génératives uniquement) réutilise un modèle enregistré par « Entraîner un modèle génératif » (ou son export ONNX) au lieu d'en entraîner un à la volée ; sans METHOD, la fiche du modèle désigne la méthode. Les méthodes à invite (spectral, CLIP) prennent une invite (PROMPT, par ex. flood), les méthodes CLIP aussi une invite négative (NEGATIVE, ce que la cible n'est pas) et un checkpoint (CHECKPOINT, un checkpoint open_clip local) ; FUSE combine une méthode à invite avec une méthode d'anomalie (anormal et conforme à l'invite, seuil par défaut 0,5).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="89"/>
+        <location filename="../plugin/progress_text.py" line="14"/>
+        <source>Scoring</source>
+        <translation>Calcul des scores</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="91"/>
         <source>Second image (e.g. SAR, optional)</source>
         <translation>Seconde image (par ex. SAR, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="91"/>
+        <location filename="../plugin/dock/widgets.py" line="93"/>
         <source>Second reference (optional)</source>
         <translation>Seconde référence (facultative)</translation>
     </message>
@@ -596,17 +636,17 @@
         <translation>Logiciel : RareSight {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/common.py" line="97"/>
+        <location filename="../plugin/processing/common.py" line="107"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="55"/>
+        <location filename="../plugin/processing/fit.py" line="53"/>
         <source>Target rasters (normal imagery to learn)</source>
         <translation>Rasters cibles (imagerie normale à apprendre)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="86"/>
+        <location filename="../plugin/processing/detect.py" line="83"/>
         <source>Target rasters (one date)</source>
         <translation>Rasters cibles (une seule date)</translation>
     </message>
@@ -631,7 +671,7 @@
         <translation>Le moteur a refusé la requête ({kind}) : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="42"/>
+        <location filename="../plugin/processing/detect.py" line="41"/>
         <source>The checkpoint file {path} does not exist.</source>
         <translation>Le fichier de checkpoint {path} n'existe pas.</translation>
     </message>
@@ -641,12 +681,12 @@
         <translation>Le fichier de checkpoint {path} n'existe pas : choisissez-en un autre, ou videz le champ.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="92"/>
+        <location filename="../plugin/dock/widgets.py" line="94"/>
         <source>The image to search for anomalies (the event date).</source>
         <translation>L'image dans laquelle rechercher les anomalies (date de l'événement).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="53"/>
+        <location filename="../plugin/processing/detect.py" line="52"/>
         <source>The model file {path} does not exist.</source>
         <translation>Le fichier de modèle {path} n’existe pas.</translation>
     </message>
@@ -656,7 +696,7 @@
         <translation>Le fichier de modèle {path} n’existe pas : choisissez-en un autre, ou videz le champ pour entraîner à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="96"/>
+        <location filename="../plugin/processing/fit.py" line="85"/>
         <source>The model is written as safetensors: give an output ending in .safetensors.</source>
         <translation>Le modèle est écrit au format safetensors : indiquez une sortie se terminant par .safetensors.</translation>
     </message>
@@ -686,34 +726,39 @@
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="154"/>
+        <location filename="../plugin/processing/detect.py" line="141"/>
         <source>Threshold at the default false-alarm rate</source>
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="202"/>
+        <location filename="../plugin/dock/widgets.py" line="204"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/detect.py" line="139"/>
+        <location filename="../plugin/processing/detect.py" line="126"/>
         <source>Tile size (px)</source>
         <translation>Taille des tuiles (px)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="40"/>
+        <location filename="../plugin/processing/fit.py" line="39"/>
         <source>Train a generative model</source>
         <translation>Entraîner un modèle génératif</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="171"/>
+        <location filename="../plugin/dock/widgets.py" line="173"/>
         <source>Train model…</source>
         <translation>Entraîner le modèle…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="173"/>
+        <location filename="../plugin/dock/widgets.py" line="175"/>
         <source>Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections.</source>
         <translation>Entraîne le modèle de la méthode sur la ou les images choisies, sachant les références si elles sont indiquées, l’enregistre dans le dossier de sortie et l’utilise pour les détections suivantes.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/progress_text.py" line="12"/>
+        <source>Training</source>
+        <translation>Entraînement</translation>
     </message>
     <message>
         <location filename="../plugin/dock/panel.py" line="210"/>
@@ -721,7 +766,7 @@
         <translation>Échec de l’entraînement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="43"/>
+        <location filename="../plugin/processing/fit.py" line="42"/>
         <source>Trains the model of a generative method (diffusion or flow) on the target raster(s), without labels, and saves it as a .safetensors file with its model card beside it (&lt;file&gt;.json). With reference rasters, the model learns the targets given the references (post given pre). Give the file to Detect anomalies as MODEL to score without training again. PARAMETERS takes the method's KEY=VALUE pairs (e.g. steps=600, time_budget_s=60).</source>
         <translation>Entraîne sans étiquettes le modèle d'une méthode générative (diffusion ou flow) sur le ou les rasters cibles et l'enregistre dans un fichier .safetensors, avec sa fiche à côté (&lt;fichier&gt;.json). Avec des rasters de référence, le modèle apprend les cibles sachant les références (après sachant avant). Donnez le fichier à « Détecter les anomalies » comme MODEL pour calculer le score sans nouvel entraînement. PARAMETERS accepte les paires CLÉ=VALEUR de la méthode (par ex. steps=600, time_budget_s=60).</translation>
     </message>
@@ -731,32 +776,32 @@
         <translation>Convertit un raster de score RareSight en polygones : une entité par région connexe dont le score atteint le seuil du taux de fausses alarmes choisi (d'après l'étalonnage du fichier annexe du score), avec les champs area_m2, max_score, mean_score, method et threshold. Écrit au format GeoPackage dans le SCR du raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="119"/>
+        <location filename="../plugin/dock/widgets.py" line="121"/>
         <source>What the target is not; CLIP methods score the prompt against it. Optional.</source>
         <translation>Ce que la cible n'est pas ; les méthodes CLIP opposent l'invite à ce texte. Facultatif.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="112"/>
+        <location filename="../plugin/dock/widgets.py" line="114"/>
         <source>What you are looking for; used by prompt methods only.</source>
         <translation>Ce que vous recherchez ; utilisé uniquement par les méthodes à invite.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="117"/>
+        <location filename="../plugin/dock/widgets.py" line="119"/>
         <source>e.g. dry fields, river in its bed</source>
         <translation>par ex. champs secs, rivière dans son lit</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="142"/>
+        <location filename="../plugin/dock/widgets.py" line="144"/>
         <source>e.g. fit_fraction=0.5</source>
         <translation>par ex. fit_fraction=0.5</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="111"/>
+        <location filename="../plugin/dock/widgets.py" line="113"/>
         <source>e.g. flooded area</source>
         <translation>par ex. zone inondée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="256"/>
+        <location filename="../plugin/dock/widgets.py" line="258"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -766,14 +811,34 @@
         <translation>aucune (ajustement sur la cible elle-même)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/fit.py" line="112"/>
+        <location filename="../plugin/progress_text.py" line="30"/>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} h {minutes} min</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/fit.py" line="101"/>
         <source>{method} model of {bands} band(s), {condition} conditioning: {steps} steps in {seconds:.1f} s.</source>
         <translation>Modèle {method} de {bands} bande(s), conditionnement {condition} : {steps} itérations en {seconds:.1f} s.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/progress_text.py" line="29"/>
+        <source>{minutes} min {seconds} s</source>
+        <translation>{minutes} min {seconds} s</translation>
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="171"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/progress_text.py" line="27"/>
+        <source>{seconds} s</source>
+        <translation>{seconds} s</translation>
+    </message>
+    <message>
+        <location filename="../plugin/progress_text.py" line="38"/>
+        <source>{stage}: about {time} left</source>
+        <translation>{stage} : il reste environ {time}</translation>
     </message>
     <message>
         <source>MODEL applies to the generative methods ({methods}), not {method}.</source>

@@ -34,7 +34,8 @@ START_TIMEOUT_S = 60.0
 #: Poll interval of the reply loop (cancel latency and progress granularity).
 POLL_S = 0.05
 
-ProgressFn = Callable[[float, str], None]
+#: ``(fraction, stage, seconds left or None)``: see the protocol's ``progress`` reply.
+ProgressFn = Callable[[float, str, "float | None"], None]
 CancelledFn = Callable[[], bool]
 LogFn = Callable[[str, str], None]
 
@@ -206,7 +207,8 @@ class BackendClient:
         Args:
             op: the operation (``hello``, ``score``, ``fit``, ``polygonize``, ``mask``, ``sleep``).
             args: its plain-JSON arguments.
-            progress: called with ``(fraction, stage)`` as the worker reports.
+            progress: called with ``(fraction, stage, seconds left)`` as the worker reports (the
+                seconds left are None until the stage has run a few seconds).
             is_cancelled: polled; once true, the request is cancelled.
             on_log: called with ``(level, message)`` for the worker's warnings.
             timeout_s: give up (and kill the worker) after this long; None waits forever.
@@ -314,7 +316,12 @@ class BackendClient:
                 continue  # a stale reply of an abandoned request
             kind = message.get("type")
             if kind == "progress" and progress is not None:
-                progress(float(message.get("fraction", 0.0)), str(message.get("stage", "")))
+                eta = message.get("eta_s")
+                progress(
+                    float(message.get("fraction", 0.0)),
+                    str(message.get("stage", "")),
+                    float(eta) if isinstance(eta, int | float) else None,
+                )
             elif kind == "log" and on_log is not None:
                 on_log(str(message.get("level", "info")), str(message.get("message", "")))
             elif kind == "result":

@@ -7,17 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 from qgis.core import QgsTask
+from qgis.PyQt.QtCore import pyqtSignal
 
 from .backend_client import BackendClient, BackendError
+from .progress_text import stage_text
 
 
 class BackendTask(QgsTask):
     """Runs one request on ``client`` in a background thread.
 
+    ``stageChanged`` carries the running stage and its time left, as text for the analyst.
+
     ``on_done(result, error)`` is called in the main thread when the task ends: ``result`` is the
     backend's result dict (None on failure) and ``error`` a :class:`BackendError` (None on success;
     a :class:`~.backend_client.RequestCancelledError` when cancelled).
     """
+
+    stageChanged = pyqtSignal(str)  # noqa: N815 - Qt's naming
 
     def __init__(
         self,
@@ -36,9 +42,10 @@ class BackendTask(QgsTask):
         self.stage = ""
         self.logs: list[tuple[str, str]] = []
 
-    def _progress(self, fraction: float, stage: str) -> None:
+    def _progress(self, fraction: float, stage: str, eta_s: float | None = None) -> None:
         self.stage = stage
         self.setProgress(100.0 * fraction)
+        self.stageChanged.emit(stage_text(stage, eta_s))
 
     def run(self) -> bool:  # background thread: no widgets here
         try:

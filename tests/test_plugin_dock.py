@@ -590,8 +590,11 @@ def test_train_model_cancel_leaves_no_model(dock, scene, tmp_path):
     assert not dock.train_button.isEnabled() and not dock.run_button.isEnabled()
     wait_for(lambda: dock.task is None or dock.task.stage == "training", 60)
     assert dock.task is not None, "the training ended before it was cancelled"
+    wait_for(lambda: dock.task is None or "about" in dock.stage_label.text(), 30)
+    assert dock.stage_label.text().startswith("Training: about "), "the stage and its time left are shown"
     dock.cancel()
     wait_for(lambda: (trained or failures) and dock.task is None, 60)
+    assert dock.stage_label.text() == ""
     assert not trained and failures and "cancelled" in failures[0].lower()
     assert not dock.model_widget.filePath()
     assert not list((tmp_path / "results").glob("*safetensors*"))

@@ -290,3 +290,38 @@ def test_corner_joined_region_is_one_valid_multipolygon(tmp_path: Path) -> None:
     assert polygonize(path, tmp_path / "d.gpkg", 0.5, connectivity=8) == 1
     row = read_features(tmp_path / "d.gpkg")[0][0]
     assert row["geom"].IsValid() and row["area_m2"] == 12 * PIXEL_M**2
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+def test_strips_give_the_regions_of_the_whole_raster(tmp_path: Path, monkeypatch, connectivity: int) -> None:
+    """Read in strips of 7 rows, regions that cross strips (rings, arches, combs, corner joins)
+    come out as when the raster is one strip: same outlines, areas and scores."""
+    from scipy import ndimage
+
+    from backend import vectorize
+
+    rng = np.random.default_rng(3)
+    field = ndimage.gaussian_filter(rng.standard_normal((90, 70)), 2.5)
+    scores = (field / field.std()).astype(np.float32)
+    scores[40:70, 5:8] = scores[40:70, 15:18] = scores[67:70, 5:18] = 3.0  # a U closed at the bottom
+    scores[5:6, 50:60] = 3.0
+    scores[6:7, 49:50] = 3.0  # joined through a corner only, across a strip boundary (row 6 | 7)
+    scores[7:8, 48:49] = 3.0
+    scores[80:85, 30:31] = np.nan
+    scores[19:37, 29:47] = 3.0
+    scores[23:32, 33:42] = -3.0  # a ring whose hole spans two strip boundaries
+    path = write_raster(tmp_path / "s.tif", scores)
+    outputs = {}
+    for rows in (1000, 7):
+        monkeypatch.setattr(vectorize, "BLOCK_ROWS", rows)
+        out = tmp_path / f"{rows}.gpkg"
+        polygonize(path, out, 0.8, connectivity=connectivity)
+        outputs[rows] = sorted(read_features(out)[0], key=lambda r: (-r["area_m2"], -r["max_score"]))
+    whole, strips = outputs[1000], outputs[7]
+    assert len(whole) == len(strips) > 10
+    assert any(r["geom"].GetGeometryRef(0).GetGeometryCount() > 1 for r in whole), "no region with a hole"
+    for a, b in zip(whole, strips):
+        assert (a["area_m2"], a["max_score"]) == (b["area_m2"], b["max_score"])
+        assert a["mean_score"] == pytest.approx(b["mean_score"], rel=1e-12)
+        assert b["geom"].IsValid()
+        assert a["geom"].SymDifference(b["geom"]).GetArea() == 0

@@ -394,7 +394,7 @@ def test_client_score_matches_cli_output_and_reports_progress(client, scene, tmp
     result = client.request(
         "score",
         {"targets": [str(scene["post"]), str(scene["sar"])], "output": str(out), "method": "rx"},
-        progress=lambda f, s: seen.append((f, s)),
+        progress=lambda f, s, eta: seen.append((f, s)),
     )
     assert seen and seen[-1][0] == 1.0
     assert result["output"] == str(out)
@@ -431,7 +431,7 @@ def test_client_fit_then_score_with_the_saved_model(client, scene, tmp_path):
         references=[str(scene["pre"])],
         method="flow",
         params=MICRO,
-        progress=lambda f, s: seen.append((f, s)),
+        progress=lambda f, s, eta: seen.append((f, s)),
     )
     assert seen and seen[-1][0] == 1.0 and "training" in {s for _, s in seen}
     assert result["output"] == str(model) and model.is_file()
@@ -494,7 +494,7 @@ def test_client_cancel_of_a_real_score_leaves_no_output(client, tmp_path):
     flag = threading.Event()
     stages = []
 
-    def progress(fraction, stage):
+    def progress(fraction, stage, eta_s):
         stages.append(stage)
         if fraction > 0.05:
             flag.set()

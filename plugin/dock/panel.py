@@ -254,8 +254,13 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
             return
         self.task = BackendTask(description, client, op, args, finished, self._backend_log)
         self.task.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
+        self.task.stageChanged.connect(self._show_stage)
         self._set_running(True)
         QgsApplication.taskManager().addTask(self.task)
+
+    def _show_stage(self, text: str) -> None:
+        if self.task is not None:  # (a late signal of a task that has ended shows nothing)
+            self.stage_label.setText(text)
 
     def cancel(self) -> None:
         if self.task is not None:
@@ -268,6 +273,7 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         self.train_button.setEnabled(not running and is_trainable(self.current_method()))
         self.cancel_button.setEnabled(running)
         self.export_button.setEnabled(not running and self.current_score_layer() is not None)
+        self.stage_label.setText("")
         if running:
             self.progress.setValue(0)
 

@@ -71,6 +71,8 @@ class DockWidgets:
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         outer.addWidget(self.progress)
+        self.stage_label = QLabel("")  # the running stage and its time left
+        outer.addWidget(self.stage_label)
         outer.addWidget(self._build_results())
         self.status_label = QLabel(tr("Backend: not checked yet"))
         self.status_label.setWordWrap(True)

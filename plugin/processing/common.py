@@ -27,6 +27,7 @@ from ..backend_client import BackendClient, BackendError
 from ..calibration import CalibrationTable, sidecar_path
 from ..i18n import tr
 from ..layers import LayerError, layer_to_path, parse_params
+from ..progress_text import stage_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ICON = ROOT / "resources" / "icon.svg"
@@ -111,10 +112,10 @@ def run_backend(op: str, args: dict, feedback) -> dict:
     """One request on a fresh worker (closed afterwards), reporting through ``feedback``."""
     client = BackendClient(settings.interpreter())
 
-    def progress(fraction: float, stage: str) -> None:
+    def progress(fraction: float, stage: str, eta_s: float | None) -> None:
         if feedback is not None:
             feedback.setProgress(100.0 * fraction)
-            feedback.setProgressText(stage)
+            feedback.setProgressText(stage_text(stage, eta_s))
 
     def log(level: str, message: str) -> None:
         if feedback is not None:

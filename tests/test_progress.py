@@ -1,0 +1,79 @@
+"""Progress with the time left: the backend's estimate, the CLI's bar, the worker's replies and the
+plugin's text."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from backend.progress import ETA_AFTER_S, ConsoleProgressBar, RunEta, format_duration
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_eta_waits_for_the_stage_to_run_then_follows_its_pace():
+    clock = Clock()
+    eta = RunEta(clock)
+    assert eta(0.0, "training") is None
+    clock.now += 10
+    assert eta(0.5, "training") == pytest.approx(10.0)  # half the run in 10 s: 10 s left
+    clock.now += 1
+    assert eta(0.5, "scoring") is None  # a new stage starts its own clock
+    clock.now += ETA_AFTER_S / 2
+    assert eta(0.55, "scoring") is None  # too early to tell
+    clock.now += ETA_AFTER_S / 2  # 0.1 of the run in ETA_AFTER_S seconds
+    assert eta(0.6, "scoring") == pytest.approx(0.4 * ETA_AFTER_S / 0.1)
+    clock.now += 5
+    assert eta(0.6, "scoring") == pytest.approx(0.4 * (ETA_AFTER_S + 5) / 0.1)  # stalled: later
+    assert eta(1.0, "scoring") == 0.0
+
+
+def test_durations_read_naturally():
+    assert [format_duration(s) for s in (0, 44.6, 60, 185, 7620)] == [
+        "0 s", "45 s", "1 min 00 s", "3 min 05 s", "2 h 07 min",
+    ]  # fmt: skip
+
+
+def test_console_bar_shows_the_time_left(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr("backend.progress.time.monotonic", clock)
+    out = io.StringIO()
+    bar = ConsoleProgressBar(out, force=True)
+    bar(0.5, "scoring")
+    clock.now += 30
+    bar(0.75, "scoring")
+    assert out.getvalue().split("\r")[-1].rstrip().endswith("75.0%   30.0s, 30 s left")
+    clock.now += 30
+    bar(1.0, "scoring")
+    assert "left" not in out.getvalue().split("\r")[-1]
+
+
+def test_worker_progress_replies_carry_the_time_left():
+    from tests.test_worker import replies_of, serve
+
+    replies = replies_of(serve([{"id": 1, "op": "sleep", "args": {"seconds": ETA_AFTER_S + 1.5}}]), 1)
+    progress = [r for r in replies if r["type"] == "progress"]
+    assert progress and all("eta_s" in r for r in progress)
+    assert progress[0]["eta_s"] is None
+    known = [r for r in progress if r["eta_s"] is not None and r["fraction"] < 1]
+    assert known, "no estimate after the stage ran"
+    for r in known:  # the sleep's pace is steady: the estimate is the time really left
+        left = (1 - r["fraction"]) * (ETA_AFTER_S + 1.5)
+        assert r["eta_s"] == pytest.approx(left, abs=0.5)
+
+
+def test_plugin_stage_text():
+    pytest.importorskip("qgis")
+    from plugin.progress_text import duration_text, stage_text
+
+    assert stage_text("scoring", None) == "Scoring"
+    assert stage_text("scoring", 80.4) == "Scoring: about 1 min 20 s left"
+    assert stage_text("a stage of the future", 5) == "a stage of the future: about 5 s left"
+    assert duration_text(3 * 3600 + 61) == "3 h 01 min"
