@@ -12,6 +12,9 @@
    on the device torch sees (``--device auto``): a CUDA GPU when present, else the CPU. A pair of
    such rasters (the same texture, other noise) is fit and scored too, post given pre, as a
    Sentinel-2 change job (where the default adds the pretrained encoder expert).
+4. on a CUDA device (``--gpu-out FILE``, run by ``scripts/bench_gpu.sh``): the speed runs there
+   (without onnxruntime) plus the saved model scoring a 4000 x 4000 x 13 raster, into FILE;
+   ``--gpu-in FILE`` adds them to the section as its GPU table (the rest from the last run).
 
 The pretrained encoder expert's weights (Galileo-nano) come from ``DATA/weights/galileo-nano``, a
 provisioned folder (``RARESIGHT_ENCODER_PATH``) as an offline site's would be: the files are checked
@@ -81,14 +84,20 @@ def family_stats(rows: list[dict], method: str, family: str) -> dict | None:
     }
 
 
-def speed(methods: list[str], cache: Path) -> dict:
+def speed(methods: list[str], cache: Path, onnx: bool = True, large: int = 0) -> dict:
+    """Wall times of the speed runs (module docstring); ``large`` > 0 also scores a ``large`` x
+    ``large`` x 13 raster with the saved model (``score_only_large_s``), for a rate that start-up
+    does not dominate."""
     cache.mkdir(parents=True, exist_ok=True)
     raster, pre = cache / "synthetic_1000_13.tif", cache / "synthetic_1000_13_seed1.tif"
     if not raster.exists():
         write_synthetic(raster, 1000, bands=13)
     if not pre.exists():
         write_synthetic(pre, 1000, bands=13, seed=1)
-    out: dict = {"megapixels": 1.0, "bands": 13}
+    big = cache / f"synthetic_{large}_13.tif"
+    if large and not big.exists():
+        write_synthetic(big, large, bands=13)
+    out: dict = {"megapixels": 1.0, "bands": 13, "large_megapixels": large * large / 1e6}
     with tempfile.TemporaryDirectory(prefix="raresight-bench-gen-") as tmp:
         out["rx_seconds"] = run_cli(["score", str(raster), "-o", f"{tmp}/rx.tif", "--method", "rx"])
         for m in methods:
@@ -96,8 +105,17 @@ def speed(methods: list[str], cache: Path) -> dict:
             fit_score = run_cli(["score", str(raster), "-o", f"{tmp}/{m}.tif", "--method", m])
             run_cli(["fit", str(raster), "-o", model, "--method", m])
             score_only = run_cli(["score", str(raster), "-o", f"{tmp}/{m}_model.tif", "--model", model])
-            onnx_score = run_cli(
-                ["score", str(raster), "-o", f"{tmp}/{m}_onnx.tif", "--model", model, "--runtime", "onnx"]
+            onnx_score = (
+                run_cli(
+                    ["score", str(raster), "-o", f"{tmp}/{m}_onnx.tif", "--model", model, "--runtime", "onnx"]
+                )
+                if onnx
+                else None
+            )
+            large_score = (
+                run_cli(["score", str(big), "-o", f"{tmp}/{m}_large.tif", "--model", model])
+                if large
+                else None
             )
             pair = run_cli(
                 ["score", str(raster), "--reference", str(pre), "-o", f"{tmp}/{m}_pair.tif", "--method", m]
@@ -108,6 +126,7 @@ def speed(methods: list[str], cache: Path) -> dict:
                 "fit_and_score_s": fit_score,
                 "score_only_s": score_only,
                 "onnx_score_s": onnx_score,
+                "score_only_large_s": large_score,
                 "pair_fit_and_score_s": pair,
                 "pair_encoder": pair_side["fit"].get("encoder"),
                 "device": side["device"],
@@ -139,7 +158,34 @@ def reproducibility(data_root: Path, method: str, case: str) -> list[float]:
     return aurocs
 
 
-def render(rows, methods, rep, rep_case, sp, command) -> str:
+def gpu_table(gpu: dict, methods: list[str]) -> list[str]:
+    """The speed table of a run of ``scripts/bench_gpu.sh`` on a CUDA device."""
+    sp = gpu["speed"]
+    big = sp["large_megapixels"]
+    lines = [
+        "### Speed on a CUDA device",
+        "",
+        generated_by("bash scripts/bench_gpu.sh", gpu["facts"])
+        + f" The runs of the table above on that machine, and the saved model scoring a {big:.0f}-megapixel "
+        "raster of the same kind.",
+        "",
+        f"| method | device | fit + score (s) | score only (s) | score only, {big:.0f} MP (s) | scoring MP/s "
+        "| pair fit + score (s) |",
+        "|---|---|---|---|---|---|---|",
+        f"| rx | cpu | {sp['rx_seconds']:.1f} | {sp['rx_seconds']:.1f} | - | - | - |",
+    ]
+    for m in methods:
+        s = sp.get(m)
+        if s:
+            lines.append(
+                f"| {m} | {s['device']} | {s['fit_and_score_s']:.1f} | {s['score_only_s']:.1f} "
+                f"| {s['score_only_large_s']:.1f} | {big / s['score_only_large_s']:.1f} "
+                f"| {s['pair_fit_and_score_s']:.1f} |"
+            )
+    return [*lines, ""]
+
+
+def render(rows, methods, rep, rep_case, sp, command, gpu: dict | None = None) -> str:
     import torch
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
@@ -249,6 +295,11 @@ def render(rows, methods, rep, rep_case, sp, command) -> str:
                 f"| {f'{pair:.1f}' if pair else '-'} | {s.get('pair_encoder') or '-'} |"
             )
         out.append("")
+    if gpu:
+        out += gpu_table(gpu, methods)
+    else:
+        out += ["### Speed on a CUDA device", "", "Not measured yet: `scripts/bench_gpu.sh` runs it on a machine "
+                "with a CUDA GPU (see its header).", ""]  # fmt: skip
     out.append(END)
     return "\n".join(out)
 
@@ -274,6 +325,8 @@ def main() -> None:
     p.add_argument("--reuse-speed", action="store_true", help="re-measure accuracy only")
     p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "raresight-bench"))
     p.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    p.add_argument("--gpu-out", type=Path, help="measure speed on the CUDA device only, into this JSON file")
+    p.add_argument("--gpu-in", type=Path, help="add the rows of a --gpu-out file to the section")
     args = p.parse_args()
     data = Path(args.data)
     # the data's copy of the released encoder weights, for this process and its children
@@ -283,13 +336,34 @@ def main() -> None:
 
 def run(args: argparse.Namespace, data: Path) -> None:
     saved = Path(args.output).with_name("BENCHMARKS_generative.json")
+    if args.gpu_out:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise SystemExit("--gpu-out needs a CUDA device: torch sees none.")
+        sp = speed(args.methods, Path(args.cache), onnx=False, large=4000)
+        facts = [f"raresight {__version__}", f"torch {torch.__version__}", torch.cuda.get_device_name(0),
+                 f"{os.cpu_count()} CPU cores", f"Python {platform.python_version()}"]  # fmt: skip
+        args.gpu_out.write_text(json.dumps({"facts": facts, "speed": sp}, indent=1))
+        print(f"wrote {args.gpu_out}")
+        return
+    if args.gpu_in:
+        previous = json.loads(saved.read_text())
+        previous["gpu"] = json.loads(args.gpu_in.read_text())
+        rows, rep, sp = previous["accuracy"], previous["reproducibility"], previous["speed"]
+        command = previous.get("command", "python scripts/bench_generative.py")
+        section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, previous["gpu"])
+        _write(args, section, rows, rep, sp, previous["gpu"], command)
+        return
     if args.reuse_accuracy:
         # Re-measure speed only; accuracy and reproducibility come from the previous full run.
         previous = json.loads(saved.read_text())
         rows, rep = previous["accuracy"], previous["reproducibility"]
         sp = speed(args.methods, Path(args.cache))
         command = "python scripts/bench_generative.py --reuse-accuracy (accuracy from the last full run)"
-        _write(args, render(rows, args.methods, rep, args.reproducibility_case, sp, command), rows, rep, sp)
+        gpu = previous.get("gpu")
+        section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu)
+        _write(args, section, rows, rep, sp, gpu, command)
         return
     rows = evaluate_cases(data)
     # The accuracy runs of the methods are independent: one process each, one thread each (the
@@ -312,15 +386,16 @@ def run(args: argparse.Namespace, data: Path) -> None:
         command += " --reuse-speed (speed from the previous full run)"
     if args.methods != ["diffusion", "flow"]:
         command += " --methods " + " ".join(args.methods)
-    _write(args, render(rows, args.methods, rep, args.reproducibility_case, sp, command), rows, rep, sp)
+    gpu = json.loads(saved.read_text()).get("gpu") if saved.is_file() else None
+    section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu)
+    _write(args, section, rows, rep, sp, gpu, command)
 
 
-def _write(args, section: str, rows, rep, sp) -> None:
+def _write(args, section: str, rows, rep, sp, gpu: dict | None, command: str) -> None:
     doc = Path(args.output)
     replace_section(doc, START, END, section)
-    Path(doc.with_name("BENCHMARKS_generative.json")).write_text(
-        json.dumps({"accuracy": rows, "reproducibility": rep, "speed": sp}, indent=1)
-    )
+    saved = {"accuracy": rows, "reproducibility": rep, "speed": sp, "gpu": gpu, "command": command}
+    Path(doc.with_name("BENCHMARKS_generative.json")).write_text(json.dumps(saved, indent=1))
     print(f"wrote {doc}")
 
 

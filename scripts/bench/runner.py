@@ -13,8 +13,10 @@ from . import ROOT
 
 
 def child_env() -> dict[str, str]:
-    """This process's environment with the repository root as ``PYTHONPATH`` (finds ``backend``)."""
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
+    """This process's environment with the repository root first on ``PYTHONPATH`` (finds
+    ``backend``; a path already there, e.g. carried wheels, stays after it)."""
+    rest = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), rest) if p)}
 
 
 def run_cli(args: list[str]) -> float:
