@@ -686,11 +686,11 @@ def test_fit_refuses_a_method_without_a_model_and_writes_nothing(provider, scene
 
 
 class _CancelWhenTraining(QgsProcessingFeedback):
-    """Cancels as soon as the backend reports its training stage."""
+    """Cancels as soon as the backend reports its training stage (as the log shows it)."""
 
     def setProgressText(self, text: str) -> None:  # noqa: N802 - QGIS API
         super().setProgressText(text)
-        if text == "training":
+        if text.startswith("Training"):
             self.cancel()
 
 
