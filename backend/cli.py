@@ -124,6 +124,42 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import jobs as batch_jobs
+    from .batch.run import run_batch
+    from .batch.summary import write_summary
+    from .errors import InputError
+
+    if bool(args.jobs) == bool(args.post):
+        raise InputError("Give a job manifest, or --post (and --pre) patterns, not both.")
+    if args.jobs:
+        jobs = batch_jobs.read_manifest(args.jobs, args.method)
+    else:
+        jobs = batch_jobs.pair_by_name(args.post, args.pre, args.method, _params(args.param))
+    for name, value in (("--workers", args.workers), ("--threads-per-worker", args.threads_per_worker)):
+        if value is not None and value < 1:
+            raise InputError(f"{name} must be at least 1, got {value}.")
+    bar = ConsoleProgressBar()
+    try:
+        rows = run_batch(
+            jobs, args.output, scheduler=args.scheduler, workers=args.workers,
+            threads_per_worker=args.threads_per_worker, force=args.force, progress=bar,
+            announce=lambda line: print(line, file=sys.stderr),
+        )  # fmt: skip
+    finally:
+        bar.close()
+    written = write_summary(rows, args.output)
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("done", "skipped", "failed")}
+    for r in rows:
+        if r["status"] == "failed":
+            print(f"raresight: job {r['job']} failed: {r['error']}", file=sys.stderr)
+    print(
+        f"{args.output}: {len(rows)} job(s), {counts['done']} done, {counts['skipped']} skipped, "
+        f"{counts['failed']} failed; summary {written['summary.csv']}"
+    )
+    return 1 if counts["failed"] else 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from .generative.model_io import load_model
     from .generative.onnx_export import export_onnx
@@ -353,6 +389,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--prompt", help="the prompt of a prompt method (e.g. flood), the same for every case")
     e.add_argument("--json", help="also write the results as JSON")
     e.set_defaults(func=cmd_evaluate)
+
+    b = sub.add_parser(
+        "batch", help="run many scoring jobs on Dask distributed (a local or existing cluster)"
+    )
+    b.add_argument("jobs", nargs="?", help="job manifest (.csv or .json); or give --post (and --pre)")
+    b.add_argument("-o", "--output", required=True, help="output folder (jobs' outputs, summary, merged)")
+    b.add_argument("--post", help="pattern of the target files with one '*' (e.g. 'post/*.tif')")
+    b.add_argument("--pre", help="pattern of their reference files; the '*' pairs them (e.g. 'pre/*.tif')")
+    b.add_argument("--method", default="rx", help="method of jobs that name none (default rx)")
+    b.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="parameter of --post jobs"
+    )
+    b.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    b.add_argument("--workers", type=int, help="local cluster: worker processes (default: one per core)")
+    b.add_argument("--threads-per-worker", type=int, default=1, help="local cluster: threads per worker")
+    b.add_argument("--force", action="store_true", help="rerun jobs whose outputs are already complete")
+    b.set_defaults(func=cmd_batch)
 
     w = sub.add_parser("worker", help="serve JSON-line requests on stdin/stdout (used by the QGIS plugin)")
     w.set_defaults(func=cmd_worker)

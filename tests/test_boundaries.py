@@ -5,7 +5,8 @@
   runtimes (torch, onnxruntime, open_clip) at module level: those are imported lazily, inside the
   functions that need them, so QGIS starts fast and without them installed.
 * Inside ``backend/`` dependencies point down: the generative models never import the detectors,
-  and the shared statistics and weights never import a model package, not even lazily.
+  the shared statistics and weights never import a model package, and nothing below the front
+  ends imports the batch runner (``backend.batch``), not even lazily.
 
 Each scanner is also run on small synthetic sources, so these tests can be seen to fail.
 """
@@ -36,9 +37,10 @@ MODEL_PACKAGES = ("backend.detectors", "backend.generative", "backend.clip", "ba
 #: A backend package and the packages it must never import (dependencies point down). That
 #: ``backend`` never imports ``plugin`` is rule (a).
 FORBIDDEN_IMPORTS: dict[str, tuple[str, ...]] = {
-    "backend.generative": ("backend.detectors",),
-    "backend.stats": MODEL_PACKAGES,
-    "backend.weights": MODEL_PACKAGES,
+    "backend.generative": ("backend.detectors", "backend.batch"),
+    "backend.detectors": ("backend.batch",),
+    "backend.stats": (*MODEL_PACKAGES, "backend.batch"),
+    "backend.weights": (*MODEL_PACKAGES, "backend.batch"),
 }
 
 

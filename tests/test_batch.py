@@ -1,0 +1,180 @@
+"""Batches on Dask distributed: manifests, isolation of a bad job, resume, equality with
+``raresight score``, merged outputs, and a real scheduler and workers over TCP."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from osgeo import ogr
+
+from backend.batch.jobs import Job, pair_by_name, read_manifest
+from backend.errors import InputError
+from tests import rasters
+
+ROOT = Path(__file__).resolve().parents[1]
+pytest.importorskip("distributed")
+
+
+def _scenes(folder: Path, n: int = 3) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [rasters.write(folder / f"s{i}.tif", rasters.optical(i), nodata=rasters.NODATA) for i in range(n)]
+
+
+def test_csv_and_json_manifests_and_pairs(tmp_path):
+    posts = _scenes(tmp_path / "post", 2)
+    pres = [shutil.copy(p, tmp_path / f"pre_{p.name}") for p in posts]
+    (tmp_path / "jobs.csv").write_text(
+        "name,targets,references,method,params\n"
+        f"a,post/s0.tif,{pres[0]},cva,\n"
+        "b,post/s1.tif;post/s0.tif,,rx,fit_fraction=0.5;tile_size=64\n"
+    )
+    a, b = read_manifest(tmp_path / "jobs.csv")
+    assert a == Job("a", (str(posts[0]),), (str(pres[0]),), "cva", {})
+    assert b.targets == (str(posts[1]), str(posts[0])) and b.params == {
+        "fit_fraction": "0.5",
+        "tile_size": "64",
+    }
+    (tmp_path / "jobs.json").write_text(
+        json.dumps({"jobs": [{"targets": "post/s1.tif", "params": {"k": 1}}]})
+    )
+    (only,) = read_manifest(tmp_path / "jobs.json", method="lrx")
+    assert (only.name, only.method, only.params) == ("s1", "lrx", {"k": 1})
+    jobs = pair_by_name(str(tmp_path / "post" / "*.tif"), str(tmp_path / "pre_*.tif"), "cva", {})
+    assert [(j.name, j.references) for j in jobs] == [("s0", (str(pres[0]),)), ("s1", (str(pres[1]),))]
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("name,targets\nx,a.tif\nx,b.tif\n", "two jobs are named 'x'"),
+        ("name,files\nx,a.tif\n", "'targets' column"),
+        ("name,targets\n../x,a.tif\n", "must be letters"),
+        ("name,targets,params\nx,a.tif,novalue\n", "KEY=VALUE"),
+        ("name,targets\n", "lists no job"),
+    ],
+)
+def test_bad_manifests_are_one_clear_error(tmp_path, text, message):
+    (tmp_path / "jobs.csv").write_text(text)
+    with pytest.raises(InputError, match=message):
+        read_manifest(tmp_path / "jobs.csv")
+
+
+def test_a_post_file_without_its_pre_is_refused(tmp_path):
+    _scenes(tmp_path / "post", 2)
+    (tmp_path / "pre").mkdir()
+    shutil.copy(tmp_path / "post" / "s0.tif", tmp_path / "pre" / "s0.tif")
+    with pytest.raises(InputError, match="s1.tif has no pre-event file"):
+        pair_by_name(str(tmp_path / "post" / "*.tif"), str(tmp_path / "pre" / "*.tif"), "cva", {})
+
+
+def _run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "backend", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _rows(outdir: Path) -> dict[str, dict]:
+    with open(outdir / "summary.csv", newline="") as f:
+        return {r["job"]: r for r in csv.DictReader(f)}
+
+
+@pytest.mark.slow
+def test_local_cluster_isolates_a_bad_job_resumes_and_equals_score(tmp_path):
+    scenes = _scenes(tmp_path / "in", 3)
+    corrupt = tmp_path / "in" / "broken.tif"
+    corrupt.write_bytes(scenes[0].read_bytes()[:3000])  # a truncated GeoTIFF
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("name,targets\n" + "".join(f"{p.stem},{p}\n" for p in [*scenes, corrupt]))
+    out = tmp_path / "out"
+    first = _run_cli("batch", str(manifest), "-o", str(out), "--workers", "2")
+    assert first.returncode == 1, first.stderr
+    rows = _rows(out)
+    assert [rows[p.stem]["status"] for p in scenes] == ["done"] * 3
+    assert rows["broken"]["status"] == "failed" and rows["broken"]["error"]
+    assert "job broken failed" in first.stderr and "Dask dashboard:" in first.stderr
+    assert "3 done, 0 skipped, 1 failed" in first.stdout
+    # The same scene through the cluster and through `raresight score`: equal.
+    alone = tmp_path / "alone.tif"
+    assert _run_cli("score", str(scenes[1]), "-o", str(alone)).returncode == 0
+    with rasterio.open(out / "s1.tif") as a, rasterio.open(alone) as b:
+        np.testing.assert_array_equal(a.read(1), b.read(1))
+        assert a.crs == b.crs and a.transform == b.transform
+    # Merged polygons carry their job; the scores share a CRS: one mosaic.
+    source = ogr.Open(str(out / "polygons.gpkg"))
+    jobs = {f.GetField("job") for f in source.GetLayerByName("anomalies")}
+    source = None
+    assert jobs == {p.stem for p in scenes}
+    assert (out / "scores_rx.vrt").is_file()
+    summary = json.loads((out / "summary.json").read_text())
+    assert {r["job"] for r in summary} == {"s0", "s1", "s2", "broken"}
+    # A rerun skips the three complete jobs; --force runs them again.
+    stamp = (out / "s0.tif").stat().st_mtime_ns
+    second = _run_cli("batch", str(manifest), "-o", str(out), "--workers", "2")
+    assert second.returncode == 1 and "0 done, 3 skipped, 1 failed" in second.stdout
+    assert (out / "s0.tif").stat().st_mtime_ns == stamp
+    forced = _run_cli("batch", str(manifest), "-o", str(out), "--workers", "2", "--force")
+    assert "3 done, 0 skipped, 1 failed" in forced.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_batch_on_a_real_scheduler_and_workers_over_tcp(tmp_path):
+    scenes = _scenes(tmp_path / "in", 2)
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RARESIGHT_THREADS": "1"}
+    procs = [
+        subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                          "--dashboard-address", ":0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard"],
+                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )  # fmt: skip
+        out = tmp_path / "out"
+        result = _run_cli(
+            "batch", "--post", str(tmp_path / "in" / "*.tif"), "-o", str(out), "--scheduler", address
+        )
+        assert result.returncode == 0, result.stderr
+        assert {r["status"] for r in _rows(out).values()} == {"done"} and len(_rows(out)) == 2
+        assert all((out / f"{p.stem}.gpkg").is_file() for p in scenes)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
