@@ -32,12 +32,15 @@ CONNECT_TIMEOUT_S = 30
 def local_cluster(workers: int | None, threads_per_worker: int):
     """A ``LocalCluster`` of worker processes: ``workers`` (default: one per core) with
     ``threads_per_worker`` threads each; a job's tiles then use the cores left to it
-    (``RARESIGHT_THREADS``), so the workers do not compete for them."""
+    (``RARESIGHT_THREADS``, at most the one this process was given), so the workers do not compete
+    for them."""
     import dask
     from distributed import LocalCluster
 
+    from ..parallel import scoring_threads
+
     n = workers or available_cores()
-    per_job = max(1, available_cores() // (n * threads_per_worker))
+    per_job = max(1, min(scoring_threads(True), available_cores() // (n * threads_per_worker)))
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         return LocalCluster(
             n_workers=n,
@@ -102,4 +105,4 @@ def _lost(job: Job, exc: BaseException) -> dict[str, Any]:
     reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
     return {"job": job.name, "status": FAILED, "error": f"the worker running it died twice ({reason})",
             "method": job.method, "seconds": None, "megapixels": None, "megapixels_per_second": None,
-            "threshold": None, "features": None, "worker": ""}  # fmt: skip
+            "threshold": None, "features": None, "worker": "", "worker_peak_mib": None}  # fmt: skip

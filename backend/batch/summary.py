@@ -26,7 +26,7 @@ from .task import FAILED, outputs
 log = logging.getLogger(__name__)
 
 COLUMNS = ("job", "status", "error", "method", "seconds", "megapixels", "megapixels_per_second",
-           "threshold", "features", "worker")  # fmt: skip
+           "threshold", "features", "worker", "worker_peak_mib")  # fmt: skip
 
 
 def write_summary(rows: list[dict[str, Any]], outdir: str | os.PathLike[str]) -> dict[str, str]:

@@ -112,7 +112,18 @@ def _row(job: Job, status: str, sidecar: dict | None, started: float, **extra: A
         "threshold": (sidecar or {}).get("default_threshold"),
         "features": extra.get("features"),
         "worker": socket.gethostname(),
+        "worker_peak_mib": _peak_mib(),
     }
+
+
+def _peak_mib() -> float | None:
+    """The peak resident memory of this (worker) process so far, in MiB."""
+    try:
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    except (ImportError, OSError):
+        return None
 
 
 def _one_line(text: str, limit: int = 300) -> str:
