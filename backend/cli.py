@@ -125,37 +125,25 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import jobs as batch_jobs
-    from .batch.run import run_batch
-    from .batch.summary import write_summary
-    from .errors import InputError
+    from .batch.run import batch
 
-    if bool(args.jobs) == bool(args.post):
-        raise InputError("Give a job manifest, or --post (and --pre) patterns, not both.")
-    if args.jobs:
-        jobs = batch_jobs.read_manifest(args.jobs, args.method)
-    else:
-        jobs = batch_jobs.pair_by_name(args.post, args.pre, args.method, _params(args.param))
-    for name, value in (("--workers", args.workers), ("--threads-per-worker", args.threads_per_worker)):
-        if value is not None and value < 1:
-            raise InputError(f"{name} must be at least 1, got {value}.")
     bar = ConsoleProgressBar()
     try:
-        rows = run_batch(
-            jobs, args.output, scheduler=args.scheduler, workers=args.workers,
-            threads_per_worker=args.threads_per_worker, force=args.force, progress=bar,
+        result = batch(
+            args.output, manifest=args.jobs, post=args.post, pre=args.pre, method=args.method,
+            params=_params(args.param), scheduler=args.scheduler, workers=args.workers,
+            threads_per_worker=args.threads_per_worker, force=args.force, progress=bar, cancel=CancelToken(),
             announce=lambda line: print(line, file=sys.stderr),
         )  # fmt: skip
     finally:
         bar.close()
-    written = write_summary(rows, args.output)
-    counts = {s: sum(r["status"] == s for r in rows) for s in ("done", "skipped", "failed")}
-    for r in rows:
+    counts = result["counts"]
+    for r in result["rows"]:
         if r["status"] == "failed":
             print(f"raresight: job {r['job']} failed: {r['error']}", file=sys.stderr)
     print(
-        f"{args.output}: {len(rows)} job(s), {counts['done']} done, {counts['skipped']} skipped, "
-        f"{counts['failed']} failed; summary {written['summary.csv']}"
+        f"{args.output}: {len(result['rows'])} job(s), {counts['done']} done, {counts['skipped']} skipped, "
+        f"{counts['failed']} failed; summary {result['written']['summary.csv']}"
     )
     return 1 if counts["failed"] else 0
 

@@ -30,6 +30,9 @@ Operations (``args`` keys in brackets are optional):
 - ``polygonize``: ``score``, ``output``, [``false_alarm_rate`` | ``threshold``, ``min_area_m2``,
   ``simplify_m``] -> ``features``, ``threshold``, ``false_alarm_rate``, ``output``.
 - ``mask``: ``score``, ``output``, [``false_alarm_rate`` | ``threshold``] -> pixel counts.
+- ``batch``: ``output`` (a folder), ``jobs`` (a manifest) or ``post`` [and ``pre``] patterns,
+  [``method``, ``params``, ``scheduler``, ``workers``, ``force``] -> ``counts``, ``written`` and one
+  summary row per job (``raresight batch``; :mod:`backend.batch`).
 - ``cancel``: ``target`` (the id of the running request); answered by that request's
   ``CancelledError``.
 - ``sleep``: ``seconds`` (a diagnostic that reports progress and honours cancel).
@@ -252,6 +255,29 @@ def op_mask(args: dict, progress, cancel) -> dict:
     return {"output": output, "threshold": threshold, "false_alarm_rate": rate, **counts}
 
 
+def op_batch(args: dict, progress, cancel) -> dict:
+    from .batch.run import batch
+
+    params = field_of(args, "params", dict, {})
+    workers = field_of(args, "workers", int)
+    result = batch(
+        field_of(args, "output", str, required=True),
+        manifest=field_of(args, "jobs", str),
+        post=field_of(args, "post", str),
+        pre=field_of(args, "pre", str),
+        method=field_of(args, "method", str, "rx"),
+        params=params,
+        scheduler=field_of(args, "scheduler", str),
+        workers=workers if workers else None,
+        force=bool(field_of(args, "force", bool, False)),
+        progress=progress,
+        cancel=cancel,
+        announce=log.info,
+    )
+    return {"output": field_of(args, "output", str), "counts": result["counts"], "written": result["written"],
+            "rows": result["rows"]}  # fmt: skip
+
+
 def op_sleep(args: dict, progress, cancel) -> dict:
     seconds = float(field_of(args, "seconds", (int, float), 1.0))
     start = time.monotonic()
@@ -267,6 +293,7 @@ OPERATIONS: dict[str, Callable[[dict, Any, CancelToken], dict]] = {
     "score": op_score,
     "fit": op_fit,
     "polygonize": op_polygonize,
+    "batch": op_batch,
     "mask": op_mask,
     "sleep": op_sleep,
 }

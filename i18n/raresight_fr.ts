@@ -127,6 +127,11 @@
         <translation>Moteur : indisponible ({title})</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="32"/>
+        <source>Batch of scenes (Dask)</source>
+        <translation>Lot de scènes (Dask)</translation>
+    </message>
+    <message>
         <location filename="../plugin/dock/widgets.py" line="133"/>
         <source>CLIP checkpoint</source>
         <translation>Checkpoint CLIP</translation>
@@ -233,6 +238,11 @@
         <translation>Entrées complexes (SLC) lues comme</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="70"/>
+        <source>Dask scheduler address (empty: this machine)</source>
+        <translation>Adresse de l'ordonnanceur Dask (vide : cette machine)</translation>
+    </message>
+    <message>
         <location filename="../plugin/dock/widgets.py" line="64"/>
         <location filename="../plugin/processing/detect.py" line="66"/>
         <source>Detect anomalies</source>
@@ -311,6 +321,11 @@
         <translation>GPU (CUDA) disponible</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="97"/>
+        <source>Give a job manifest or post-event files, not both.</source>
+        <translation>Donnez une liste de tâches ou des fichiers après l'événement, pas les deux.</translation>
+    </message>
+    <message>
         <location filename="../plugin/processing/common.py" line="104"/>
         <source>Give at least one target raster.</source>
         <translation>Indiquez au moins un raster cible.</translation>
@@ -324,6 +339,31 @@
         <location filename="../plugin/dock/widgets.py" line="84"/>
         <source>Inputs</source>
         <translation>Entrées</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/batch.py" line="48"/>
+        <source>Job manifest (CSV or JSON)</source>
+        <translation>Liste de tâches (CSV ou JSON)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/batch.py" line="114"/>
+        <source>Job {job} failed: {error}</source>
+        <translation>La tâche {job} a échoué : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/batch.py" line="89"/>
+        <source>Jobs done</source>
+        <translation>Tâches faites</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/batch.py" line="91"/>
+        <source>Jobs failed</source>
+        <translation>Tâches en échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/batch.py" line="90"/>
+        <source>Jobs skipped (already complete)</source>
+        <translation>Tâches sautées (déjà complètes)</translation>
     </message>
     <message>
         <location filename="../plugin/dock/widgets.py" line="137"/>
@@ -341,6 +381,11 @@
         <translation>La couche {name} n'a pas pu être écrite dans un GeoTIFF temporaire (erreur {code}).</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="78"/>
+        <source>Local workers (0: one per core)</source>
+        <translation>Workers locaux (0 : un par cœur)</translation>
+    </message>
+    <message>
         <location filename="../plugin/progress_text.py" line="17"/>
         <source>Masking</source>
         <translation>Masquage</translation>
@@ -348,12 +393,14 @@
     <message>
         <location filename="../plugin/dock/widgets.py" line="106"/>
         <location filename="../plugin/dock/widgets.py" line="115"/>
+        <location filename="../plugin/processing/batch.py" line="61"/>
         <location filename="../plugin/processing/detect.py" line="87"/>
         <location filename="../plugin/processing/fit.py" line="60"/>
         <source>Method</source>
         <translation>Méthode</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="64"/>
         <location filename="../plugin/processing/detect.py" line="134"/>
         <source>Method parameters (KEY=VALUE, e.g. fit_fraction=0.5)</source>
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. fit_fraction=0.5)</translation>
@@ -445,6 +492,7 @@
     </message>
     <message>
         <location filename="../plugin/dock/widgets.py" line="158"/>
+        <location filename="../plugin/processing/batch.py" line="87"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
@@ -469,6 +517,16 @@
         <translation>Polygones exportés</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="53"/>
+        <source>Post-event files, with one '*' (e.g. /data/post/*.tif)</source>
+        <translation>Fichiers après l'événement, avec un '*' (par ex. /data/post/*.tif)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/batch.py" line="58"/>
+        <source>Pre-event files, with one '*' (e.g. /data/pre/*.tif)</source>
+        <translation>Fichiers avant l'événement, avec un '*' (par ex. /data/pre/*.tif)</translation>
+    </message>
+    <message>
         <location filename="../plugin/dock/widgets.py" line="117"/>
         <source>Prompt</source>
         <translation>Invite textuelle</translation>
@@ -490,7 +548,7 @@
     </message>
     <message>
         <location filename="../plugin/dock/panel.py" line="49"/>
-        <location filename="../plugin/processing/provider.py" line="23"/>
+        <location filename="../plugin/processing/provider.py" line="24"/>
         <source>RareSight</source>
         <translation>RareSight</translation>
     </message>
@@ -521,7 +579,7 @@
         <translation>RareSight : vérification du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/provider.py" line="26"/>
+        <location filename="../plugin/processing/provider.py" line="27"/>
         <source>RareSight: dense anomaly maps of rare events</source>
         <translation>RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
@@ -571,6 +629,11 @@
         <translation>Référence : {refs}</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="86"/>
+        <source>Rerun complete jobs</source>
+        <translation>Relancer les tâches complètes</translation>
+    </message>
+    <message>
         <location filename="../plugin/dock/widgets.py" line="212"/>
         <source>Result</source>
         <translation>Résultat</translation>
@@ -606,6 +669,11 @@
         <translation>Attribue à chaque pixel du ou des rasters cibles un score d'anomalie et écrit un GeoTIFF de score en float32 sur la grille de la première cible (plus élevé = plus anormal, pas de donnée là où aucune entrée n'a de données), accompagné d'un fichier JSON annexe contenant l'étalonnage sans étiquettes. Les cibles sont des rasters d'une même date (par ex. optique, puis SAR) ; la référence facultative contient des rasters normaux (avant l'événement) dans le même ordre. La méthode (METHOD) est un nom tel que rx, cva, logratio, gauss-ref, diffusion ou flow. Le modèle (MODEL, méthodes génératives uniquement) réutilise un modèle enregistré par « Entraîner un modèle génératif » (ou son export ONNX) au lieu d'en entraîner un à la volée ; sans METHOD, la fiche du modèle désigne la méthode. Les méthodes à invite (spectral, CLIP) prennent une invite (PROMPT, par ex. flood), les méthodes CLIP aussi une invite négative (NEGATIVE, ce que la cible n'est pas) et un checkpoint (CHECKPOINT, un checkpoint open_clip local) ; FUSE combine une méthode à invite avec une méthode d'anomalie (anormal et conforme à l'invite, seuil par défaut 0,5).</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/batch.py" line="35"/>
+        <source>Scores many scenes with one configuration on Dask distributed: the jobs of a manifest (CSV or JSON: targets, references, method, params, name), or every file of a post-event pattern with one '*' paired with the pre-event file whose '*' matches the same text. Each job writes its score raster, sidecar and polygons into the output folder; the folder also gets summary.csv, merged polygons and a mosaic of the scores. Complete jobs are skipped unless forced; a failing job is reported and the others go on. Without a scheduler address, a local cluster uses every core of this machine.</source>
+        <translation>Calcule les scores de nombreuses scènes avec une même configuration sur Dask distributed : les tâches d'une liste (CSV ou JSON : targets, references, method, params, name), ou chaque fichier d'un motif après l'événement avec un '*', associé au fichier avant l'événement dont le '*' correspond au même texte. Chaque tâche écrit son raster de scores, son fichier annexe et ses polygones dans le dossier de sortie ; le dossier reçoit aussi summary.csv, les polygones fusionnés et une mosaïque des scores. Les tâches complètes sont sautées sauf si on force leur relance ; une tâche en échec est signalée et les autres continuent. Sans adresse d'ordonnanceur, un cluster local utilise tous les cœurs de cette machine.</translation>
+    </message>
+    <message>
         <location filename="../plugin/progress_text.py" line="14"/>
         <source>Scoring</source>
         <translation>Calcul des scores</translation>
@@ -639,6 +707,11 @@
         <location filename="../plugin/processing/common.py" line="107"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/batch.py" line="88"/>
+        <source>Summary (CSV)</source>
+        <translation>Résumé (CSV)</translation>
     </message>
     <message>
         <location filename="../plugin/processing/fit.py" line="53"/>

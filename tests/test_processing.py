@@ -169,7 +169,7 @@ def cva_score(provider, scene, tmp_path) -> Path:
 def test_provider_registers_every_algorithm(provider):
     assert provider.id() == "raresight"
     ids = sorted(alg.id() for alg in provider.algorithms())
-    assert ids == ["raresight:detect", "raresight:fit", "raresight:polygonize"]
+    assert ids == ["raresight:batch", "raresight:detect", "raresight:fit", "raresight:polygonize"]
     registry = QgsApplication.processingRegistry()
     assert registry.algorithmById("raresight:detect") is not None
     assert registry.algorithmById("raresight:fit") is not None
@@ -709,3 +709,34 @@ def test_cancel_stops_a_fit(provider, scene, tmp_path):
     assert "cancel" in assert_one_line(info.value).lower()
     assert_no_output(out)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "partial files left behind"
+
+
+@pytest.mark.slow
+def test_batch_runs_pairs_and_reports_a_failed_job(provider, scene, tmp_path):
+    import shutil
+
+    (tmp_path / "post").mkdir()
+    (tmp_path / "pre").mkdir()
+    for name in ("a", "b"):
+        shutil.copy(scene["post"], tmp_path / "post" / f"{name}.tif")
+        shutil.copy(scene["pre"], tmp_path / "pre" / f"{name}.tif")
+    (tmp_path / "post" / "c.tif").write_bytes(scene["post"].read_bytes()[:2000])  # truncated
+    shutil.copy(scene["pre"], tmp_path / "pre" / "c.tif")
+    out = tmp_path / "out"
+    errors = []
+
+    class Feedback(QgsProcessingFeedback):
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API
+            errors.append(error)
+
+    result = run_processing(
+        "raresight:batch",
+        {"POST": str(tmp_path / "post" / "*.tif"), "PRE": str(tmp_path / "pre" / "*.tif"), "METHOD": "cva",
+         "WORKERS": 2, "OUTPUT": str(out)},
+        Feedback(),
+    )  # fmt: skip
+    assert (result["DONE"], result["SKIPPED"], result["FAILED"]) == (2, 0, 1)
+    assert Path(result["SUMMARY"]).is_file() and (out / "a.gpkg").is_file() and (out / "b.tif").is_file()
+    assert len(errors) == 1 and errors[0].startswith("Job c failed: ")
+    with pytest.raises(QgsProcessingException, match="not both"):
+        run_processing("raresight:batch", {"JOBS": str(out / "summary.csv"), "POST": "x/*.tif", "OUTPUT": str(out)})

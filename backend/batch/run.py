@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..parallel import available_cores
-from ..progress import ProgressCallback, no_progress
+from ..progress import CancelToken, ProgressCallback, no_progress
 from .jobs import Job
 from .task import FAILED, run_job
 
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds to wait for a scheduler given by address.
 CONNECT_TIMEOUT_S = 30
+#: Seconds between two looks at the cancel token while jobs run.
+POLL_S = 0.5
 
 
 def local_cluster(workers: int | None, threads_per_worker: int):
@@ -60,13 +62,20 @@ def run_batch(
     threads_per_worker: int = 1,
     force: bool = False,
     progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
     announce: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
-    """Run ``jobs`` into ``outdir``; return their summary rows in the jobs' order."""
-    from distributed import Client, as_completed
+    """Run ``jobs`` into ``outdir``; return their summary rows in the jobs' order. On ``cancel`` the
+    jobs not finished are cancelled (the finished ones keep their outputs) and
+    :class:`~backend.errors.CancelledError` is raised."""
+    from distributed import Client, wait
 
     if not jobs:
         raise InputError("The batch has no job.")
+    for name, value in (("workers", workers), ("threads per worker", threads_per_worker)):
+        if value is not None and value < 1:
+            raise InputError(f"The number of {name} must be at least 1, got {value}.")
+    cancel = cancel or CancelToken()
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
     cluster = None
@@ -88,17 +97,53 @@ def run_batch(
                 for job in jobs
             }
             rows: dict[str, dict] = {}
-            for done, future in enumerate(as_completed(futures), start=1):
-                job = futures[future]
+            pending = set(futures)
+            while pending:
+                if cancel.cancelled:
+                    client.cancel(list(pending))
+                    cancel.raise_if_cancelled()
                 try:
-                    rows[job.name] = future.result()
-                except Exception as exc:  # noqa: BLE001 - the task never ran to its end (a worker died)
-                    rows[job.name] = _lost(job, exc)
-                progress(done / len(jobs), f"{done}/{len(jobs)} jobs")
+                    done, pending = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    continue
+                for future in done:
+                    job = futures[future]
+                    try:
+                        rows[job.name] = future.result()
+                    except Exception as exc:  # noqa: BLE001 - the task never ran to its end (a worker died)
+                        rows[job.name] = _lost(job, exc)
+                progress(len(rows) / len(jobs), f"{len(rows)}/{len(jobs)} jobs")
     finally:
         if cluster is not None:
             cluster.close()
     return [rows[job.name] for job in jobs]
+
+
+def batch(
+    outdir: str | os.PathLike[str],
+    *,
+    manifest: str | None = None,
+    post: str | None = None,
+    pre: str | None = None,
+    method: str = "rx",
+    params: dict[str, Any] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """The jobs of ``manifest`` (or of the ``post``/``pre`` patterns) run by :func:`run_batch` with
+    ``options``, and the summary written: ``{"rows", "written", "counts"}``."""
+    from .jobs import pair_by_name, read_manifest
+    from .summary import write_summary
+
+    if bool(manifest) == bool(post):
+        raise InputError("Give a job manifest, or --post (and --pre) patterns, not both.")
+    if manifest:
+        jobs = read_manifest(manifest, method)
+    else:
+        jobs = pair_by_name(str(post), pre, method, dict(params or {}))
+    rows = run_batch(jobs, outdir, **options)
+    written = write_summary(rows, outdir)
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("done", "skipped", "failed")}
+    return {"rows": rows, "written": written, "counts": counts}
 
 
 def _lost(job: Job, exc: BaseException) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..i18n import tr
+from .batch import BatchAlgorithm
 from .detect import DetectAlgorithm
 from .fit import FitAlgorithm
 from .polygonize import PolygonizeAlgorithm
@@ -44,3 +45,4 @@ class RareSightProvider(QgsProcessingProvider):
         self.addAlgorithm(DetectAlgorithm())
         self.addAlgorithm(FitAlgorithm())
         self.addAlgorithm(PolygonizeAlgorithm())
+        self.addAlgorithm(BatchAlgorithm())
