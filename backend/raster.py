@@ -37,6 +37,10 @@ from .errors import AlignmentError, BandMismatchError, InputError, MissingFileEr
 
 log = logging.getLogger(__name__)
 
+#: GDAL's block cache (MB) while RareSight reads and writes rasters. Its default, 5 % of RAM, would
+#: let memory grow with the raster (every block read stays cached).
+GDAL_CACHE_MB = 128
+
 try:  # GDAL errors that rasterio raises as they are
     from rasterio._err import CPLE_BaseError
 except ImportError:  # pragma: no cover - other rasterio layouts

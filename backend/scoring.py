@@ -38,6 +38,7 @@ from .errors import EmptyDataError, MethodError
 from .outputs import claim_outputs, sidecar_of
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 from .raster import (
+    GDAL_CACHE_MB,
     AlignedStack,
     RasterInfo,
     check_alignment,
@@ -54,8 +55,6 @@ log = logging.getLogger(__name__)
 
 #: At most this many target scores are kept to build the calibration table.
 CALIBRATION_SAMPLE_SIZE = 2_000_000
-#: GDAL's block cache (MB). Its default, 5 % of RAM, would let memory grow with the raster.
-GDAL_CACHE_MB = 128
 #: Held-out calibration pixels: 16 x 16 px cells, one in five.
 HOLDOUT_CELL_PX = 16
 
