@@ -319,14 +319,7 @@ def _score(detector, target, reference, request, path, progress, cancel):
             sampler.add(block)
 
         stitcher = StripStitcher(grid.height, grid.width, request.overlap_px, write_rows)
-        scored = parallel.ordered(
-            tiles,
-            lambda tile: _read_tile(detector, target, reference, tile, grid),
-            lambda data: _score_read(detector, data),
-            parallel.scoring_threads(detector.tiles_in_parallel),
-            cancel,
-        )
-        for i, (tile, block) in enumerate(scored):
+        for i, (tile, block) in enumerate(_scored_tiles(detector, target, reference, tiles, cancel)):
             stitcher.add(tile, block)
             progress((i + 1) / len(tiles), "scoring")
         stitcher.close()
@@ -349,6 +342,18 @@ def _too_few_scores(detector: Detector, grid, n_valid: int) -> str:
     return f"{head}: the inputs share almost no valid pixel; check their nodata values and their overlap."
 
 
+def _scored_tiles(detector: Detector, target, reference, tiles, cancel):
+    """``(tile, its scores)`` in tile order, scored by every core the detector allows."""
+    grid = target.grid
+    return parallel.ordered(
+        tiles,
+        lambda tile: _read_tile(detector, target, reference, tile, grid),
+        lambda data: _score_read(detector, data),
+        parallel.scoring_threads(detector.tiles_in_parallel),
+        cancel,
+    )
+
+
 def _read_tile(detector: Detector, target, reference, tile, grid):
     """What scoring ``tile`` needs: its padded target (and reference) block, origin and crop."""
     window, crop = tile.padded(detector.context_px, grid.height, grid.width)
@@ -367,14 +372,7 @@ def _holdout_scores(detector, reference, request, progress, cancel) -> np.ndarra
     grid = reference.grid
     tiles = make_block_grid(grid.height, grid.width, request.tile_size_px)
     parts = []
-    scored = parallel.ordered(
-        tiles,
-        lambda tile: _read_tile(detector, reference, None, tile, grid),
-        lambda data: _score_read(detector, data),
-        parallel.scoring_threads(detector.tiles_in_parallel),
-        cancel,
-    )
-    for i, (tile, s) in enumerate(scored):
+    for i, (tile, s) in enumerate(_scored_tiles(detector, reference, None, tiles, cancel)):
         held = holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width) & np.isfinite(s)
         parts.append(s[held])
         progress((i + 1) / len(tiles), "calibrating")

@@ -1,7 +1,8 @@
 """Regenerate the batch section of docs/BENCHMARKS.md: ``raresight batch`` on 1 and on 2 workers of
 this machine.
 
-    .venv/bin/python scripts/bench_batch.py [--scenes 8] [--size 2000] [--cache DIR] [--output DOC]
+    .venv/bin/python scripts/bench_batch.py [--scenes 8] [--size 2000] [--methods rx diffusion] [--cache DIR]
+        [--output DOC]
 
 Eight synthetic ``size x size x 4`` uint16 GeoTIFFs (``bench.rasters.write_synthetic``, seeds 0 to
 7, written once under ``--cache``) are scored by ``raresight batch --post`` with ``rx``, and with
@@ -95,15 +96,17 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scenes", type=int, default=8)
     p.add_argument("--size", type=int, default=2000)
+    p.add_argument("--methods", nargs="+", default=["rx", "diffusion"], choices=["rx", "diffusion"])
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "raresight-bench")
     p.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     args = p.parse_args()
     folder = scenes(args.cache, args.scenes, args.size)
     model = folder / "diffusion.safetensors"
-    if not model.exists():
+    if "diffusion" in args.methods and not model.exists():
         run_cli(["fit", str(folder / "scene_0.tif"), "-o", str(model), "--method", "diffusion"])
     results: dict = {}
-    for method, params in (("rx", []), ("diffusion", [f"model={model}"])):
+    for method in args.methods:
+        params = [f"model={model}"] if method == "diffusion" else []
         results[method] = {}
         for workers in (1, 2):
             results[method][workers] = batch(folder, workers, method, params)
@@ -111,6 +114,8 @@ def main() -> None:
     command = "python scripts/bench_batch.py"
     if (args.scenes, args.size) != (8, 2000):
         command += f" --scenes {args.scenes} --size {args.size}"
+    if args.methods != ["rx", "diffusion"]:
+        command += " --methods " + " ".join(args.methods)
     replace_section(args.output, START, END, render(results, args.scenes, args.size, command))
     print(f"wrote {args.output}")
 
