@@ -114,7 +114,7 @@ def score_to_file(
         )
     holdout = bool(inputs.references) and detector.scores_single_input
     with (
-        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, GDAL_NUM_THREADS=str(parallel.scoring_threads(True))),
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
         AlignedStack(inputs.targets, inputs.grid, request.complex_mode) as target,
         _maybe_stack(inputs, request) as reference,
     ):
@@ -155,7 +155,7 @@ def fit_model_to_file(
     detector = request.detector()
     inputs = _prepare_for(detector, request)
     with (
-        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, GDAL_NUM_THREADS=str(parallel.scoring_threads(True))),
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
         AlignedStack(inputs.targets, inputs.grid, request.complex_mode) as target,
         _maybe_stack(inputs, request) as reference,
     ):
