@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..parallel import available_cores
 from ..progress import CancelToken, ProgressCallback, no_progress
 from .jobs import Job
-from .task import FAILED, run_job
+from .task import FAILED, one_line, run_job
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def batch(
 
 
 def _lost(job: Job, exc: BaseException) -> dict[str, Any]:
-    reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    reason = one_line(exc)
     return {"job": job.name, "status": FAILED, "error": f"the worker running it died twice ({reason})",
             "method": job.method, "seconds": None, "megapixels": None, "megapixels_per_second": None,
             "threshold": None, "features": None, "worker": "", "worker_peak_mib": None}  # fmt: skip

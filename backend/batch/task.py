@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import RareSightError
 from .jobs import Job
 
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
@@ -45,10 +44,8 @@ def run_job(job: dict[str, Any], outdir: str, force: bool = False) -> dict[str, 
         sidecar = score_to_file(ScoreRequest(j.targets, j.references, j.method, dict(j.params)), score)
         n = polygonize(score, polygons, sidecar["default_threshold"], method=sidecar["method"])
         return _row(j, DONE, sidecar, started, features=n)
-    except RareSightError as exc:
-        return _row(j, FAILED, None, started, error=_one_line(f"{type(exc).__name__}: {exc}"))
-    except Exception as exc:  # noqa: BLE001 - anything else is this job's failure too, not the batch's
-        return _row(j, FAILED, None, started, error=_one_line(f"{type(exc).__name__}: {exc}"))
+    except Exception as exc:  # noqa: BLE001 - a RareSightError or anything else: this job's failure, not the batch's
+        return _row(j, FAILED, None, started, error=one_line(exc))
 
 
 def complete(job: Job, score: Path, side: Path, polygons: Path) -> dict | None:
@@ -126,6 +123,7 @@ def _peak_mib() -> float | None:
         return None
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """``Type: message`` of ``exc`` on one line, at most ``limit`` characters."""
+    line = " ".join(f"{type(exc).__name__}: {exc}".split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
