@@ -86,7 +86,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     request = _request(args, ScoreRequest)
     bar = ConsoleProgressBar()
     try:
-        side = score_to_file(request, args.output, progress=bar, cancel=CancelToken())
+        if args.scheduler:  # one scene's tiles on a Dask cluster's workers
+            from .batch.scene import cluster_runner
+
+            with cluster_runner(args.scheduler) as runner:
+                print(f"Dask dashboard: {runner.client.dashboard_link}", file=sys.stderr)
+                side = score_to_file(request, args.output, progress=bar, cancel=CancelToken(), runner=runner)
+        else:
+            side = score_to_file(request, args.output, progress=bar, cancel=CancelToken())
     finally:
         bar.close()
     cal = side["calibration"]
@@ -310,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="prompt methods: combine with this anomaly method (anomalous and like the prompt); "
         "its parameters as --param fuse.KEY=VALUE",
     )
+    s.add_argument("--scheduler", help="score the tiles on this Dask cluster's workers, e.g. tcp://host:8786")
     s.set_defaults(func=cmd_score)
 
     f = sub.add_parser("fit", help="train a generative model (diffusion, flow) and save it for reuse")

@@ -35,6 +35,11 @@ class CancelToken:
     def cancelled(self) -> bool:
         return self._event.is_set()
 
+    def __reduce__(self):
+        # A token does not travel: another process (a cluster's worker) gets a fresh one; the
+        # sender cancels the work it handed out itself.
+        return (CancelToken, ())
+
     def raise_if_cancelled(self) -> None:
         """Raise :class:`CancelledError` once :meth:`cancel` has been called."""
         if self._event.is_set():

@@ -2,14 +2,15 @@
 
 ``score_to_file`` runs a :class:`~backend.request.ScoreRequest` (built and checked by every front
 end through :mod:`backend.request`); ``fit_model_to_file`` a :class:`~backend.request.FitRequest`.
-Passes over the data:
+Passes over the data, whose work a runner does (:mod:`backend.passes`: this process's cores by
+default, or a Dask cluster's workers):
 
 1. fit: non-overlapping blocks of the fit data (reference for single-input methods when given,
    else the target; both for pair methods) stream into ``Detector.partial_fit``;
 2. score: overlapping tiles padded by the method's context, scored by every core
    (:mod:`backend.parallel`, for detectors that allow it), blended in order by
-   :class:`StripStitcher`, and streamed into a temporary GeoTIFF; a sample of target scores is kept
-   for calibration;
+   :class:`StripStitcher`, and streamed into a temporary GeoTIFF by this process (the one
+   writer); a sample of target scores is kept for calibration;
 3. calibrate (only with a reference and a single-input method): held-out reference pixels are
    scored and their distribution becomes the calibration table.
 
@@ -29,13 +30,14 @@ from typing import Any
 import numpy as np
 import rasterio
 
-from . import __version__, parallel
+from . import __version__
 from .atomic import atomic_output
 from .calibration import MIN_SAMPLES, Calibration, tie_warning
-from .detectors import Detector, FitBlock, InputLayout
-from .detectors.uniform import DataSurvey, UniformScore
+from .detectors import Detector, InputLayout
+from .detectors.uniform import UniformScore
 from .errors import EmptyDataError, MethodError
 from .outputs import claim_outputs, sidecar_of
+from .passes import LocalRunner, Runner, holdout_mask
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 from .raster import (
     GDAL_CACHE_MB,
@@ -55,8 +57,6 @@ log = logging.getLogger(__name__)
 
 #: At most this many target scores are kept to build the calibration table.
 CALIBRATION_SAMPLE_SIZE = 2_000_000
-#: Held-out calibration pixels: 16 x 16 px cells, one in five.
-HOLDOUT_CELL_PX = 16
 
 
 @dataclass
@@ -89,21 +89,17 @@ def prepare_inputs(request: Request, any_reference_bands: bool = False) -> _Inpu
     return _Inputs(targets, references)
 
 
-def holdout_mask(row_off: int, col_off: int, rows: int, cols: int) -> np.ndarray:
-    """bool ``(rows, cols)``: True on held-out calibration pixels (a fixed pattern of 16-px cells)."""
-    r = (np.arange(row_off, row_off + rows) // HOLDOUT_CELL_PX)[:, None]
-    c = (np.arange(col_off, col_off + cols) // HOLDOUT_CELL_PX)[None, :]
-    return (r * 7 + c * 3) % 5 == 0
-
-
 def score_to_file(
     request: ScoreRequest,
     output: str | os.PathLike[str],
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    runner: Runner | None = None,
 ) -> dict[str, Any]:
-    """Run ``request`` and write the score raster ``output`` plus its sidecar; return the sidecar."""
+    """Run ``request`` and write the score raster ``output`` plus its sidecar; return the sidecar.
+    ``runner`` does the passes' work (:mod:`backend.passes`; default: this process's cores)."""
     cancel = cancel or CancelToken()
+    runner = runner or LocalRunner()
     started = time.monotonic()
     claim_outputs([(output, "score"), (sidecar_of(output), "score-sidecar")], request.inputs)
     detector = request.detector()
@@ -119,17 +115,19 @@ def score_to_file(
         _maybe_stack(inputs, request) as reference,
     ):
         detector, notes = _fit(
-            detector, target, reference, holdout, request, scaled(progress, 0.0, 0.5), cancel
+            detector, target, reference, holdout, request, scaled(progress, 0.0, 0.5), cancel, runner=runner
         )
         with atomic_output(output) as tmp_score, atomic_output(sidecar_path(output)) as tmp_side:
             # Shares of the run in proportion to the work (the holdout pass scores the reference
             # as the scoring pass scores the target), so that the ETA holds (progress.RunEta).
             end = 0.75 if holdout else 1.0
             sample, stats = _score(
-                detector, target, reference, request, tmp_score, scaled(progress, 0.5, end), cancel
+                detector, target, reference, request, tmp_score, scaled(progress, 0.5, end), cancel, runner
             )
             if holdout:
-                sample = _holdout_scores(detector, reference, request, scaled(progress, end, 1.0), cancel)
+                sample = _holdout_scores(
+                    detector, reference, request, scaled(progress, end, 1.0), cancel, runner
+                )
             calibration = Calibration.from_samples(sample, "reference-holdout" if holdout else "target-bulk")
             if detector.default_threshold is not None:
                 calibration = calibration.with_physical_threshold(detector.default_threshold)
@@ -220,32 +218,18 @@ def _maybe_stack(inputs: _Inputs, request: Request):
 
 
 def _fit(
-    detector, target, reference, holdout, request, progress, cancel, survey: bool = True
+    detector, target, reference, holdout, request, progress, cancel, survey: bool = True, runner=None
 ) -> tuple[Detector, list[str]]:
-    """Stream the fit data through ``detector.partial_fit`` and finish its fit; return the detector
-    that scores and the warnings the data deserve (logged). With ``survey``, a
+    """Stream the fit data through ``detector.partial_fit`` (by ``runner``) and finish its fit;
+    return the detector that scores and the warnings the data deserve (logged). With ``survey``, a
     :class:`UniformScore` takes the detector's place where the data hold nothing that can stand out
     (:mod:`backend.detectors.uniform`)."""
     grid = target.grid
-    tiles = make_block_grid(grid.height, grid.width, request.tile_size_px)
-    valid_per_input = np.zeros(len(target.infos) + (len(reference.infos) if reference else 0), bool)
-    seen = DataSurvey(with_reference=reference is not None, n_pixels=grid.width * grid.height)
-    for i, tile in enumerate(tiles):
-        cancel.raise_if_cancelled()
-        t = target.read(tile.window)
-        r = reference.read(tile.window) if reference is not None else None
-        valid_per_input |= _any_valid_per_input(t, target.infos, r, reference)
-        seen.add(t, r)
-        use = np.ones(t.shape[1:], bool)
-        if holdout:
-            use = ~holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width)
-        if detector.scores_single_input:
-            data = r if r is not None else t
-            detector.partial_fit(FitBlock(data, None, use))
-        else:
-            detector.partial_fit(FitBlock(t, r, use))
-        progress((i + 1) / len(tiles) * 0.1, "reading fit data")
-    _check_valid(valid_per_input, target.infos + (reference.infos if reference else []))
+    blocks = make_block_grid(grid.height, grid.width, request.tile_size_px)
+    runner = runner or LocalRunner()
+    part = runner.fit(detector, target, reference, blocks, holdout, scaled(progress, 0.0, 0.1), cancel)
+    detector, seen = part.detector, part.survey
+    _check_valid(part.valid, target.infos + (reference.infos if reference else []))
     reason = seen.reason(detector, reference is not None) if survey else None
     if reason is not None:
         log.warning(reason)
@@ -267,17 +251,6 @@ def _tie_warnings(detector: Detector, calibration: Calibration, sample: np.ndarr
     if tie is not None:
         log.warning(tie)
     return [tie] if tie is not None else []
-
-
-def _any_valid_per_input(t, t_infos, r, reference) -> np.ndarray:
-    out = []
-    for block, infos in ((t, t_infos), (r, reference.infos if reference else [])):
-        start = 0
-        for info in infos:
-            part = block[start : start + info.count]
-            out.append(bool(np.isfinite(part).all(axis=0).any()))
-            start += info.count
-    return np.array(out)
 
 
 def _check_valid(valid: np.ndarray, infos: Sequence[RasterInfo]) -> None:
@@ -307,7 +280,7 @@ class _ScoreSampler:
         return np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
 
 
-def _score(detector, target, reference, request, path, progress, cancel):
+def _score(detector, target, reference, request, path, progress, cancel, runner):
     """Score every tile into ``path``; return (calibration sample of target scores, statistics)."""
     grid = target.grid
     tiles = make_tile_grid(grid.height, grid.width, request.tile_size_px, request.overlap_px)
@@ -319,7 +292,7 @@ def _score(detector, target, reference, request, path, progress, cancel):
             sampler.add(block)
 
         stitcher = StripStitcher(grid.height, grid.width, request.overlap_px, write_rows)
-        for i, (tile, block) in enumerate(_scored_tiles(detector, target, reference, tiles, cancel)):
+        for i, (tile, block) in enumerate(runner.scored(detector, target, reference, tiles, cancel)):
             stitcher.add(tile, block)
             progress((i + 1) / len(tiles), "scoring")
         stitcher.close()
@@ -342,37 +315,12 @@ def _too_few_scores(detector: Detector, grid, n_valid: int) -> str:
     return f"{head}: the inputs share almost no valid pixel; check their nodata values and their overlap."
 
 
-def _scored_tiles(detector: Detector, target, reference, tiles, cancel):
-    """``(tile, its scores)`` in tile order, scored by every core the detector allows."""
-    grid = target.grid
-    return parallel.ordered(
-        tiles,
-        lambda tile: _read_tile(detector, target, reference, tile, grid),
-        lambda data: _score_read(detector, data),
-        parallel.scoring_threads(detector.tiles_in_parallel),
-        cancel,
-    )
-
-
-def _read_tile(detector: Detector, target, reference, tile, grid):
-    """What scoring ``tile`` needs: its padded target (and reference) block, origin and crop."""
-    window, crop = tile.padded(detector.context_px, grid.height, grid.width)
-    r = reference.read(window) if reference is not None else None
-    return target.read(window), r, (int(window.row_off), int(window.col_off)), crop
-
-
-def _score_read(detector: Detector, data) -> np.ndarray:
-    """The scores of a tile read by :func:`_read_tile`, cropped to the tile."""
-    t, r, origin, crop = data
-    return detector.score_block(t, r, origin)[crop]
-
-
-def _holdout_scores(detector, reference, request, progress, cancel) -> np.ndarray:
+def _holdout_scores(detector, reference, request, progress, cancel, runner) -> np.ndarray:
     """Scores of held-out reference pixels (normal data the fit never saw)."""
     grid = reference.grid
     tiles = make_block_grid(grid.height, grid.width, request.tile_size_px)
     parts = []
-    for i, (tile, s) in enumerate(_scored_tiles(detector, reference, None, tiles, cancel)):
+    for i, (tile, s) in enumerate(runner.scored(detector, reference, None, tiles, cancel)):
         held = holdout_mask(tile.row_off, tile.col_off, tile.height, tile.width) & np.isfinite(s)
         parts.append(s[held])
         progress((i + 1) / len(tiles), "calibrating")

@@ -133,6 +133,72 @@ def test_local_cluster_isolates_a_bad_job_resumes_and_equals_score(tmp_path):
     assert "3 done, 0 skipped, 1 failed" in forced.stdout
 
 
+def test_merged_polygons_keep_every_feature_and_its_job(tmp_path):
+    from osgeo import osr
+
+    from backend.batch.summary import write_summary
+    from backend.vectorize import FIELDS, LAYER_NAME
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32631)
+    rows = []
+    for job, n in (("it's", 3), ("b", 2)):
+        source = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / f"{job}.gpkg"))
+        layer = source.CreateLayer(LAYER_NAME, srs, ogr.wkbMultiPolygon)
+        for field in FIELDS:
+            layer.CreateField(ogr.FieldDefn(*field))
+        for i in range(n):
+            feature = ogr.Feature(layer.GetLayerDefn())
+            x = 500000 + 10 * i
+            ring = f"(({x} 0, {x + 5} 0, {x + 5} 5, {x} 5, {x} 0))"
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(f"MULTIPOLYGON ({ring})"))
+            feature.SetField("area_m2", 25.0)
+            feature.SetField("method", "rx")
+            layer.CreateFeature(feature)
+        layer = source = None
+        rows.append({"job": job, "status": "done", "method": "rx"})
+    written = write_summary(rows, tmp_path)
+    source = ogr.Open(written["polygons"])
+    layer = source.GetLayerByName(LAYER_NAME)
+    got = sorted(
+        (f.GetField("job"), f.GetField("area_m2"), f.GetGeometryRef().GetEnvelope()[0]) for f in layer
+    )
+    assert layer.GetSpatialRef().GetAuthorityCode(None) == "32631"
+    assert layer.GetGeomType() == ogr.wkbMultiPolygon
+    source = None
+    assert got == sorted(
+        [("it's", 25.0, 500000.0 + 10 * i) for i in range(3)]
+        + [("b", 25.0, 500000.0 + 10 * i) for i in range(2)]
+    )
+
+
+def _dies_once(job: dict, outdir: str, force: bool = False) -> dict:
+    """A job's task whose worker dies the first time (every time for the job ``always``)."""
+    from backend.batch.task import run_job
+
+    marker = Path(outdir) / f"died-{job['name']}"
+    if job["name"] == "always" or not marker.exists():
+        marker.touch()
+        os._exit(1)  # the worker process dies, as when the OS kills it for memory
+    return run_job(job, outdir, force)
+
+
+@pytest.mark.slow
+def test_a_job_whose_worker_died_runs_once_more(tmp_path):
+    from backend.batch.run import run_batch
+
+    (scene,) = _scenes(tmp_path / "in", 1)
+    # One batch each: Dask counts a death against every job its worker held (see backend.batch.run).
+    (once,), (always,) = (
+        run_batch([Job(name, (str(scene),), (), "rx", {})], tmp_path / "out", workers=1, task=_dies_once,
+                  announce=lambda line: None)
+        for name in ("once", "always")
+    )  # fmt: skip
+    assert once["status"] == "done" and (tmp_path / "out" / "once.tif").is_file()
+    assert always["status"] == "failed" and "died twice" in always["error"]
+    assert not (tmp_path / "out" / "always.tif").exists()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

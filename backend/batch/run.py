@@ -4,9 +4,11 @@ sized to this machine.
 Each job is one task (:func:`.task.run_job`); the workers read the inputs and write the outputs
 themselves, so they must see the same storage under the same paths and run the same environment.
 A job whose worker died is run once more (on a ``LocalCluster`` the scheduler allows one such
-failure per task; on another cluster its own ``distributed.scheduler.allowed-failures`` applies);
-a job that fails by itself is not retried. The batch's summary and merged outputs are written by
-this process at the end (:mod:`.summary`).
+failure per task; on another cluster its own ``distributed.scheduler.allowed-failures`` applies).
+Dask counts a death against every job the worker held, so a job sent to a worker just before
+another job killed it is counted too (a rerun of the batch runs it again). A job that fails by
+itself is not retried. The batch's summary and merged outputs are written by this process at the
+end (:mod:`.summary`).
 """
 
 from __future__ import annotations
@@ -64,10 +66,12 @@ def run_batch(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     announce: Callable[[str], None] = print,
+    task: Callable[..., dict[str, Any]] = run_job,
 ) -> list[dict[str, Any]]:
     """Run ``jobs`` into ``outdir``; return their summary rows in the jobs' order. On ``cancel`` the
     jobs not finished are cancelled (the finished ones keep their outputs) and
-    :class:`~backend.errors.CancelledError` is raised."""
+    :class:`~backend.errors.CancelledError` is raised. ``task``: what a worker runs for a job
+    (:func:`~.task.run_job`; its signature)."""
     from distributed import Client, wait
 
     if not jobs:
@@ -92,7 +96,7 @@ def run_batch(
             announce(f"Dask dashboard: {client.dashboard_link}")
             futures = {
                 client.submit(
-                    run_job, job.to_dict(), str(folder), force, key=f"raresight-job-{job.name}", pure=False
+                    task, job.to_dict(), str(folder), force, key=f"raresight-job-{job.name}", pure=False
                 ): job
                 for job in jobs
             }

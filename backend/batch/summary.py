@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_output
+from ..errors import OutputError
+from ..vectorize import LAYER_NAME
 from .task import FAILED, outputs
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ def write_summary(rows: list[dict[str, Any]], outdir: str | os.PathLike[str]) ->
 
 
 def _merge_polygons(rows: list[dict], folder: Path) -> str | None:
-    from osgeo import ogr, osr
+    from osgeo import gdal, ogr, osr
 
     sources = [(r["job"], outputs(folder, r["job"])[2]) for r in rows]
     sources = [(job, p) for job, p in sources if p.is_file()]
@@ -60,7 +62,7 @@ def _merge_polygons(rows: list[dict], folder: Path) -> str | None:
     srs_of: dict[str, osr.SpatialReference | None] = {}
     for job, p in sources:
         ds = ogr.Open(str(p))
-        layer = ds.GetLayerByName("anomalies") if ds is not None else None
+        layer = ds.GetLayerByName(LAYER_NAME) if ds is not None else None
         srs_of[job] = layer.GetSpatialRef().Clone() if layer is not None and layer.GetSpatialRef() else None
     first = next(iter(srs_of.values()))
     if not all((s is None and first is None) or (s is not None and first is not None and s.IsSame(first))
@@ -71,28 +73,30 @@ def _merge_polygons(rows: list[dict], folder: Path) -> str | None:
         return None
     target = folder / "polygons.gpkg"
     with atomic_output(target) as tmp:
-        out = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp))
-        merged = out.CreateLayer("anomalies", first, ogr.wkbMultiPolygon)
-        merged.CreateField(ogr.FieldDefn("job", ogr.OFTString))
-        fields_made = False
-        merged.StartTransaction()
-        for job, p in sources:
-            ds = ogr.Open(str(p))
-            layer = ds.GetLayerByName("anomalies")
-            definition = layer.GetLayerDefn()
-            if not fields_made:
-                for i in range(definition.GetFieldCount()):
-                    merged.CreateField(definition.GetFieldDefn(i))
-                fields_made = True
-            for feature in layer:
-                new = ogr.Feature(merged.GetLayerDefn())
-                new.SetGeometry(feature.GetGeometryRef())
-                new.SetField("job", job)
-                for i in range(definition.GetFieldCount()):
-                    new.SetField(definition.GetFieldDefn(i).GetName(), feature.GetField(i))
-                merged.CreateFeature(new)
-        merged.CommitTransaction()
-        merged = out = None
+        # GDAL copies each job's layer in C (a Python loop over 300 000 features took 13 s, this
+        # 1 s); the spatial index is built once at the end.
+        for i, (job, p) in enumerate(sources):
+            literal = "'" + str(job).replace("'", "''") + "'"
+            done = gdal.VectorTranslate(
+                str(tmp),
+                str(p),
+                format="GPKG",
+                accessMode="append" if i else None,
+                SQLStatement=f"SELECT {literal} AS job, * FROM {LAYER_NAME}",
+                SQLDialect="SQLITE",
+                layerName=LAYER_NAME,
+                geometryType="MULTIPOLYGON",
+                layerCreationOptions=None if i else ["SPATIAL_INDEX=NO"],
+            )
+            if done is None:
+                raise OutputError(
+                    f"Cannot merge the polygons of job {job} into {target}: {gdal.GetLastErrorMsg()}"
+                )
+            done = None
+        out = gdal.OpenEx(str(tmp), gdal.OF_VECTOR | gdal.OF_UPDATE)
+        column = out.GetLayerByName(LAYER_NAME).GetGeometryColumn()
+        out.ExecuteSQL(f"SELECT CreateSpatialIndex('{LAYER_NAME}', '{column}')")
+        out = None
     return str(target)
 
 

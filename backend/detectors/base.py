@@ -197,6 +197,23 @@ class Detector(ABC):
     def partial_fit(self, block: FitBlock) -> None:  # noqa: B027 - optional hook
         """Accumulate statistics from one block."""
 
+    @property
+    def fit_merges(self) -> bool:
+        """True when :meth:`merge_fit` can join the fit state of two detectors fed disjoint blocks,
+        so that a cluster's workers may each fit part of a scene (:mod:`backend.passes`)."""
+        return False
+
+    def merge_fit(self, later: Detector) -> None:
+        """Add the fit state of ``later`` (the same detector, fed the blocks after this one's)."""
+        raise NotImplementedError(f"{self.name} does not merge fit state")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A detector sent to another process (a cluster's worker) does not carry this run's
+        # progress callback or cancel token.
+        state = self.__dict__.copy()
+        state["progress"], state["cancel"] = no_progress, CancelToken()
+        return state
+
     def finish_fit(self) -> None:  # noqa: B027 - optional hook
         """Finalise the model once every block has been seen."""
 

@@ -40,6 +40,23 @@ class _BandStats:
         self.s2 += (y * y).sum(axis=0)
         self.n += x.shape[0]
 
+    def merge(self, other: _BandStats) -> None:
+        """Add the samples ``other`` saw (its sums moved onto this shift)."""
+        if other.n == 0 or other.shift is None or other.s1 is None or other.s2 is None:
+            return
+        if self.shift is None or self.s1 is None or self.s2 is None:
+            self.shift, self.s1, self.s2, self.n = (
+                other.shift.copy(),
+                other.s1.copy(),
+                other.s2.copy(),
+                other.n,
+            )
+            return
+        d = other.shift - self.shift
+        self.s1 += other.s1 + other.n * d
+        self.s2 += other.s2 + 2 * d * other.s1 + other.n * d * d
+        self.n += other.n
+
     def mean_std(self) -> tuple[np.ndarray, np.ndarray]:
         from ..errors import EmptyDataError
 
@@ -70,6 +87,15 @@ class CVADetector(Detector):
         ok = valid_pixels(block.target, block.reference) & block.use
         self._target.add(block.target[:, ok].T.astype(np.float64))
         self._reference.add(block.reference[:, ok].T.astype(np.float64))
+
+    @property
+    def fit_merges(self) -> bool:
+        return True
+
+    def merge_fit(self, later: Detector) -> None:
+        assert isinstance(later, CVADetector)
+        self._target.merge(later._target)
+        self._reference.merge(later._reference)
 
     def finish_fit(self) -> None:
         self.stats = (*self._target.mean_std(), *self._reference.mean_std())

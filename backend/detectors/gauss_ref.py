@@ -55,6 +55,15 @@ class GaussRefDetector(Detector):
         pairs = np.concatenate([block.reference[:, ok], block.target[:, ok]], axis=0)
         self._moments.add(pairs.T.astype(np.float64))
 
+    @property
+    def fit_merges(self) -> bool:
+        return True
+
+    def merge_fit(self, later: Detector) -> None:
+        assert isinstance(later, GaussRefDetector)
+        self._moments.merge(later._moments)
+        self._nr = self._nr or later._nr
+
     def finish_fit(self) -> None:
         mean, cov = self._moments.mean_cov()
         nr = self._nr

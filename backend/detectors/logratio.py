@@ -59,6 +59,15 @@ class LogRatioDetector(Detector):
             if pos.size:
                 self._min_positive = min(self._min_positive, float(pos.min()))
 
+    @property
+    def fit_merges(self) -> bool:
+        return True
+
+    def merge_fit(self, later: Detector) -> None:
+        assert isinstance(later, LogRatioDetector)
+        self._seen_negative |= later._seen_negative
+        self._min_positive = min(self._min_positive, later._min_positive)
+
     def finish_fit(self) -> None:
         if self.db is None:
             self.db = self._seen_negative

@@ -57,6 +57,14 @@ class LRXDetector(Detector):
         ok = valid_pixels(block.target) & block.use
         self._moments.add(as_pixels(block.target, ok))
 
+    @property
+    def fit_merges(self) -> bool:
+        return True
+
+    def merge_fit(self, later: Detector) -> None:
+        assert isinstance(later, LRXDetector) and self.fit_merges
+        self._moments.merge(later._moments)
+
     def finish_fit(self) -> None:
         mean, cov = self._moments.mean_cov()
         evals, evecs = np.linalg.eigh(cov)

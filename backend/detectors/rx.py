@@ -56,6 +56,14 @@ class RXDetector(Detector):
         if self._sample is not None:
             self._sample.add(pixels)
 
+    @property
+    def fit_merges(self) -> bool:
+        return self._sample is None  # a robust fit's random sample does not merge
+
+    def merge_fit(self, later: Detector) -> None:
+        assert isinstance(later, RXDetector) and self.fit_merges
+        self._moments.merge(later._moments)
+
     def finish_fit(self) -> None:
         mean, cov = self._moments.mean_cov()
         if self._sample is None:

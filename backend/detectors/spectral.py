@@ -158,6 +158,15 @@ class SpectralDetector(Detector):
             sar = data[self._sar_channels()]
             self._seen_negative |= bool((sar[np.isfinite(sar)] < 0).any())
 
+    @property
+    def fit_merges(self) -> bool:
+        return True
+
+    def merge_fit(self, later: Detector) -> None:
+        assert isinstance(later, type(self))
+        self._medians.extend(later._medians)
+        self._seen_negative |= later._seen_negative
+
     def finish_fit(self) -> None:
         if self.scale == 0.0:
             median = float(np.median(self._medians)) if self._medians else 0.0

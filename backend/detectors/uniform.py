@@ -58,6 +58,16 @@ class DataSurvey:
                 and bool(np.array_equal(target, reference, equal_nan=True))
             )
 
+    def merge(self, later: DataSurvey) -> None:
+        """Add what ``later`` saw (the blocks after this survey's)."""
+        self._sample.extend(later._sample)
+        if self._first is None:
+            self._first = later._first
+        elif later._first is not None:
+            self._uniform = self._uniform and bool(np.array_equal(self._first, later._first))
+        self._uniform = self._uniform and later._uniform
+        self.identical = self.identical and later.identical
+
     @property
     def constant(self) -> bool:
         """Every valid pixel of the target is the same vector."""

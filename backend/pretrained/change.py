@@ -296,7 +296,9 @@ class EncoderChange:
         )
 
 
-def trimmed_ridge(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, core: float = CORE_QUANTILE) -> np.ndarray:
+def trimmed_ridge(
+    x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, core: float = CORE_QUANTILE
+) -> np.ndarray:
     """Coefficients ``(D, D)`` of the ridge regression ``y ~ x @ B`` of token features, refit once on
     the ``core`` fraction of tokens the first fit predicts best."""
 

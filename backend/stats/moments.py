@@ -37,6 +37,19 @@ class MomentAccumulator:
         self._s2 += y.T @ y
         self.n += x.shape[0]
 
+    def merge(self, other: MomentAccumulator) -> None:
+        """Add the samples ``other`` saw (its sums moved onto this accumulator's shift)."""
+        if other.n == 0 or other._shift is None or other._s1 is None or other._s2 is None:
+            return
+        if self._shift is None or self._s1 is None or self._s2 is None:
+            self._shift, self._s1, self._s2 = other._shift.copy(), other._s1.copy(), other._s2.copy()
+            self.n = other.n
+            return
+        d = other._shift - self._shift  # (x - shift) = (x - other's shift) + d
+        self._s1 += other._s1 + other.n * d
+        self._s2 += other._s2 + np.outer(other._s1, d) + np.outer(d, other._s1) + other.n * np.outer(d, d)
+        self.n += other.n
+
     def mean_cov(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (mean ``(d,)``, covariance ``(d, d)``).
 
