@@ -7,7 +7,8 @@ touch across a strip boundary are joined (union-find over the boundary's pixel p
 pieces dissolved into one outline when the region ends. A region is written as soon as a strip
 holds none of it, so only the regions that cross the current boundary are kept; features come in
 the order their regions end, top to bottom (left to right within a strip). Every outline is then
-measured and optionally simplified in metres and written with OGR.
+measured and optionally simplified in metres (shapely, pyproj) and written in batches of
+:data:`WRITE_BATCH` features with pyogrio (GDAL's GeoPackage driver in the wheel: no system GDAL).
 
 Metres: a projected CRS is scaled by its linear unit; a geographic CRS goes through a Lambert
 azimuthal equal-area projection centred on the raster; a raster with no CRS counts one pixel as
@@ -16,22 +17,22 @@ azimuthal equal-area projection centred on the raster; a raster with no CRS coun
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import numbers
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from osgeo import ogr, osr
+import shapely
 from rasterio import features
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import DatasetReader
 from rasterio.transform import Affine
 from scipy import ndimage
+from shapely.geometry import MultiPolygon, Polygon, shape
 
 from .atomic import atomic_output
 from .errors import InputError, OutputError
@@ -52,19 +53,18 @@ log = logging.getLogger(__name__)
 
 LAYER_NAME = "anomalies"
 BLOCK_ROWS = 512
-FIELDS = (
-    ("area_m2", ogr.OFTReal),
-    ("max_score", ogr.OFTReal),
-    ("mean_score", ogr.OFTReal),
-    ("method", ogr.OFTString),
-    ("threshold", ogr.OFTReal),
-)
+#: Features written to the GeoPackage at a time (memory stays bounded by this many outlines).
+WRITE_BATCH = 4096
+#: The layer's fields, in this order.
+FIELDS = ("area_m2", "max_score", "mean_score", "method", "threshold")
 
 # GeoPackage srs_id -1; a null SRS would be stored as "undefined geographic" (srs_id 0).
-UNDEFINED_CARTESIAN = osr.SpatialReference('LOCAL_CS["Undefined cartesian SRS"]')
+UNDEFINED_CARTESIAN = 'LOCAL_CS["Undefined cartesian SRS"]'
 
 # One region ready to write: (multipolygon in the raster CRS, area_m2, max_score, mean_score).
-Region = tuple[ogr.Geometry, float, float, float]
+Region = tuple[MultiPolygon, float, float, float]
+#: Coordinates ``(n, 2)`` of one CRS to another.
+Reproject = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -76,22 +76,20 @@ class MetricSpace:
     """
 
     metres_per_unit: float = 1.0
-    to_metric: osr.CoordinateTransformation | None = None
-    to_source: osr.CoordinateTransformation | None = None
+    to_metric: Reproject | None = None
+    to_source: Reproject | None = None
 
-    def measure(self, geom: ogr.Geometry, simplify_m: float) -> tuple[ogr.Geometry, float]:
+    def measure(self, geom, simplify_m: float):
         """Return ``(geom simplified by simplify_m metres, in the raster CRS; its area in m2)``."""
-        if self.to_metric is None:
+        if self.to_metric is None or self.to_source is None:
             if simplify_m > 0:
-                geom = _simplify(geom, simplify_m / self.metres_per_unit)
-            return geom, geom.GetArea() * self.metres_per_unit**2
-        metric = geom.Clone()
-        metric.Transform(self.to_metric)
+                geom = geom.simplify(simplify_m / self.metres_per_unit, preserve_topology=True)
+            return geom, geom.area * self.metres_per_unit**2
+        metric = shapely.transform(geom, self.to_metric)
         if simplify_m > 0:
-            metric = _simplify(metric, simplify_m)
-            geom = metric.Clone()
-            geom.Transform(self.to_source)
-        return geom, metric.GetArea()
+            metric = metric.simplify(simplify_m, preserve_topology=True)
+            geom = shapely.transform(metric, self.to_source)
+        return geom, metric.area
 
 
 def polygonize(
@@ -138,11 +136,11 @@ def polygonize(
     report, cancel = progress or no_progress, cancel or CancelToken()
     claim_outputs([(out_path, "polygons")], protected_paths(score_path))
     with open_score_raster(score_path) as src, atomic_output(out_path) as tmp:
-        srs, metric = _metric_space(src)
+        crs, metric = _metric_space(src)
         strips = _Strips(src, threshold, connectivity)
         limits_m = (min_area_m2, simplify_m)
         regions = _measured(strips.regions(scaled(report, 0.0, 0.95), cancel), metric, limits_m, cancel)
-        n_written = _write_regions(os.fspath(tmp), srs, regions, (str(method), threshold))
+        n_written = _write_regions(os.fspath(tmp), crs, regions, (str(method), threshold))
         if strips.valid_px == 0:
             raise no_valid_pixel(src)
     report(1.0, "done")
@@ -158,35 +156,43 @@ def _check_options(min_area_m2: float, simplify_m: float, connectivity: int) -> 
         raise InputError(f"connectivity must be 4 or 8, got {connectivity!r}.")
 
 
-def _metric_space(src: DatasetReader) -> tuple[osr.SpatialReference, MetricSpace]:
-    """Return the raster's OSR SRS (undefined Cartesian without CRS) and its metric space."""
+def _metric_space(src: DatasetReader) -> tuple[str, MetricSpace]:
+    """Return the raster's CRS as WKT (undefined Cartesian without one) and its metric space."""
+    from pyproj import CRS, Transformer
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
+    from pyproj.exceptions import CRSError
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         crs, transform = src.crs, src.transform
     if not crs:
         log.warning("Score raster %s has no CRS: areas and tolerances are in pixels.", src.name)
         return UNDEFINED_CARTESIAN, MetricSpace(1.0 / math.sqrt(abs(transform.determinant)))
-    srs = osr.SpatialReference()
-    if srs.ImportFromWkt(crs.to_wkt()) != 0:
-        raise InputError(f"Cannot read the CRS of {src.name}: reproject the score raster.")
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    if not srs.IsGeographic():
-        return srs, MetricSpace(srs.GetLinearUnits())
-    laea = osr.SpatialReference()
-    laea.CopyGeogCSFrom(srs)
+    wkt = crs.to_wkt()
+    try:
+        source = CRS.from_wkt(wkt)
+    except CRSError:
+        raise InputError(f"Cannot read the CRS of {src.name}: reproject the score raster.") from None
+    if not source.is_geographic:
+        unit = source.axis_info[0].unit_conversion_factor if source.axis_info else 1.0
+        return wkt, MetricSpace(float(unit or 1.0))
     left, bottom, right, top = src.bounds
-    laea.SetLAEA((bottom + top) / 2, (left + right) / 2, 0.0, 0.0)
-    laea.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    to_metric = osr.CoordinateTransformation(srs, laea)
-    return srs, MetricSpace(1.0, to_metric, osr.CoordinateTransformation(laea, srs))
+    laea = ProjectedCRS(
+        LambertAzimuthalEqualAreaConversion((bottom + top) / 2, (left + right) / 2),
+        geodetic_crs=source.geodetic_crs,
+    )
+    forward = Transformer.from_crs(source, laea, always_xy=True)
+    back = Transformer.from_crs(laea, source, always_xy=True)
+    return wkt, MetricSpace(1.0, _reproject(forward), _reproject(back))
 
 
-def _simplify(geom: ogr.Geometry, tolerance: float) -> ogr.Geometry:
-    """Topology-preserving simplification (GEOS); raises OutputError if GEOS is unavailable."""
-    simplified = geom.SimplifyPreserveTopology(tolerance)
-    if simplified is None:
-        raise OutputError("Cannot simplify (GDAL built without GEOS): set simplify_m to 0.")
-    return simplified
+def _reproject(transformer) -> Reproject:
+    def apply(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return apply
 
 
 @dataclass
@@ -194,7 +200,7 @@ class _Piece:
     """What is known of one region so far: its outlines (one MultiPolygon per strip it crossed),
     score statistics and first pixel (row, col)."""
 
-    outlines: list[ogr.Geometry]
+    outlines: list[MultiPolygon]
     maximum: float
     total: float
     count: int
@@ -207,18 +213,11 @@ class _Piece:
         self.count += other.count
         self.first = min(self.first, other.first)
 
-    def outline(self) -> ogr.Geometry:
+    def outline(self):
         """The region's outline: the strips' pieces dissolved along the boundaries they share."""
         if len(self.outlines) == 1:
             return self.outlines[0]
-        parts = ogr.Geometry(ogr.wkbMultiPolygon)
-        for geom in self.outlines:
-            for i in range(geom.GetGeometryCount()):
-                parts.AddGeometry(geom.GetGeometryRef(i))
-        joined = parts.UnionCascaded()
-        if joined is None:
-            raise OutputError("Cannot join region outlines (GDAL built without GEOS).")
-        return joined
+        return shapely.union_all(self.outlines)
 
 
 class _UnionFind:
@@ -311,16 +310,13 @@ class _Strips:
         _, first = np.unique(labels.ravel(), return_index=True)  # raster order: label 0 first
         first = first[1:] if labels.ravel()[first[0]] == 0 else first
         transform = self.src.transform * Affine.translation(0, row_start)
-        outlines: dict[int, ogr.Geometry] = {}
+        polygons: dict[int, list[Polygon]] = {}
         for geometry, value in features.shapes(labels, inside, connectivity=4, transform=transform):
-            label = int(value)
-            if label not in outlines:
-                outlines[label] = ogr.Geometry(ogr.wkbMultiPolygon)
-            outlines[label].AddGeometry(ogr.CreateGeometryFromJson(json.dumps(geometry)))
+            polygons.setdefault(int(value), []).append(shape(geometry))
         width = labels.shape[1]
         return {
             label: _Piece(
-                [outlines[label]], float(maxima[label]), float(totals[label]), int(counts[label]),
+                [MultiPolygon(polygons[label])], float(maxima[label]), float(totals[label]), int(counts[label]),
                 (row_start + int(first[label - 1]) // width, int(first[label - 1]) % width),
             )
             for label in range(1, n + 1)
@@ -339,47 +335,52 @@ def _measured(
     for piece in pieces:
         cancel.raise_if_cancelled()
         geom, area_m2 = metric.measure(piece.outline(), simplify_m)
-        if not geom.IsEmpty() and area_m2 >= min_area_m2:
+        if not geom.is_empty and area_m2 >= min_area_m2:
             mean = piece.total / max(piece.count, 1)
-            yield ogr.ForceToMultiPolygon(geom), area_m2, piece.maximum, mean
+            yield _multi(geom), area_m2, piece.maximum, mean
 
 
-def _create_layer(path: str, srs: osr.SpatialReference) -> tuple[ogr.DataSource, ogr.Layer]:
-    """Create a GeoPackage at ``path`` holding the empty ``anomalies`` layer with its fields."""
-    source = layer = None
-    try:
-        source = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-        layer = None if source is None else source.CreateLayer(LAYER_NAME, srs, ogr.wkbMultiPolygon)
-        if layer is not None and all(layer.CreateField(ogr.FieldDefn(*f)) == 0 for f in FIELDS):
-            return source, layer
-    except RuntimeError as exc:  # raised instead of returning None after ogr.UseExceptions()
-        raise OutputError(f"Cannot create GeoPackage {path} ({exc}): check the folder.") from exc
-    finally:
-        layer = source = None  # close the file on failure (the return value keeps it open)
-    raise OutputError(f"Cannot create GeoPackage {path}: check the folder and free disk space.")
+def _multi(geom) -> MultiPolygon:
+    """``geom``'s polygons as one MultiPolygon (a union or a simplification may give a Polygon)."""
+    if isinstance(geom, MultiPolygon):
+        return geom
+    if isinstance(geom, Polygon):
+        return MultiPolygon([geom])
+    return MultiPolygon([g for g in shapely.get_parts(geom) if isinstance(g, Polygon)])
 
 
-def _write_regions(
-    path: str,
-    srs: osr.SpatialReference,
-    regions: Iterable[Region],
-    tags: tuple[str, float],
-) -> int:
-    """Write ``regions`` with ``tags = (method, threshold)``; close the file; return the count."""
-    source, layer = _create_layer(path, srs)
-    try:
-        layer.StartTransaction()
-        written, definition = 0, layer.GetLayerDefn()
-        for geom, *measures in regions:
-            feature = ogr.Feature(definition)
-            feature.SetGeometryDirectly(geom)
-            for index, value in enumerate((*measures, *tags)):  # in FIELDS order
-                feature.SetField(index, value)
-            if layer.CreateFeature(feature) != 0:
-                raise OutputError(f"Cannot write a feature to {path}: check free disk space.")
-            written += 1
-        if layer.CommitTransaction() != 0:
-            raise OutputError(f"Cannot write features to {path}: check free disk space.")
-    finally:
-        del layer, source  # release the OGR handles (closes the file) before the rename
+def _write_regions(path: str, crs: str, regions: Iterable[Region], tags: tuple[str, float]) -> int:
+    """Write ``regions`` with ``tags = (method, threshold)`` in batches; return the count. The
+    layer exists, with its fields, even with no region."""
+    import pyogrio.raw
+
+    method, threshold = tags
+    written, batch = 0, []
+
+    def flush(first: bool) -> None:
+        n = len(batch)
+        geometry = np.array([shapely.to_wkb(g) for g, *_ in batch], dtype=object)
+        columns = [np.array([r[i] for r in batch], np.float64) for i in (1, 2, 3)]
+        columns += [np.array([method] * n, dtype=object), np.full(n, threshold, np.float64)]
+        try:
+            pyogrio.raw.write(
+                path, geometry, columns, list(FIELDS), layer=LAYER_NAME, driver="GPKG",
+                geometry_type="MultiPolygon", crs=crs, append=not first, promote_to_multi=False,
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - pyogrio raises its own and GDAL's errors
+            raise OutputError(
+                f"Cannot write features to {path} ({str(exc).splitlines()[0][:160]}): check the folder and "
+                "free disk space."
+            ) from None
+        batch.clear()
+
+    for region in regions:
+        batch.append(region)
+        if len(batch) >= WRITE_BATCH:
+            flush(written == 0)
+            written += WRITE_BATCH
+    if batch or written == 0:
+        first = written == 0
+        written += len(batch)
+        flush(first)
     return written

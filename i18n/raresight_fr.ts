@@ -4,12 +4,12 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="228"/>
+        <location filename="../plugin/dock/widgets.py" line="234"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="190"/>
+        <location filename="../plugin/dock/widgets.py" line="196"/>
         <source> px</source>
         <translation> px</translation>
     </message>
@@ -20,9 +20,14 @@
         <translation>&amp;RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="242"/>
+        <location filename="../plugin/dock/widgets.py" line="248"/>
         <source>(needs a reference)</source>
         <translation>(nécessite une image de référence)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="180"/>
+        <source>(not enough)</source>
+        <translation>(insuffisant)</translation>
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="131"/>
@@ -35,27 +40,27 @@
         <translation>Une couche choisie n'est pas valide : vérifiez que sa source existe toujours.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="96"/>
+        <location filename="../plugin/dock/widgets.py" line="102"/>
         <source>A co-registered image of the same date, e.g. SAR; it is aligned onto the first image's grid.</source>
         <translation>Une image coregistrée de la même date, par ex. SAR ; elle est alignée sur la grille de la première image.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="127"/>
+        <location filename="../plugin/dock/widgets.py" line="133"/>
         <source>A local open_clip checkpoint for the CLIP methods. Empty: the default model card's weights (downloaded on first use, checksum verified).</source>
         <translation>Un checkpoint open_clip local pour les méthodes CLIP. Vide : les poids de la fiche de modèle par défaut (téléchargés à la première utilisation, somme de contrôle vérifiée).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="167"/>
+        <location filename="../plugin/dock/widgets.py" line="173"/>
         <source>A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly.</source>
         <translation>Un modèle enregistré par « Entraîner le modèle » (.safetensors) ou exporté en ONNX (.onnx). Vide : chaque détection entraîne un modèle à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="99"/>
+        <location filename="../plugin/dock/widgets.py" line="105"/>
         <source>A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself.</source>
         <translation>Une image de référence normale (avant l'événement ou d'archive), dans le même ordre que les images ; sans référence, la méthode apprend la normalité à partir de l'image elle-même.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="184"/>
+        <location filename="../plugin/dock/widgets.py" line="190"/>
         <source>Advanced settings</source>
         <translation>Paramètres avancés</translation>
     </message>
@@ -86,12 +91,12 @@
         <translation>Score d'anomalie ({method})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="192"/>
+        <location filename="../plugin/dock/widgets.py" line="198"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="206"/>
+        <location filename="../plugin/dock/widgets.py" line="212"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
@@ -106,23 +111,23 @@
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="147"/>
+        <location filename="../plugin/dock/panel.py" line="172"/>
         <source>Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}</source>
         <translation>Moteur : RareSight {version}, Python {python}, GDAL {gdal} ; {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="129"/>
-        <location filename="../plugin/dock/widgets.py" line="77"/>
+        <location filename="../plugin/dock/panel.py" line="154"/>
+        <location filename="../plugin/dock/widgets.py" line="83"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="133"/>
+        <location filename="../plugin/dock/panel.py" line="158"/>
         <source>Backend: starting...</source>
         <translation>Moteur : démarrage...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="139"/>
+        <location filename="../plugin/dock/panel.py" line="164"/>
         <source>Backend: unavailable ({title})</source>
         <translation>Moteur : indisponible ({title})</translation>
     </message>
@@ -132,7 +137,7 @@
         <translation>Lot de scènes (Dask)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="133"/>
+        <location filename="../plugin/dock/widgets.py" line="139"/>
         <source>CLIP checkpoint</source>
         <translation>Checkpoint CLIP</translation>
     </message>
@@ -142,17 +147,23 @@
         <translation>Checkpoint CLIP (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="130"/>
+        <location filename="../plugin/dock/widgets.py" line="136"/>
         <source>CLIP checkpoints (*.safetensors *.pt *.pth *.bin);;All files (*)</source>
         <translation>Checkpoints CLIP (*.safetensors *.pt *.pth *.bin);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="192"/>
+        <location filename="../plugin/dock/setup_panel.py" line="101"/>
+        <source>CLIP: adds the CLIP prompt maps</source>
+        <translation>CLIP : ajoute les cartes CLIP par requête</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="106"/>
+        <location filename="../plugin/dock/widgets.py" line="198"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="145"/>
+        <location filename="../plugin/dock/panel.py" line="170"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
     </message>
@@ -167,7 +178,8 @@
         <translation>Étalonnage : {source}, {n} échantillons normaux ; les pixels au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="66"/>
+        <location filename="../plugin/dock/setup_panel.py" line="122"/>
+        <location filename="../plugin/dock/widgets.py" line="72"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
@@ -177,14 +189,29 @@
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="291"/>
+        <location filename="../plugin/dock/setup_panel.py" line="218"/>
+        <source>Cancelled: what was installed is kept, and Set up resumes from there.</source>
+        <translation>Annulé : ce qui a été installé est conservé, et l’installation reprendra à partir de là.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="79"/>
+        <source>Cancelled: what was installed is kept.</source>
+        <translation>Annulé : ce qui a été installé est conservé.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/panel.py" line="316"/>
         <source>Cancelled; nothing was added.</source>
         <translation>Annulé ; rien n'a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="268"/>
+        <location filename="../plugin/dock/panel.py" line="293"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="205"/>
+        <source>Cancelling…</source>
+        <translation>Annulation…</translation>
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="54"/>
@@ -198,22 +225,22 @@
         <translation>Impossible de créer le dossier de sortie {folder} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="203"/>
+        <location filename="../plugin/dock/panel.py" line="228"/>
         <source>Cannot start</source>
         <translation>Impossible de démarrer</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="203"/>
+        <location filename="../plugin/dock/widgets.py" line="209"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="131"/>
+        <location filename="../plugin/dock/widgets.py" line="137"/>
         <source>Choose a CLIP checkpoint</source>
         <translation>Choisir un checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="171"/>
+        <location filename="../plugin/dock/widgets.py" line="177"/>
         <source>Choose a saved model</source>
         <translation>Choisir un modèle enregistré</translation>
     </message>
@@ -223,7 +250,7 @@
         <translation>Choisissez d'abord l'image à analyser.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="141"/>
+        <location filename="../plugin/dock/widgets.py" line="147"/>
         <source>Combine with anomaly method</source>
         <translation>Combiner avec la méthode d'anomalie</translation>
     </message>
@@ -238,12 +265,17 @@
         <translation>Entrées complexes (SLC) lues comme</translation>
     </message>
     <message>
+        <location filename="../plugin/dock/setup_panel.py" line="99"/>
+        <source>Core: classical methods and spectral prompts</source>
+        <translation>Base : méthodes classiques et requêtes spectrales</translation>
+    </message>
+    <message>
         <location filename="../plugin/processing/batch.py" line="70"/>
         <source>Dask scheduler address (empty: this machine)</source>
         <translation>Adresse de l'ordonnanceur Dask (vide : cette machine)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="64"/>
+        <location filename="../plugin/dock/widgets.py" line="70"/>
         <location filename="../plugin/processing/detect.py" line="66"/>
         <source>Detect anomalies</source>
         <translation>Détecter les anomalies</translation>
@@ -254,15 +286,21 @@
         <translation>Échec de la détection</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="234"/>
+        <location filename="../plugin/dock/panel.py" line="259"/>
         <source>Detection finished</source>
         <translation>Détection terminée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="205"/>
+        <location filename="../plugin/dock/setup_panel.py" line="114"/>
+        <location filename="../plugin/dock/widgets.py" line="211"/>
         <location filename="../plugin/processing/common.py" line="55"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="115"/>
+        <source>Disk space</source>
+        <translation>Espace disque</translation>
     </message>
     <message>
         <location filename="../plugin/progress_text.py" line="19"/>
@@ -270,22 +308,32 @@
         <translation>Terminé</translation>
     </message>
     <message>
+        <location filename="../plugin/dock/setup_panel.py" line="120"/>
+        <source>Download and install the backend's Python packages into {folder}.</source>
+        <translation>Télécharger et installer les paquets Python du moteur dans {folder}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="104"/>
+        <source>Each profile includes the ones above it; you can add one later.</source>
+        <translation>Chaque profil comprend ceux du dessus ; vous pourrez en ajouter un plus tard.</translation>
+    </message>
+    <message>
         <location filename="../plugin/progress_text.py" line="16"/>
         <source>Embedding</source>
         <translation>Encodage</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="221"/>
+        <location filename="../plugin/dock/widgets.py" line="227"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="229"/>
+        <location filename="../plugin/dock/widgets.py" line="235"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="231"/>
+        <location filename="../plugin/dock/widgets.py" line="237"/>
         <location filename="../plugin/processing/polygonize.py" line="50"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
@@ -306,19 +354,34 @@
         <translation>Ajustement de l'expert de l'encodeur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="155"/>
+        <location filename="../plugin/dock/widgets.py" line="161"/>
         <source>Folder where score rasters and polygons are written (kept after QGIS closes).</source>
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="192"/>
+        <location filename="../plugin/dock/widgets.py" line="198"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="145"/>
+        <location filename="../plugin/dock/panel.py" line="170"/>
         <source>GPU (CUDA) available</source>
         <translation>GPU (CUDA) disponible</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="108"/>
+        <source>GPU (NVIDIA {name})</source>
+        <translation>GPU (NVIDIA {name})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="110"/>
+        <source>GPU is offered when an NVIDIA GPU and its driver are found.</source>
+        <translation>Le GPU est proposé quand un GPU NVIDIA et son pilote sont détectés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="100"/>
+        <source>Generative: adds diffusion and flow (PyTorch)</source>
+        <translation>Génératif : ajoute diffusion et flow (PyTorch)</translation>
     </message>
     <message>
         <location filename="../plugin/processing/batch.py" line="97"/>
@@ -331,12 +394,12 @@
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="90"/>
+        <location filename="../plugin/dock/widgets.py" line="96"/>
         <source>Image (e.g. optical)</source>
         <translation>Image (par ex. optique)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="84"/>
+        <location filename="../plugin/dock/widgets.py" line="90"/>
         <source>Inputs</source>
         <translation>Entrées</translation>
     </message>
@@ -366,7 +429,7 @@
         <translation>Tâches sautées (déjà complètes)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="137"/>
+        <location filename="../plugin/dock/widgets.py" line="143"/>
         <source>Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed).</source>
         <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
     </message>
@@ -391,8 +454,8 @@
         <translation>Masquage</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="106"/>
-        <location filename="../plugin/dock/widgets.py" line="115"/>
+        <location filename="../plugin/dock/widgets.py" line="112"/>
+        <location filename="../plugin/dock/widgets.py" line="121"/>
         <location filename="../plugin/processing/batch.py" line="61"/>
         <location filename="../plugin/processing/detect.py" line="87"/>
         <location filename="../plugin/processing/fit.py" line="60"/>
@@ -411,12 +474,12 @@
         <translation>Paramètres de la méthode (CLÉ=VALEUR, par ex. steps=600)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="146"/>
+        <location filename="../plugin/dock/widgets.py" line="152"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas (see each method's parameters).</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules (voir les paramètres de chaque méthode).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="256"/>
+        <location filename="../plugin/dock/widgets.py" line="262"/>
         <source>Method parameters as KEY=VALUE pairs separated by spaces or commas. Defaults: {defaults}</source>
         <translation>Paramètres de la méthode sous forme de paires CLÉ=VALEUR séparées par des espaces ou des virgules. Valeurs par défaut : {defaults}</translation>
     </message>
@@ -431,7 +494,7 @@
         <translation>Méthode : {method}. {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="233"/>
+        <location filename="../plugin/dock/widgets.py" line="239"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
@@ -441,7 +504,7 @@
         <translation>Surface minimale (m²)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="151"/>
+        <location filename="../plugin/dock/widgets.py" line="157"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
@@ -456,17 +519,17 @@
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="224"/>
+        <location filename="../plugin/dock/panel.py" line="249"/>
         <source>Model trained</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="216"/>
+        <location filename="../plugin/dock/panel.py" line="241"/>
         <source>Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it.</source>
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="123"/>
+        <location filename="../plugin/dock/widgets.py" line="129"/>
         <source>Negative prompt</source>
         <translation>Invite négative</translation>
     </message>
@@ -481,7 +544,7 @@
         <translation>Aucun étalonnage trouvé à côté de cette couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="108"/>
+        <location filename="../plugin/dock/panel.py" line="109"/>
         <source>None</source>
         <translation>Aucune</translation>
     </message>
@@ -491,13 +554,13 @@
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="158"/>
+        <location filename="../plugin/dock/widgets.py" line="164"/>
         <location filename="../plugin/processing/batch.py" line="87"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="150"/>
+        <location filename="../plugin/dock/widgets.py" line="156"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
@@ -527,7 +590,12 @@
         <translation>Fichiers avant l'événement, avec un '*' (par ex. /data/pre/*.tif)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="117"/>
+        <location filename="../plugin/dock/setup_panel.py" line="113"/>
+        <source>Profile</source>
+        <translation>Profil</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="123"/>
         <source>Prompt</source>
         <translation>Invite textuelle</translation>
     </message>
@@ -537,9 +605,9 @@
         <translation>Invite textuelle (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="198"/>
-        <source>Python interpreter of the backend environment (default: the .venv inside the plugin folder).</source>
-        <translation>Interpréteur Python de l'environnement du moteur (par défaut : le .venv du dossier de l'extension).</translation>
+        <location filename="../plugin/dock/widgets.py" line="204"/>
+        <source>Python interpreter of the backend environment (default: the environment Set up backend makes).</source>
+        <translation>Interpréteur Python de l’environnement du moteur (par défaut : celui que crée « Installer le moteur »).</translation>
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="75"/>
@@ -558,12 +626,12 @@
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="295"/>
+        <location filename="../plugin/dock/panel.py" line="320"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="170"/>
+        <location filename="../plugin/dock/widgets.py" line="176"/>
         <location filename="../plugin/processing/detect.py" line="121"/>
         <source>RareSight models (*.safetensors *.onnx)</source>
         <translation>Modèles RareSight (*.safetensors *.onnx)</translation>
@@ -574,7 +642,12 @@
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="134"/>
+        <location filename="../plugin/dock/setup_panel.py" line="165"/>
+        <source>RareSight runs its detections in its own Python environment, which is not set up yet. Choose what to install; it goes to your user folder and survives plugin updates.</source>
+        <translation>RareSight exécute ses détections dans son propre environnement Python, qui n’est pas encore installé. Choisissez quoi installer ; il va dans votre dossier utilisateur et survit aux mises à jour de l’extension.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/panel.py" line="159"/>
         <source>RareSight: checking the backend</source>
         <translation>RareSight : vérification du moteur</translation>
     </message>
@@ -589,7 +662,7 @@
         <translation>RareSight : détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="189"/>
+        <location filename="../plugin/dock/panel.py" line="214"/>
         <source>RareSight: detecting anomalies</source>
         <translation>RareSight : détection des anomalies</translation>
     </message>
@@ -599,7 +672,12 @@
         <translation>RareSight : export des polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="194"/>
+        <location filename="../plugin/dock/setup_panel.py" line="59"/>
+        <source>RareSight: setting up the backend</source>
+        <translation>RareSight : installation du moteur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/panel.py" line="219"/>
         <source>RareSight: training a model</source>
         <translation>RareSight : entraînement d’un modèle</translation>
     </message>
@@ -609,7 +687,7 @@
         <translation>Lecture des données d'ajustement</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="92"/>
+        <location filename="../plugin/dock/widgets.py" line="98"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
@@ -634,7 +712,7 @@
         <translation>Relancer les tâches complètes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="212"/>
+        <location filename="../plugin/dock/widgets.py" line="218"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
@@ -644,12 +722,12 @@
         <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="230"/>
+        <location filename="../plugin/dock/widgets.py" line="236"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="235"/>
+        <location filename="../plugin/dock/panel.py" line="260"/>
         <source>Score layer {name} added; move the false-alarm rate slider to restyle it.</source>
         <translation>Couche de score {name} ajoutée ; déplacez le curseur du taux de fausses alarmes pour modifier son style.</translation>
     </message>
@@ -679,14 +757,27 @@
         <translation>Calcul des scores</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="91"/>
+        <location filename="../plugin/dock/widgets.py" line="97"/>
         <source>Second image (e.g. SAR, optional)</source>
         <translation>Seconde image (par ex. SAR, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="93"/>
+        <location filename="../plugin/dock/widgets.py" line="99"/>
         <source>Second reference (optional)</source>
         <translation>Seconde référence (facultative)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="90"/>
+        <location filename="../plugin/dock/setup_panel.py" line="118"/>
+        <location filename="../plugin/dock/setup_panel.py" line="162"/>
+        <location filename="../plugin/dock/setup_panel.py" line="169"/>
+        <source>Set up backend</source>
+        <translation>Installer le moteur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="197"/>
+        <source>Setting up… this can take several minutes.</source>
+        <translation>Installation… cela peut prendre plusieurs minutes.</translation>
     </message>
     <message>
         <location filename="../plugin/main.py" line="60"/>
@@ -707,6 +798,11 @@
         <location filename="../plugin/processing/common.py" line="107"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="123"/>
+        <source>Stop the set-up; what was installed is kept.</source>
+        <translation>Arrêter l’installation ; ce qui a été installé est conservé.</translation>
     </message>
     <message>
         <location filename="../plugin/processing/batch.py" line="88"/>
@@ -730,8 +826,13 @@
     </message>
     <message>
         <location filename="../plugin/dock/messages.py" line="25"/>
-        <source>The backend could not be started. Set its Python interpreter under Advanced settings, or run scripts/setup.sh in the plugin folder. Details: {details}</source>
-        <translation>Le moteur n'a pas pu être démarré. Définissez son interpréteur Python dans les Paramètres avancés, ou exécutez scripts/setup.sh dans le dossier de l'extension. Détails : {details}</translation>
+        <source>The backend could not be started. Use Set up backend at the top of the dock, or set its Python interpreter under Advanced settings. Details: {details}</source>
+        <translation>Le moteur n’a pas pu démarrer. Utilisez « Installer le moteur » en haut du panneau, ou choisissez son interpréteur Python dans les réglages avancés. Détails : {details}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="215"/>
+        <source>The backend is ready.</source>
+        <translation>Le moteur est prêt.</translation>
     </message>
     <message>
         <location filename="../plugin/dock/messages.py" line="21"/>
@@ -754,7 +855,12 @@
         <translation>Le fichier de checkpoint {path} n'existe pas : choisissez-en un autre, ou videz le champ.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="94"/>
+        <location filename="../plugin/dock/setup_panel.py" line="161"/>
+        <source>The chosen method needs more packages: add the profile below.</source>
+        <translation>La méthode choisie a besoin d’autres paquets : ajoutez le profil ci-dessous.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="100"/>
         <source>The image to search for anomalies (the event date).</source>
         <translation>L'image dans laquelle rechercher les anomalies (date de l'événement).</translation>
     </message>
@@ -799,12 +905,22 @@
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
     <message>
+        <location filename="../plugin/dock/setup_panel.py" line="220"/>
+        <source>The set-up failed: {reason}</source>
+        <translation>L’installation a échoué : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="156"/>
+        <source>This plugin version needs other backend packages than the ones installed. Update them to continue.</source>
+        <translation>Cette version de l’extension a besoin d’autres paquets du moteur que ceux installés. Mettez-les à jour pour continuer.</translation>
+    </message>
+    <message>
         <location filename="../plugin/processing/detect.py" line="141"/>
         <source>Threshold at the default false-alarm rate</source>
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="204"/>
+        <location filename="../plugin/dock/widgets.py" line="210"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
@@ -819,12 +935,12 @@
         <translation>Entraîner un modèle génératif</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="173"/>
+        <location filename="../plugin/dock/widgets.py" line="179"/>
         <source>Train model…</source>
         <translation>Entraîner le modèle…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="175"/>
+        <location filename="../plugin/dock/widgets.py" line="181"/>
         <source>Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections.</source>
         <translation>Entraîne le modèle de la méthode sur la ou les images choisies, sachant les références si elles sont indiquées, l’enregistre dans le dossier de sortie et l’utilise pour les détections suivantes.</translation>
     </message>
@@ -834,7 +950,7 @@
         <translation>Entraînement</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="210"/>
+        <location filename="../plugin/dock/panel.py" line="235"/>
         <source>Training failed</source>
         <translation>Échec de l’entraînement</translation>
     </message>
@@ -849,32 +965,47 @@
         <translation>Convertit un raster de score RareSight en polygones : une entité par région connexe dont le score atteint le seuil du taux de fausses alarmes choisi (d'après l'étalonnage du fichier annexe du score), avec les champs area_m2, max_score, mean_score, method et threshold. Écrit au format GeoPackage dans le SCR du raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="121"/>
+        <location filename="../plugin/dock/setup_panel.py" line="158"/>
+        <source>Update backend</source>
+        <translation>Mettre à jour le moteur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="139"/>
+        <source>What the installer does, line by line.</source>
+        <translation>Ce que fait l’installateur, ligne par ligne.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="127"/>
         <source>What the target is not; CLIP methods score the prompt against it. Optional.</source>
         <translation>Ce que la cible n'est pas ; les méthodes CLIP opposent l'invite à ce texte. Facultatif.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="114"/>
+        <location filename="../plugin/dock/widgets.py" line="120"/>
         <source>What you are looking for; used by prompt methods only.</source>
         <translation>Ce que vous recherchez ; utilisé uniquement par les méthodes à invite.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="119"/>
+        <location filename="../plugin/dock/setup_panel.py" line="179"/>
+        <source>about {need} needed, {free} free</source>
+        <translation>environ {need} nécessaires, {free} libres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="125"/>
         <source>e.g. dry fields, river in its bed</source>
         <translation>par ex. champs secs, rivière dans son lit</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="144"/>
+        <location filename="../plugin/dock/widgets.py" line="150"/>
         <source>e.g. fit_fraction=0.5</source>
         <translation>par ex. fit_fraction=0.5</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="113"/>
+        <location filename="../plugin/dock/widgets.py" line="119"/>
         <source>e.g. flooded area</source>
         <translation>par ex. zone inondée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="258"/>
+        <location filename="../plugin/dock/widgets.py" line="264"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -899,6 +1030,16 @@
         <translation>{minutes} min {seconds} s</translation>
     </message>
     <message>
+        <location filename="../plugin/dock/setup_panel.py" line="232"/>
+        <source>{n:.0f} MB</source>
+        <translation>{n:.0f} Mo</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/setup_panel.py" line="232"/>
+        <source>{n:.1f} GB</source>
+        <translation>{n:.1f} Go</translation>
+    </message>
+    <message>
         <location filename="../plugin/dock/results.py" line="171"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
@@ -916,6 +1057,14 @@
     <message>
         <source>MODEL applies to the generative methods ({methods}), not {method}.</source>
         <translation type="vanished">MODEL s’applique aux méthodes génératives ({methods}), pas à {method}.</translation>
+    </message>
+    <message>
+        <source>Python interpreter of the backend environment (default: the .venv inside the plugin folder).</source>
+        <translation type="vanished">Interpréteur Python de l'environnement du moteur (par défaut : le .venv du dossier de l'extension).</translation>
+    </message>
+    <message>
+        <source>The backend could not be started. Set its Python interpreter under Advanced settings, or run scripts/setup.sh in the plugin folder. Details: {details}</source>
+        <translation type="vanished">Le moteur n'a pas pu être démarré. Définissez son interpréteur Python dans les Paramètres avancés, ou exécutez scripts/setup.sh dans le dossier de l'extension. Détails : {details}</translation>
     </message>
     <message>
         <source>Training writes a new model: leave model= out of the parameters.</source>

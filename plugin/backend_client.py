@@ -62,10 +62,15 @@ class RequestCancelledError(BackendError):
 
 
 def default_interpreter(plugin_dir: Path = PLUGIN_DIR) -> str:
-    """The venv inside the plugin folder when it exists, else ``python3`` from PATH."""
+    """The venv inside the plugin folder when it exists (a development checkout, made by
+    ``scripts/setup.sh``), else the backend environment that Set up backend made in the user's
+    data folder, else ``python3`` from PATH."""
+    from .setup_backend.paths import backend_venv, venv_python
+
     for candidate in (
         plugin_dir / ".venv" / "bin" / "python",
         plugin_dir / ".venv" / "Scripts" / "python.exe",
+        venv_python(backend_venv()),
     ):
         if candidate.is_file():
             return str(candidate)
@@ -129,8 +134,8 @@ class BackendClient:
                 raise WorkerStartError(
                     "WorkerStartError",
                     f"Cannot start the backend with {self.interpreter} ({exc.strerror or exc}): "
-                    "set the backend interpreter in the RareSight settings, or run scripts/setup.sh "
-                    "in the plugin folder.",
+                    "use Set up backend in the RareSight dock (or scripts/install_backend.py), or set "
+                    "the backend interpreter in its Advanced settings.",
                 ) from None
             finally:
                 log_file.close()

@@ -21,6 +21,14 @@ def interpreter() -> str:
     return value or default_interpreter(PLUGIN_DIR)
 
 
+def backend_is_managed() -> bool:
+    """True when the backend is the environment that Set up backend makes: no interpreter chosen
+    by hand, no development .venv in the plugin folder."""
+    if _settings().value(PREFIX + "interpreter", "", type=str):
+        return False
+    return not any((PLUGIN_DIR / ".venv" / sub).is_file() for sub in ("bin/python", "Scripts/python.exe"))
+
+
 def set_interpreter(path: str) -> None:
     _settings().setValue(PREFIX + "interpreter", path or "")
 

@@ -5,7 +5,8 @@
 Writes ``DIR/raresight-<version>.zip`` (``DIR`` defaults to ``dist/``; the version comes from
 metadata.txt) with one top folder, ``raresight/``, holding what the installed plugin needs:
 metadata.txt, __init__.py, LICENSE, README.md, requirements.txt, scripts/setup.sh (to build the
-backend venv inside the installed plugin), plugin/, backend/, resources/ (icon, embedded sample)
+backend venv inside the installed plugin), scripts/install_backend.py (the backend from PyPI
+wheels, as the plugin's set-up code makes it), plugin/ (with the profiles' requirement files), backend/, resources/ (icon, embedded sample)
 and i18n/ (the .ts sources and the .qm files, compiled first by ``scripts/i18n.py compile``).
 Tests, docs, research probes (research/), CI and development files are left out, and so are caches
 and build outputs.
@@ -32,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TOP = "raresight"
 MAX_BYTES = 25_000_000
 #: Files and folders of the repository that go into the package.
-FILES = ("metadata.txt", "__init__.py", "LICENSE", "README.md", "requirements.txt", "scripts/setup.sh")
+FILES = ("metadata.txt", "__init__.py", "LICENSE", "README.md", "requirements.txt", "scripts/setup.sh",
+         "scripts/install_backend.py")  # fmt: skip
 FOLDERS = ("plugin", "backend", "resources", "i18n")
 #: Fields the QGIS plugin repository requires in metadata.txt.
 REQUIRED = ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email",

@@ -146,7 +146,7 @@ def test_merged_polygons_keep_every_feature_and_its_job(tmp_path):
         source = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / f"{job}.gpkg"))
         layer = source.CreateLayer(LAYER_NAME, srs, ogr.wkbMultiPolygon)
         for field in FIELDS:
-            layer.CreateField(ogr.FieldDefn(*field))
+            layer.CreateField(ogr.FieldDefn(field, ogr.OFTString if field == "method" else ogr.OFTReal))
         for i in range(n):
             feature = ogr.Feature(layer.GetLayerDefn())
             x = 500000 + 10 * i

@@ -285,7 +285,8 @@ def test_zip_is_an_installable_plugin(built_zip: Path) -> None:
     files = {n[len("raresight/"):] for n in names if not n.endswith("/")}
     for needed in ("metadata.txt", "__init__.py", "LICENSE", "README.md", "requirements.txt",
                    "scripts/setup.sh", "backend/cli.py", "backend/__main__.py", "plugin/__init__.py",
-                   "plugin/main.py", "resources/icon.svg", metadata()["icon"]):
+                   "plugin/main.py", "resources/icon.svg", metadata()["icon"], "scripts/install_backend.py",
+                   "plugin/setup_backend/requirements/core.txt", "plugin/setup_backend/requirements/clip.txt"):
         assert needed in files, needed
     assert any(f.startswith("resources/sample/") for f in files)
     for ts in (ROOT / "i18n").glob("*.ts"):
@@ -295,7 +296,7 @@ def test_zip_is_an_installable_plugin(built_zip: Path) -> None:
         assert not {"tests", "docs", "research", ".ci", ".venv", "out", "dist", "__pycache__", ".git"} & set(parts), name
         assert not name.endswith((".pyc", ".pyo")), name
         assert not parts[-1].startswith("."), name
-        assert parts[0] != "scripts" or name == "scripts/setup.sh", name
+        assert parts[0] != "scripts" or name in ("scripts/setup.sh", "scripts/install_backend.py"), name
     for dev in ("requirements-dev.txt", "ruff.toml", "pytest.ini", ".gitignore"):
         assert dev not in files
 

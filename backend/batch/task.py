@@ -86,11 +86,16 @@ def _whole(score: Path, grid: dict) -> bool:
 
 def _count(polygons: Path) -> int | None:
     """Features of the polygons' ``anomalies`` layer (None when it cannot be read)."""
-    from osgeo import ogr
+    import pyogrio
 
-    source = ogr.Open(str(polygons)) if polygons.is_file() else None
-    layer = source.GetLayerByName("anomalies") if source is not None else None
-    return None if layer is None else int(layer.GetFeatureCount())
+    from ..vectorize import LAYER_NAME
+
+    if not polygons.is_file():
+        return None
+    try:
+        return int(pyogrio.read_info(polygons, layer=LAYER_NAME)["features"])
+    except Exception:  # noqa: BLE001 - pyogrio raises GDAL's errors: an unreadable file
+        return None
 
 
 def _row(job: Job, status: str, sidecar: dict | None, started: float, **extra: Any) -> dict[str, Any]:

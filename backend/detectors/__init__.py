@@ -65,6 +65,7 @@ def describe_methods() -> list[dict[str, Any]]:
             "needs_reference": cls.needs_reference,
             "uses_prompt": cls.uses_prompt,
             "trainable": cls.trainable,
+            "profile": cls.profile,
             "parameters": cls.Config().to_dict(),
             "parameter_help": cls.Config.parameter_help(),
         }

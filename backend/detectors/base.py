@@ -153,6 +153,9 @@ class Detector(ABC):
     #: True when ``score_block`` only reads the fitted state (after its first call), so that tiles
     #: may be scored by several threads at once (:mod:`backend.parallel`).
     tiles_in_parallel: ClassVar[bool] = False
+    #: The backend profile (``plugin/setup_backend``) whose packages the method needs: ``core``,
+    #: ``generative`` (torch) or ``clip`` (open_clip).
+    profile: ClassVar[str] = "core"
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else self.Config()

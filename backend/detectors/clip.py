@@ -103,6 +103,7 @@ def resolve_device(requested: str) -> str:
 class _ClipDetector(Detector):
     Config: ClassVar[type[DetectorConfig]] = ClipConfig
     uses_prompt = True
+    profile = "clip"
     prompt_hint = ' such as "flooded area" (several: separate with ;), and negatives with --negative'
 
     def __init__(self, config: ClipConfig | None = None) -> None:

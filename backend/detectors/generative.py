@@ -35,6 +35,7 @@ SPECKLE_SMOOTH_PX = 3.0
 class _GenerativeDetector(Detector):
     Config = GenerativeConfig
     trainable = True
+    profile = "generative"
     tiles_in_parallel = True
 
     def __init__(self, config: GenerativeConfig | None = None) -> None:

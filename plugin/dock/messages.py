@@ -23,7 +23,7 @@ def error_text(error: BackendError, failed_title: str | None = None) -> tuple[st
         ).format(details=error.message)
     if isinstance(error, WorkerStartError):
         return tr("Backend unavailable"), tr(
-            "The backend could not be started. Set its Python interpreter under Advanced settings, or run scripts/setup.sh in the plugin folder. Details: {details}"
+            "The backend could not be started. Use Set up backend at the top of the dock, or set its Python interpreter under Advanced settings. Details: {details}"
         ).format(details=error.message)
     return failed_title or tr("Detection failed"), tr(
         "The backend refused the request ({kind}): {details}"

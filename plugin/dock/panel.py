@@ -70,6 +70,7 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         self.score_combo.layerChanged.connect(self._score_layer_changed)
         self.export_button.clicked.connect(self.export_polygons)
         self.interpreter_widget.fileChanged.connect(self._interpreter_changed)
+        self.setup_panel.backendReady.connect(self._backend_set_up)
         self.output_widget.fileChanged.connect(settings.set_output_dir)
         self.tile_spin.valueChanged.connect(lambda v: settings.set_value("tile_size", v))
         self.device_combo.currentIndexChanged.connect(
@@ -120,6 +121,30 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         self._show_method(method)
         self.train_button.setEnabled(is_trainable(method) and self.task is None)
         settings.set_value("method", method["name"])
+        self.refresh_setup()
+
+    # -- backend set-up -------------------------------------------------------------------------
+
+    def refresh_setup(self) -> None:
+        """Show the Set up backend panel when the backend that Set up manages is missing, out of
+        date, or lacks the chosen method's profile (never for an interpreter chosen by hand or a
+        development checkout's .venv)."""
+        from ..setup_backend.profiles import profile_for_method
+        from .setup_panel import covers, installed, needs_update
+
+        if not settings.backend_is_managed():
+            self.setup_panel.setVisible(False)
+            return
+        stamp = installed()
+        profile = profile_for_method(self.current_method())
+        show = stamp is None or needs_update(stamp) or not covers(stamp, profile)
+        if show and self.setup_panel.task is None:
+            self.setup_panel.show_for(stamp, profile)
+        self.setup_panel.setVisible(show or self.setup_panel.task is not None)
+
+    def _backend_set_up(self, hello: dict) -> None:
+        self.refresh_setup()  # (the plugin's next client starts the new environment's worker)
+        self._hello_done(hello, None)
 
     # -- backend status -------------------------------------------------------------------------
 

@@ -57,6 +57,12 @@ class DockWidgets:
     def _build(self) -> None:
         body = QWidget()
         outer = QVBoxLayout(body)
+        from ..setup_backend.gpu import nvidia_gpu
+        from .setup_panel import SetupPanel
+
+        self.setup_panel = SetupPanel(nvidia_gpu())
+        self.setup_panel.setVisible(False)
+        outer.addWidget(self.setup_panel)
         outer.addWidget(self._build_inputs())
         outer.addWidget(self._build_method())
         outer.addWidget(self._build_advanced())
@@ -196,7 +202,7 @@ class DockWidgets:
         self.interpreter_widget = _file_widget(
             QgsFileWidget.StorageMode.GetFile,
             tr(
-                "Python interpreter of the backend environment (default: the .venv inside the plugin folder)."
+                "Python interpreter of the backend environment (default: the environment Set up backend makes)."
             ),
         )
         self.interpreter_widget.setFilePath(settings.interpreter())
