@@ -32,7 +32,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import DatasetReader
 from rasterio.transform import Affine
 from scipy import ndimage
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon
 
 from .atomic import atomic_output
 from .errors import InputError, OutputError
@@ -55,6 +55,9 @@ LAYER_NAME = "anomalies"
 BLOCK_ROWS = 512
 #: Features written to the GeoPackage at a time (memory stays bounded by this many outlines).
 WRITE_BATCH = 4096
+#: GeoPackage 1.2, which every GDAL since 2.2 reads without a warning (QGIS 3.22's GDAL 3.6 warns
+#: on the 1.4 files that newer GDALs write by default).
+GPKG_OPTIONS = {"VERSION": "1.2"}
 #: The layer's fields, in this order.
 FIELDS = ("area_m2", "max_score", "mean_score", "method", "threshold")
 
@@ -79,17 +82,18 @@ class MetricSpace:
     to_metric: Reproject | None = None
     to_source: Reproject | None = None
 
-    def measure(self, geom, simplify_m: float):
-        """Return ``(geom simplified by simplify_m metres, in the raster CRS; its area in m2)``."""
+    def measure(self, geoms: np.ndarray, simplify_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(geoms simplified by simplify_m metres, in the raster CRS; their areas in m2)`` of an
+        array of geometries (shapely's vectorised functions: one call for the whole array)."""
         if self.to_metric is None or self.to_source is None:
             if simplify_m > 0:
-                geom = geom.simplify(simplify_m / self.metres_per_unit, preserve_topology=True)
-            return geom, geom.area * self.metres_per_unit**2
-        metric = shapely.transform(geom, self.to_metric)
+                geoms = shapely.simplify(geoms, simplify_m / self.metres_per_unit, preserve_topology=True)
+            return geoms, shapely.area(geoms) * self.metres_per_unit**2
+        metric = shapely.transform(geoms, self.to_metric)
         if simplify_m > 0:
-            metric = metric.simplify(simplify_m, preserve_topology=True)
-            geom = shapely.transform(metric, self.to_source)
-        return geom, metric.area
+            metric = shapely.simplify(metric, simplify_m, preserve_topology=True)
+            geoms = shapely.transform(metric, self.to_source)
+        return geoms, shapely.area(metric)
 
 
 def polygonize(
@@ -310,17 +314,41 @@ class _Strips:
         _, first = np.unique(labels.ravel(), return_index=True)  # raster order: label 0 first
         first = first[1:] if labels.ravel()[first[0]] == 0 else first
         transform = self.src.transform * Affine.translation(0, row_start)
-        polygons: dict[int, list[Polygon]] = {}
-        for geometry, value in features.shapes(labels, inside, connectivity=4, transform=transform):
-            polygons.setdefault(int(value), []).append(shape(geometry))
+        outlines = _outlines(features.shapes(labels, inside, connectivity=4, transform=transform))
         width = labels.shape[1]
         return {
             label: _Piece(
-                [MultiPolygon(polygons[label])], float(maxima[label]), float(totals[label]), int(counts[label]),
+                [outlines[label]], float(maxima[label]), float(totals[label]), int(counts[label]),
                 (row_start + int(first[label - 1]) // width, int(first[label - 1]) % width),
             )
             for label in range(1, n + 1)
         }  # fmt: skip
+
+
+def _outlines(shapes: Iterable[tuple[dict, float]]) -> dict[int, MultiPolygon]:
+    """Each label's MultiPolygon from ``rasterio.features.shapes`` output, built by shapely's
+    vectorised constructors (rings, then polygons, then one MultiPolygon per label), not one
+    Python object at a time."""
+    coords, ring_of_point, polygon_of_ring, label_of_polygon = [], [], [], []
+    n_rings = 0
+    for polygon, (geometry, value) in enumerate(shapes):
+        for ring in geometry["coordinates"]:
+            coords.append(np.asarray(ring, dtype=np.float64))
+            ring_of_point.append(np.full(len(ring), n_rings))
+            polygon_of_ring.append(polygon)
+            n_rings += 1
+        label_of_polygon.append(int(value))
+    if not coords:
+        return {}
+    rings = shapely.linearrings(np.concatenate(coords), indices=np.concatenate(ring_of_point))
+    polygons = shapely.polygons(rings, indices=np.asarray(polygon_of_ring))  # first ring: the shell
+    labels = np.asarray(label_of_polygon)
+    order = np.argsort(labels, kind="stable")
+    unique, first = np.unique(labels[order], return_index=True)
+    multis = shapely.multipolygons(
+        polygons[order], indices=np.repeat(np.arange(unique.size), np.diff(np.append(first, order.size)))
+    )
+    return dict(zip(unique.tolist(), multis))
 
 
 def _measured(
@@ -328,16 +356,32 @@ def _measured(
     metric: MetricSpace,
     limits_m: tuple[float, float],
     cancel: CancelToken,
-) -> Iterator[Region]:
-    """Each region's outline, simplified and measured, dropping those under ``min_area_m2``;
-    ``limits_m`` is ``(min_area_m2, simplify_m)``."""
+) -> Iterator[list[Region]]:
+    """The regions' outlines, simplified and measured, dropping those under ``min_area_m2``, in
+    batches of up to :data:`WRITE_BATCH` (measured together); ``limits_m`` is
+    ``(min_area_m2, simplify_m)``."""
     min_area_m2, simplify_m = limits_m
+    chunk: list[_Piece] = []
+
+    def measured() -> list[Region]:
+        geoms = np.empty(len(chunk), dtype=object)
+        geoms[:] = [piece.outline() for piece in chunk]
+        geoms, areas = metric.measure(geoms, simplify_m)
+        keep = ~shapely.is_empty(geoms) & (areas >= min_area_m2)
+        return [
+            (_multi(g), float(a), p.maximum, p.total / max(p.count, 1))
+            for g, a, p, k in zip(geoms, areas, chunk, keep)
+            if k
+        ]
+
     for piece in pieces:
         cancel.raise_if_cancelled()
-        geom, area_m2 = metric.measure(piece.outline(), simplify_m)
-        if not geom.is_empty and area_m2 >= min_area_m2:
-            mean = piece.total / max(piece.count, 1)
-            yield _multi(geom), area_m2, piece.maximum, mean
+        chunk.append(piece)
+        if len(chunk) >= WRITE_BATCH:
+            yield measured()
+            chunk = []
+    if chunk:
+        yield measured()
 
 
 def _multi(geom) -> MultiPolygon:
@@ -349,38 +393,31 @@ def _multi(geom) -> MultiPolygon:
     return MultiPolygon([g for g in shapely.get_parts(geom) if isinstance(g, Polygon)])
 
 
-def _write_regions(path: str, crs: str, regions: Iterable[Region], tags: tuple[str, float]) -> int:
-    """Write ``regions`` with ``tags = (method, threshold)`` in batches; return the count. The
-    layer exists, with its fields, even with no region."""
+def _write_regions(path: str, crs: str, batches: Iterable[list[Region]], tags: tuple[str, float]) -> int:
+    """Write the regions of ``batches`` with ``tags = (method, threshold)``, one append per batch;
+    return the count. The layer exists, with its fields, even with no region."""
     import pyogrio.raw
 
     method, threshold = tags
-    written, batch = 0, []
-
-    def flush(first: bool) -> None:
+    written, created = 0, False
+    for batch in [*batches, []]:
+        if not batch and created:
+            continue  # (an empty batch only makes the layer of a run with no region)
         n = len(batch)
-        geometry = np.array([shapely.to_wkb(g) for g, *_ in batch], dtype=object)
+        geoms = np.empty(n, dtype=object)
+        geoms[:] = [g for g, *_ in batch]
         columns = [np.array([r[i] for r in batch], np.float64) for i in (1, 2, 3)]
         columns += [np.array([method] * n, dtype=object), np.full(n, threshold, np.float64)]
         try:
             pyogrio.raw.write(
-                path, geometry, columns, list(FIELDS), layer=LAYER_NAME, driver="GPKG",
-                geometry_type="MultiPolygon", crs=crs, append=not first, promote_to_multi=False,
+                path, shapely.to_wkb(geoms), columns, list(FIELDS), layer=LAYER_NAME, driver="GPKG",
+                geometry_type="MultiPolygon", crs=crs, append=created, promote_to_multi=False,
+                dataset_options=None if created else GPKG_OPTIONS,
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - pyogrio raises its own and GDAL's errors
             raise OutputError(
                 f"Cannot write features to {path} ({str(exc).splitlines()[0][:160]}): check the folder and "
                 "free disk space."
             ) from None
-        batch.clear()
-
-    for region in regions:
-        batch.append(region)
-        if len(batch) >= WRITE_BATCH:
-            flush(written == 0)
-            written += WRITE_BATCH
-    if batch or written == 0:
-        first = written == 0
-        written += len(batch)
-        flush(first)
+        written, created = written + n, True
     return written

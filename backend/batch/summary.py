@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_output
-from ..vectorize import LAYER_NAME
+from ..vectorize import GPKG_OPTIONS, LAYER_NAME
 from .task import FAILED, outputs
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ def _merge_polygons(rows: list[dict], folder: Path) -> str | None:
                     str(tmp), geometry, [np.full(len(geometry), str(job), dtype=object), *columns],
                     ["job", *meta["fields"]], layer=LAYER_NAME, driver="GPKG", geometry_type="MultiPolygon",
                     crs=meta["crs"], append=not first, promote_to_multi=False,
+                    dataset_options=None if not first else GPKG_OPTIONS,
                 )  # fmt: skip
                 first = False
     return str(target)
