@@ -85,8 +85,10 @@ def render(rows: dict, command: str) -> str:
         "",
         "Each profile set up by `plugin/setup_backend` (what the dock's Set up backend and "
         "`scripts/install_backend.py` do) into a fresh venv without system site packages, from pip's "
-        "configured sources with its cache warm (so the time is mostly unpacking, not downloading); then a "
-        "detection on the embedded sample through that venv.",
+        "configured sources (here local mirrors of PyPI, so the time is unpacking and byte-compiling, not "
+        "downloading; torch is PyPI's CUDA build, which PyTorch's CPU index would replace on a desktop); then a "
+        "detection on the embedded sample through that venv (for clip, its imports are checked and the "
+        "detection is the spectral prompt: CLIP weights are not on this machine).",
         "",
         "| profile | Python | set-up (s) | venv on disk (MiB) | detection run through it |",
         "|---|---|---|---|---|",

@@ -26,6 +26,9 @@ Environment (all optional except the two outputs, which default to the temp fold
     RARESIGHT_GUI_SIZE      main window size, ``1600x1000``
     RARESIGHT_GUI_DOCK_WIDTH  width of the RareSight dock in px (default 430)
     RARESIGHT_GUI_LAYERS_WIDTH  width of the Layers panel in px (default 300)
+    RARESIGHT_GUI_SETUP     1 to grab the Set up backend panel instead of a detection: the panel as
+                            a machine without a backend shows it (this checkout's own .venv would
+                            hide it), after the backend check
 
 Like the demo (scripts/demo.sh), the session runs robust RX (``fit_fraction=0.5``) on the SAR image
 at a 10 % false-alarm rate, which picks out the flooded fields (dark in false colour, in the
@@ -94,6 +97,7 @@ class GuiSession:
         self.params = os.environ.get("RARESIGHT_GUI_PARAMS", "fit_fraction=0.5")
         self.images = os.environ.get("RARESIGHT_GUI_IMAGES", "s1")
         self.export = os.environ.get("RARESIGHT_GUI_EXPORT", "0") not in ("", "0", "false", "no")
+        self.setup = os.environ.get("RARESIGHT_GUI_SETUP", "0") not in ("", "0", "false", "no")
         self.min_area = _env_float("RARESIGHT_GUI_MIN_AREA", 2000.0)
         self.dock_width = int(_env_float("RARESIGHT_GUI_DOCK_WIDTH", 430))
         self.layers_width = int(_env_float("RARESIGHT_GUI_LAYERS_WIDTH", 300))
@@ -281,7 +285,19 @@ class GuiSession:
             return
         self.report["backend_status"] = self.dock.status_label.text()
         self.step("backend checked")
+        if self.setup:
+            self.show_setup()
+            return
         self.run_detection()
+
+    def show_setup(self) -> None:
+        """The Set up backend panel as the dock shows it where no backend is set up yet."""
+        panel = self.dock.setup_panel
+        panel.show_for(None)
+        panel.setVisible(True)
+        self.dock.status_label.setText(dock_tr("Backend: not checked yet"))
+        self.step("setup panel shown")
+        self.later(200, self.settle)
 
     def run_detection(self) -> None:
         dock = self.dock
@@ -420,7 +436,10 @@ class GuiSession:
         problems = []
         if not self.report["dock_visible"]:
             problems.append("the dock is not visible")
-        if self.score_layer is None:
+        if self.setup:
+            if not self.dock.setup_panel.isVisible():
+                problems.append("the Set up backend panel is not visible")
+        elif self.score_layer is None:
             problems.append("no score layer")
         elif self.report["score_layer"]["renderer_type"] != "singlebandpseudocolor":
             problems.append(f"score layer renderer is {self.report['score_layer']['renderer_type']}")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run RareSight in the real QGIS desktop under Xvfb and take the README screenshot:
 #   bash scripts/screenshot.sh [--output PNG] [--report JSON] [--workdir DIR] [--no-export] [--keep]
+#                              [--setup]
 # A throw-away QGIS profile (this tree linked as plugin `raresight` by dev_link.sh, no tips, news
 # or version check, English UI) runs scripts/gui_session.py: the embedded sample in false colour,
 # the RareSight dock, plain RX on the Sentinel-1 image, the slider at a 10 % false-alarm rate,
@@ -8,13 +9,14 @@
 # --output (default docs/images/qgis_plugin.png) only when the session's JSON report says it
 # succeeded; otherwise the report is printed and the script fails. --report keeps the report there; --workdir uses that folder for the profile,
 # outputs and logs (default: a temp folder, removed afterwards unless --keep); --no-export skips
-# the polygon export. Needs qgis, xvfb-run (xvfb, xauth) and the backend venv (scripts/setup.sh).
+# the polygon export; --setup grabs the dock's Set up backend panel instead of a detection (write it
+# with --output docs/images/setup_backend.png). Needs qgis, xvfb-run (xvfb, xauth) and the backend venv (scripts/setup.sh).
 # Environment: RARESIGHT_GUI_TIMEOUT (seconds, default 120) and the other RARESIGHT_GUI_* settings
 # of scripts/gui_session.py.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() { echo "screenshot: error: $*" >&2; exit 1; }
 
 output="$ROOT/docs/images/qgis_plugin.png"
@@ -22,6 +24,7 @@ report_copy=""
 workdir=""
 keep=0
 export_polygons=1
+setup=0
 while (($#)); do
   case "$1" in
     --output) (($# >= 2)) || die "--output needs a path"; output="$2"; shift 2 ;;
@@ -31,6 +34,7 @@ while (($#)); do
     --workdir) (($# >= 2)) || die "--workdir needs a folder"; workdir="$2"; shift 2 ;;
     --workdir=*) workdir="${1#*=}"; shift ;;
     --no-export) export_polygons=0; shift ;;
+    --setup) setup=1; export_polygons=0; shift ;;
     --keep) keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -100,6 +104,7 @@ status=0
     QT_QPA_PLATFORM=xcb LANG=C.UTF-8 LC_ALL=C.UTF-8 \
     RARESIGHT_SCREENSHOT="$shot" RARESIGHT_GUI_REPORT="$report" RARESIGHT_GUI_OUT="$workdir/out" \
     RARESIGHT_ROOT="$ROOT" RARESIGHT_GUI_TIMEOUT="$timeout_s" RARESIGHT_GUI_EXPORT="$export_polygons" \
+    RARESIGHT_GUI_SETUP="$setup" \
     timeout -k 10 "$((timeout_s + 30))" \
     xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
     "$QGIS" --profiles-path "$config" --profile default --nologo --noversioncheck \

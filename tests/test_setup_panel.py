@@ -5,6 +5,7 @@ tests/test_setup_backend.py)."""
 from __future__ import annotations
 
 import importlib
+import json
 import time
 
 import pytest
@@ -28,7 +29,8 @@ def managed(plugin_package, qgis_iface, qgis_new_project, tmp_path, monkeypatch)
     p.show_dock(True)
     yield p.dock, tmp_path / "home" / "venv"
     p.unload()
-    QgsSettings().remove("raresight/method")
+    for key in ("method", "backend"):
+        QgsSettings().remove(f"raresight/{key}")
 
 
 def _stamp(venv, profile: str, requirements: str | None = None) -> None:
@@ -100,6 +102,8 @@ def test_a_set_up_runs_in_a_task_logs_and_reports_ready(managed, monkeypatch):
     assert dock.setup_panel.setup_status.text() == "The backend is ready."
     assert dock.setup_panel.isHidden()  # rx is covered now
     assert "RareSight 0.1.0" in dock.status_label.text()
+    recorded = json.loads(QgsSettings().value("raresight/backend", "", type=str))
+    assert recorded["profile"] == "core" and recorded["hello"]["gdal"] == "3.9"
 
 
 def test_cancel_keeps_what_was_installed(managed, monkeypatch):

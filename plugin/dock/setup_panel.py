@@ -5,6 +5,7 @@ that is not installed. The set-up itself (:mod:`..setup_backend.installer`) runs
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
+from .. import settings
 from ..i18n import tr
 from ..setup_backend.installer import SetupCancelledError, SetupError, SetupOptions, set_up
 from ..setup_backend.paths import backend_venv, read_stamp
@@ -221,6 +223,8 @@ class SetupPanel(QGroupBox):
         self._set_running(False)
         if hello is not None:
             self.setup_status.setText(tr("The backend is ready."))
+            record = {k: hello.get(k) for k in ("version", "python", "numpy", "rasterio", "gdal", "devices")}
+            settings.set_value("backend", json.dumps({**(installed() or {}), "hello": record}))
             self.backendReady.emit(hello)
         elif cancelled:
             self.setup_status.setText(
