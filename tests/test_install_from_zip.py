@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -18,24 +17,15 @@ import rasterio
 
 pytestmark = [pytest.mark.qgis, pytest.mark.slow]
 pytest.importorskip("qgis.core", reason="QGIS Python bindings not available")
-from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsSettings  # noqa: E402
+from qgis.core import QgsProject, QgsRasterLayer, QgsSettings  # noqa: E402
 
 from tests.test_packaging import built_zip  # noqa: E402, F401 - the fixture
-from tests.test_plugin_dock import Iface  # noqa: E402
+from tests.test_plugin_dock import Iface, wait_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The package name of the unpacked plugin (QGIS names a plugin after its folder; another name than
 #: the repository's own ``raresight`` keeps the two apart in this process).
 NAME = "raresight_from_zip"
-
-
-def _wait(condition, timeout_s: float) -> None:
-    start = time.monotonic()
-    while not condition():
-        QgsApplication.processEvents()
-        if time.monotonic() - start > timeout_s:
-            raise AssertionError("timed out")
-        time.sleep(0.02)
 
 
 def test_zip_set_up_backend_then_detect_equals_the_cli(
@@ -68,7 +58,7 @@ def test_zip_set_up_backend_then_detect_equals_the_cli(
         ready: list = []
         panel.backendReady.connect(ready.append)
         panel.setup_button.click()
-        _wait(lambda: panel.task is None, 900)
+        wait_for(lambda: panel.task is None, 900)
         assert ready, panel.setup_status.text() + "\n" + panel.log_view.toPlainText()[-2000:]
         venv = tmp_path / "home" / "venv"
         assert "include-system-site-packages = false" in (venv / "pyvenv.cfg").read_text()
@@ -85,7 +75,7 @@ def test_zip_set_up_backend_then_detect_equals_the_cli(
         failed: list = []
         dock.runFailed.connect(failed.append)
         dock.run_button.click()
-        _wait(lambda: (found or failed) and dock.task is None, 300)
+        wait_for(lambda: (found or failed) and dock.task is None, 300)
         assert not failed, failed
         score = Path(found[0].source())
         assert score.is_file() and score.parent == tmp_path / "results"
