@@ -43,6 +43,11 @@ REQUIRED = ("name", "qgisMinimumVersion", "description", "about", "version", "au
 SKIP_PARTS = {"__pycache__", ".venv", "out", "dist", "tests", "docs", ".ci", ".git", ".pytest_cache",
               ".ruff_cache", ".mypy_cache"}
 SKIP_SUFFIXES = (".pyc", ".pyo", ".part", ".orig", ".rej", "~", ".swp")
+#: The plugin repository refuses compiled binaries: by name, and by the magic bytes of executables
+#: and libraries (ELF, Windows PE, Mach-O), whatever their name.
+BINARY_SUFFIXES = (".so", ".pyd", ".dll", ".dylib", ".exe", ".o", ".a", ".lib", ".whl")
+BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
+                b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")  # fmt: skip
 
 
 class BuildError(Exception):
@@ -140,7 +145,19 @@ def package_files(root: Path) -> list[str]:
     absent = [f for f in FILES if f not in files]
     if absent:
         raise BuildError(f"missing from the package: {', '.join(absent)}")
+    compiled = [f for f in files if is_binary(root / f)]
+    if compiled:
+        raise BuildError(f"compiled binaries are not allowed in the package: {', '.join(compiled)}")
     return files
+
+
+def is_binary(path: Path) -> bool:
+    """A compiled executable or library, by its name or its first bytes."""
+    if path.name.lower().endswith(BINARY_SUFFIXES):
+        return True
+    with open(path, "rb") as f:
+        head = f.read(4)
+    return any(head.startswith(magic) for magic in BINARY_MAGIC)
 
 
 def write_zip(root: Path, files: list[str], target: Path) -> None:

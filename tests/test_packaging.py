@@ -366,3 +366,29 @@ def test_dev_link_defaults_and_refusals(tmp_path: Path) -> None:
         refused = dev_link(config, "--profile", "other", *args)
         assert refused.returncode != 0 and "not a symlink" in refused.stderr
         assert (installed / "metadata.txt").is_file() and not installed.is_symlink()
+
+
+def _build_zip_module():
+    spec = importlib.util.spec_from_file_location("build_zip", SCRIPTS / "build_zip.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_compiled_binaries_are_refused(tmp_path: Path) -> None:
+    """The plugin repository refuses compiled binaries: by name or by their first bytes."""
+    build_zip = _build_zip_module()
+    for rel in build_zip.FILES:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("text\n")
+    (tmp_path / "plugin").mkdir(exist_ok=True)
+    (tmp_path / "plugin" / "ok.py").write_text("print('hello')\n")
+    assert "plugin/ok.py" in build_zip.package_files(tmp_path)
+    (tmp_path / "plugin" / "helper.bin").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(64))
+    with pytest.raises(build_zip.BuildError, match="plugin/helper.bin"):
+        build_zip.package_files(tmp_path)
+    (tmp_path / "plugin" / "helper.bin").unlink()
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "_fast.pyd").write_text("not really a library, but named as one\n")
+    with pytest.raises(build_zip.BuildError, match="compiled binaries"):
+        build_zip.package_files(tmp_path)
