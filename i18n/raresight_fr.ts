@@ -25,7 +25,7 @@
         <translation>(nécessite une image de référence)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="180"/>
+        <location filename="../plugin/dock/setup_panel.py" line="196"/>
         <source>(not enough)</source>
         <translation>(insuffisant)</translation>
     </message>
@@ -152,12 +152,12 @@
         <translation>Checkpoints CLIP (*.safetensors *.pt *.pth *.bin);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="101"/>
+        <location filename="../plugin/dock/setup_panel.py" line="108"/>
         <source>CLIP: adds the CLIP prompt maps</source>
         <translation>CLIP : ajoute les cartes CLIP par requête</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="106"/>
+        <location filename="../plugin/dock/setup_panel.py" line="113"/>
         <location filename="../plugin/dock/widgets.py" line="198"/>
         <source>CPU</source>
         <translation>CPU</translation>
@@ -178,7 +178,7 @@
         <translation>Étalonnage : {source}, {n} échantillons normaux ; les pixels au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="122"/>
+        <location filename="../plugin/dock/setup_panel.py" line="128"/>
         <location filename="../plugin/dock/widgets.py" line="72"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
@@ -189,12 +189,12 @@
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="218"/>
+        <location filename="../plugin/dock/setup_panel.py" line="237"/>
         <source>Cancelled: what was installed is kept, and Set up resumes from there.</source>
         <translation>Annulé : ce qui a été installé est conservé, et l’installation reprendra à partir de là.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="79"/>
+        <location filename="../plugin/dock/setup_panel.py" line="85"/>
         <source>Cancelled: what was installed is kept.</source>
         <translation>Annulé : ce qui a été installé est conservé.</translation>
     </message>
@@ -209,7 +209,7 @@
         <translation>Annulation...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="205"/>
+        <location filename="../plugin/dock/setup_panel.py" line="221"/>
         <source>Cancelling…</source>
         <translation>Annulation…</translation>
     </message>
@@ -265,7 +265,7 @@
         <translation>Entrées complexes (SLC) lues comme</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="99"/>
+        <location filename="../plugin/dock/setup_panel.py" line="106"/>
         <source>Core: classical methods and spectral prompts</source>
         <translation>Base : méthodes classiques et requêtes spectrales</translation>
     </message>
@@ -291,14 +291,14 @@
         <translation>Détection terminée</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="114"/>
+        <location filename="../plugin/dock/setup_panel.py" line="118"/>
         <location filename="../plugin/dock/widgets.py" line="211"/>
         <location filename="../plugin/processing/common.py" line="55"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="115"/>
+        <location filename="../plugin/dock/setup_panel.py" line="119"/>
         <source>Disk space</source>
         <translation>Espace disque</translation>
     </message>
@@ -308,12 +308,12 @@
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="120"/>
+        <location filename="../plugin/dock/setup_panel.py" line="124"/>
         <source>Download and install the backend's Python packages into {folder}.</source>
         <translation>Télécharger et installer les paquets Python du moteur dans {folder}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="104"/>
+        <location filename="../plugin/dock/setup_panel.py" line="111"/>
         <source>Each profile includes the ones above it; you can add one later.</source>
         <translation>Chaque profil comprend ceux du dessus ; vous pourrez en ajouter un plus tard.</translation>
     </message>
@@ -369,17 +369,17 @@
         <translation>GPU (CUDA) disponible</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="108"/>
+        <location filename="../plugin/dock/setup_panel.py" line="161"/>
         <source>GPU (NVIDIA {name})</source>
         <translation>GPU (NVIDIA {name})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="110"/>
+        <location filename="../plugin/dock/setup_panel.py" line="114"/>
         <source>GPU is offered when an NVIDIA GPU and its driver are found.</source>
         <translation>Le GPU est proposé quand un GPU NVIDIA et son pilote sont détectés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="100"/>
+        <location filename="../plugin/dock/setup_panel.py" line="107"/>
         <source>Generative: adds diffusion and flow (PyTorch)</source>
         <translation>Génératif : ajoute diffusion et flow (PyTorch)</translation>
     </message>
@@ -590,7 +590,7 @@
         <translation>Fichiers avant l'événement, avec un '*' (par ex. /data/pre/*.tif)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="113"/>
+        <location filename="../plugin/dock/setup_panel.py" line="117"/>
         <source>Profile</source>
         <translation>Profil</translation>
     </message>
@@ -642,7 +642,7 @@
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="165"/>
+        <location filename="../plugin/dock/setup_panel.py" line="181"/>
         <source>RareSight runs its detections in its own Python environment, which is not set up yet. Choose what to install; it goes to your user folder and survives plugin updates.</source>
         <translation>RareSight exécute ses détections dans son propre environnement Python, qui n’est pas encore installé. Choisissez quoi installer ; il va dans votre dossier utilisateur et survit aux mises à jour de l’extension.</translation>
     </message>
@@ -672,7 +672,7 @@
         <translation>RareSight : export des polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="59"/>
+        <location filename="../plugin/dock/setup_panel.py" line="65"/>
         <source>RareSight: setting up the backend</source>
         <translation>RareSight : installation du moteur</translation>
     </message>
@@ -767,15 +767,15 @@
         <translation>Seconde référence (facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="90"/>
-        <location filename="../plugin/dock/setup_panel.py" line="118"/>
-        <location filename="../plugin/dock/setup_panel.py" line="162"/>
-        <location filename="../plugin/dock/setup_panel.py" line="169"/>
+        <location filename="../plugin/dock/setup_panel.py" line="96"/>
+        <location filename="../plugin/dock/setup_panel.py" line="122"/>
+        <location filename="../plugin/dock/setup_panel.py" line="178"/>
+        <location filename="../plugin/dock/setup_panel.py" line="185"/>
         <source>Set up backend</source>
         <translation>Installer le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="197"/>
+        <location filename="../plugin/dock/setup_panel.py" line="213"/>
         <source>Setting up… this can take several minutes.</source>
         <translation>Installation… cela peut prendre plusieurs minutes.</translation>
     </message>
@@ -800,7 +800,7 @@
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="123"/>
+        <location filename="../plugin/dock/setup_panel.py" line="129"/>
         <source>Stop the set-up; what was installed is kept.</source>
         <translation>Arrêter l’installation ; ce qui a été installé est conservé.</translation>
     </message>
@@ -830,7 +830,7 @@
         <translation>Le moteur n’a pas pu démarrer. Utilisez « Installer le moteur » en haut du panneau, ou choisissez son interpréteur Python dans les réglages avancés. Détails : {details}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="215"/>
+        <location filename="../plugin/dock/setup_panel.py" line="231"/>
         <source>The backend is ready.</source>
         <translation>Le moteur est prêt.</translation>
     </message>
@@ -855,7 +855,7 @@
         <translation>Le fichier de checkpoint {path} n'existe pas : choisissez-en un autre, ou videz le champ.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="161"/>
+        <location filename="../plugin/dock/setup_panel.py" line="177"/>
         <source>The chosen method needs more packages: add the profile below.</source>
         <translation>La méthode choisie a besoin d’autres paquets : ajoutez le profil ci-dessous.</translation>
     </message>
@@ -905,12 +905,12 @@
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="220"/>
+        <location filename="../plugin/dock/setup_panel.py" line="240"/>
         <source>The set-up failed: {reason}</source>
         <translation>L’installation a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="156"/>
+        <location filename="../plugin/dock/setup_panel.py" line="170"/>
         <source>This plugin version needs other backend packages than the ones installed. Update them to continue.</source>
         <translation>Cette version de l’extension a besoin d’autres paquets du moteur que ceux installés. Mettez-les à jour pour continuer.</translation>
     </message>
@@ -965,12 +965,12 @@
         <translation>Convertit un raster de score RareSight en polygones : une entité par région connexe dont le score atteint le seuil du taux de fausses alarmes choisi (d'après l'étalonnage du fichier annexe du score), avec les champs area_m2, max_score, mean_score, method et threshold. Écrit au format GeoPackage dans le SCR du raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="158"/>
+        <location filename="../plugin/dock/setup_panel.py" line="174"/>
         <source>Update backend</source>
         <translation>Mettre à jour le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="139"/>
+        <location filename="../plugin/dock/setup_panel.py" line="145"/>
         <source>What the installer does, line by line.</source>
         <translation>Ce que fait l’installateur, ligne par ligne.</translation>
     </message>
@@ -985,7 +985,7 @@
         <translation>Ce que vous recherchez ; utilisé uniquement par les méthodes à invite.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="179"/>
+        <location filename="../plugin/dock/setup_panel.py" line="195"/>
         <source>about {need} needed, {free} free</source>
         <translation>environ {need} nécessaires, {free} libres</translation>
     </message>
@@ -1030,12 +1030,12 @@
         <translation>{minutes} min {seconds} s</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="232"/>
+        <location filename="../plugin/dock/setup_panel.py" line="252"/>
         <source>{n:.0f} MB</source>
         <translation>{n:.0f} Mo</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/setup_panel.py" line="232"/>
+        <location filename="../plugin/dock/setup_panel.py" line="252"/>
         <source>{n:.1f} GB</source>
         <translation>{n:.1f} Go</translation>
     </message>

@@ -59,6 +59,22 @@ def test_the_panel_replaces_the_error_when_no_backend_is_set_up(managed):
     assert panel.device_combo.itemData(0) == "cpu"
 
 
+def test_the_gpu_is_looked_for_once_and_only_when_the_panel_shows(managed):
+    panel_module = importlib.import_module("raresight.plugin.dock.setup_panel")
+    asked = []
+
+    def find_gpu():
+        asked.append(1)
+        return "RTX 4000"
+
+    panel = panel_module.SetupPanel(find_gpu)
+    assert not asked and panel.device_combo.count() == 1
+    panel.show_for(None)
+    panel.show_for(None, "generative")
+    assert len(asked) == 1
+    assert panel.device_combo.currentData() == "cuda" and "RTX 4000" in panel.device_combo.currentText()
+
+
 def test_the_panel_offers_the_profile_a_method_needs_and_updates(managed):
     dock, venv = managed
     panel = dock.setup_panel

@@ -139,7 +139,7 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         profile = profile_for_method(self.current_method())
         show = stamp is None or needs_update(stamp) or not covers(stamp, profile)
         if show and self.setup_panel.task is None:
-            self.setup_panel.show_for(stamp, profile)
+            self.setup_panel.show_for(stamp, profile)  # (the first time, it looks for a GPU)
         self.setup_panel.setVisible(show or self.setup_panel.task is not None)
 
     def _backend_set_up(self, hello: dict) -> None:

@@ -92,9 +92,10 @@ class SetupPanel(QGroupBox):
     #: Emitted with the new backend's ``hello`` once the set-up succeeded.
     backendReady = pyqtSignal(object)  # noqa: N815
 
-    def __init__(self, gpu_name: str | None = None, parent=None) -> None:
+    def __init__(self, find_gpu=None, parent=None) -> None:
         super().__init__(tr("Set up backend"), parent)
         self.task: SetupTask | None = None
+        self._find_gpu = find_gpu  # () -> GPU name or None, asked once, when the panel first shows
         layout = QVBoxLayout(self)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -110,9 +111,6 @@ class SetupPanel(QGroupBox):
         self.profile_combo.setToolTip(tr("Each profile includes the ones above it; you can add one later."))
         self.device_combo = QComboBox()
         self.device_combo.addItem(tr("CPU"), "cpu")
-        if gpu_name:
-            self.device_combo.addItem(tr("GPU (NVIDIA {name})").format(name=gpu_name), "cuda")
-            self.device_combo.setCurrentIndex(1)
         self.device_combo.setToolTip(tr("GPU is offered when an NVIDIA GPU and its driver are found."))
         self.space_label = QLabel()
         self.space_label.setWordWrap(True)
@@ -150,13 +148,21 @@ class SetupPanel(QGroupBox):
         self.device_combo.currentIndexChanged.connect(self._update_space)
         self.setup_button.clicked.connect(self.start)
         self.cancel_setup_button.clicked.connect(self.cancel)
-        self.show_for(None)
+        self._describe(None, None)
         self._set_running(False)
 
     # -- what the panel says --------------------------------------------------------------------
 
     def show_for(self, stamp: dict | None, profile: str | None = None) -> None:
         """Say why the panel is shown: no backend yet, an update, or a profile the method needs."""
+        if self._find_gpu is not None:  # (nvidia-smi runs only where the panel is needed)
+            gpu_name, self._find_gpu = self._find_gpu(), None
+            if gpu_name:
+                self.device_combo.addItem(tr("GPU (NVIDIA {name})").format(name=gpu_name), "cuda")
+                self.device_combo.setCurrentIndex(1)
+        self._describe(stamp, profile)
+
+    def _describe(self, stamp: dict | None, profile: str | None) -> None:
         if profile:
             self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(profile), 0))
         if stamp and needs_update(stamp):

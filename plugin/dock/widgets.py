@@ -60,7 +60,7 @@ class DockWidgets:
         from ..setup_backend.gpu import nvidia_gpu
         from .setup_panel import SetupPanel
 
-        self.setup_panel = SetupPanel(nvidia_gpu())
+        self.setup_panel = SetupPanel(nvidia_gpu)
         self.setup_panel.setVisible(False)
         outer.addWidget(self.setup_panel)
         outer.addWidget(self._build_inputs())
