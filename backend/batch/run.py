@@ -33,6 +33,16 @@ CONNECT_TIMEOUT_S = 30
 POLL_S = 0.5
 
 
+def connect(scheduler: str):
+    """A ``Client`` of the cluster whose scheduler is at ``scheduler`` (``tcp://HOST:PORT``)."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except OSError as exc:
+        raise InputError(f"Cannot reach the Dask scheduler {scheduler} ({exc}).") from None
+
+
 def local_cluster(workers: int | None, threads_per_worker: int):
     """A ``LocalCluster`` of worker processes: ``workers`` (default: one per core) with
     ``threads_per_worker`` threads each; a job's tiles then use the cores left to it
@@ -85,10 +95,7 @@ def run_batch(
     cluster = None
     try:
         if scheduler:
-            try:
-                client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-            except OSError as exc:
-                raise InputError(f"Cannot reach the Dask scheduler {scheduler} ({exc}).") from None
+            client = connect(scheduler)
         else:
             cluster = local_cluster(workers, threads_per_worker)
             client = Client(cluster)

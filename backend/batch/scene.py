@@ -31,15 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
 from ..passes import FitPart, LocalRunner, fit_blocks, read_tile, score_read
 from ..progress import CancelToken, ProgressCallback
 from ..raster import AlignedStack
-
-#: Seconds between two looks at the cancel token while waiting for a task.
-POLL_S = 0.5
-#: Seconds to wait for a scheduler given by address.
-CONNECT_TIMEOUT_S = 30
+from .run import POLL_S, connect
 
 
 class DaskRunner:
@@ -104,13 +99,7 @@ class DaskRunner:
 @contextlib.contextmanager
 def cluster_runner(scheduler: str):
     """A :class:`DaskRunner` on the cluster whose scheduler is at ``scheduler`` (``tcp://HOST:PORT``)."""
-    from distributed import Client
-
-    try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-    except OSError as exc:
-        raise InputError(f"Cannot reach the Dask scheduler {scheduler} ({exc}).") from None
-    with client:
+    with connect(scheduler) as client:
         yield DaskRunner(client)
 
 
