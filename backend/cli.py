@@ -195,7 +195,7 @@ def cmd_mask(args: argparse.Namespace) -> int:
 
 
 def cmd_polygonize(args: argparse.Namespace) -> int:
-    from .scorefile import read_sidecar, resolve_threshold
+    from .scorefile import polygon_rate, read_sidecar, resolve_threshold
     from .vectorize import polygonize
 
     threshold, rate = resolve_threshold(args.score, args.false_alarm_rate, args.threshold)
@@ -210,6 +210,7 @@ def cmd_polygonize(args: argparse.Namespace) -> int:
         min_area_m2=args.min_area_m2,
         simplify_m=args.simplify_m,
         method=method,
+        false_alarm_rate=polygon_rate(args.score, threshold, rate),
     )
     where = f" (false-alarm rate {rate:g})" if rate is not None else ""
     print(f"{args.output}: {n} polygon(s) at threshold {threshold:.6g}{where}")

@@ -20,7 +20,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window
 
 from .calibration import Calibration
-from .errors import CalibrationError, MissingFileError, OutputError
+from .errors import CalibrationError, MissingFileError, OutputError, RareSightError
 from .outputs import PRODUCT_TAG, sidecar_of
 from .raster import READ_ERRORS, Grid
 
@@ -157,6 +157,19 @@ def resolve_threshold(
             return cal.physical_threshold, None
         return cal.default_threshold, cal.default_false_alarm_rate
     return cal.threshold_for(false_alarm_rate), float(false_alarm_rate)
+
+
+def polygon_rate(score_path: str | os.PathLike[str], threshold: float, rate: float | None) -> float | None:
+    """The false-alarm rate to store with polygons cut at ``threshold``: ``rate`` when it chose the
+    threshold; else the calibration's rate of ``threshold`` for an anomaly score, None for a prompt
+    map (its physical threshold is no false-alarm rate) or a score without a readable table."""
+    if rate is not None:
+        return float(rate)
+    try:
+        cal = sidecar_calibration(score_path, read_sidecar(score_path))
+    except RareSightError:
+        return None
+    return None if cal.physical_threshold is not None else cal.false_alarm_rate_for(threshold)
 
 
 def sidecar_calibration(score_path: str | os.PathLike[str], side: dict) -> Calibration:

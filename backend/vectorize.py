@@ -11,8 +11,14 @@ measured and optionally simplified in metres (shapely, pyproj) and written in ba
 :data:`WRITE_BATCH` features with pyogrio (GDAL's GeoPackage driver in the wheel: no system GDAL).
 
 Metres: a projected CRS is scaled by its linear unit; a geographic CRS goes through a Lambert
-azimuthal equal-area projection centred on the raster; a raster with no CRS counts one pixel as
-1 x 1 (so ``area_m2`` is then in pixels, and a warning is logged).
+azimuthal equal-area projection centred on the raster. A raster with no CRS has no metres: its
+areas are in pixels (the field is ``area_px`` instead of ``area_m2``, and ``min_area_m2`` and
+``simplify_m`` count pixels). A raster without any georeferencing (no geotransform, GCPs or RPCs)
+is drawn by QGIS with one unit per pixel and y growing upwards (row r at y = -r), so its outlines
+use that convention too and land on the raster as QGIS shows it.
+
+Scores and areas are rounded to :data:`SCORE_DIGITS` significant digits and to 0.01 area units
+(an attribute table of 17-digit floats says nothing more).
 """
 
 from __future__ import annotations
@@ -58,13 +64,17 @@ WRITE_BATCH = 4096
 #: GeoPackage 1.2, which every GDAL since 2.2 reads without a warning (QGIS 3.22's GDAL 3.6 warns
 #: on the 1.4 files that newer GDALs write by default).
 GPKG_OPTIONS = {"VERSION": "1.2"}
-#: The layer's fields, in this order.
-FIELDS = ("area_m2", "max_score", "mean_score", "method", "threshold")
+#: The layer's fields, in this order (``area_px`` replaces ``area_m2`` for a raster with no CRS).
+FIELDS = ("area_m2", "max_score", "mean_score", "false_alarm_rate", "method", "threshold")
+#: Significant digits kept of the scores, thresholds and rates written.
+SCORE_DIGITS = 5
+#: QGIS's placement of a raster without georeferencing: one unit per pixel, y up (row r at -r).
+QGIS_PIXEL_GRID = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 0.0)
 
 # GeoPackage srs_id -1; a null SRS would be stored as "undefined geographic" (srs_id 0).
 UNDEFINED_CARTESIAN = 'LOCAL_CS["Undefined cartesian SRS"]'
 
-# One region ready to write: (multipolygon in the raster CRS, area_m2, max_score, mean_score).
+# One region ready to write: (multipolygon in the raster CRS, area, max_score, mean_score).
 Region = tuple[MultiPolygon, float, float, float]
 #: Coordinates ``(n, 2)`` of one CRS to another.
 Reproject = Callable[[np.ndarray], np.ndarray]
@@ -105,14 +115,16 @@ def polygonize(
     simplify_m: float = 0.0,
     method: str = "",
     connectivity: int = 8,
+    false_alarm_rate: float | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> int:
     """Write one GeoPackage feature per connected region of ``score > threshold``.
 
     The layer ``anomalies`` (MultiPolygon, holes preserved, the score raster's CRS) has the fields
-    ``area_m2``, ``max_score``, ``mean_score`` (over the region's pixels), ``method`` and
-    ``threshold``. With no region the GeoPackage still holds the empty layer.
+    ``area_m2`` (``area_px`` without a CRS), ``max_score``, ``mean_score`` (over the region's
+    pixels), ``false_alarm_rate`` (empty when not given), ``method`` and ``threshold``. With no
+    region the GeoPackage still holds the empty layer.
 
     Args:
         score_path: single-band score raster (higher = more anomalous; NaN = no data, never
@@ -123,6 +135,7 @@ def polygonize(
         simplify_m: topology-preserving simplification tolerance in metres; 0 keeps pixel edges.
         method: detector name stored in every feature.
         connectivity: 4 (edge neighbours) or 8 (edge and corner neighbours) form one region.
+        false_alarm_rate: the false-alarm rate ``threshold`` stands for, stored in every feature.
         progress: called with ``(fraction, stage)``.
         cancel: polled between blocks and features.
 
@@ -144,7 +157,8 @@ def polygonize(
         strips = _Strips(src, threshold, connectivity)
         limits_m = (min_area_m2, simplify_m)
         regions = _measured(strips.regions(scaled(report, 0.0, 0.95), cancel), metric, limits_m, cancel)
-        n_written = _write_regions(os.fspath(tmp), crs, regions, (str(method), threshold))
+        tags = _Tags(str(method), threshold, false_alarm_rate, "area_px" if crs == UNDEFINED_CARTESIAN else "area_m2")
+        n_written = _write_regions(os.fspath(tmp), crs, regions, tags)
         if strips.valid_px == 0:
             raise no_valid_pixel(src)
     report(1.0, "done")
@@ -158,6 +172,18 @@ def _check_options(min_area_m2: float, simplify_m: float, connectivity: int) -> 
             raise InputError(f"{name} must be a finite number >= 0, got {value!r}.")
     if isinstance(connectivity, bool) or connectivity not in (4, 8):
         raise InputError(f"connectivity must be 4 or 8, got {connectivity!r}.")
+
+
+def pixel_grid(src: DatasetReader) -> Affine:
+    """The transform that places ``src``'s pixels where QGIS draws them: its geotransform, or
+    :data:`QGIS_PIXEL_GRID` when it has no georeferencing at all."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        transform, crs = src.transform, src.crs
+        gcps, rpcs = src.gcps[0], src.rpcs
+    if transform.is_identity and not crs and not gcps and not rpcs:
+        return QGIS_PIXEL_GRID
+    return transform
 
 
 def _metric_space(src: DatasetReader) -> tuple[str, MetricSpace]:
@@ -247,6 +273,7 @@ class _Strips:
 
     def __init__(self, src: DatasetReader, threshold: float, connectivity: int) -> None:
         self.src, self.threshold = src, threshold
+        self.grid = pixel_grid(src)
         self.structure = ndimage.generate_binary_structure(2, 1 if connectivity == 4 else 2)
         self.shifts = (0,) if connectivity == 4 else (-1, 0, 1)
         self.valid_px = 0
@@ -313,7 +340,7 @@ class _Strips:
         np.maximum.at(maxima, ids, values)
         _, first = np.unique(labels.ravel(), return_index=True)  # raster order: label 0 first
         first = first[1:] if labels.ravel()[first[0]] == 0 else first
-        transform = self.src.transform * Affine.translation(0, row_start)
+        transform = self.grid * Affine.translation(0, row_start)
         outlines = _outlines(features.shapes(labels, inside, connectivity=4, transform=transform))
         width = labels.shape[1]
         return {
@@ -369,7 +396,7 @@ def _measured(
         geoms, areas = metric.measure(geoms, simplify_m)
         keep = ~shapely.is_empty(geoms) & (areas >= min_area_m2)
         return [
-            (_multi(g), float(a), p.maximum, p.total / max(p.count, 1))
+            (_multi(g), round(float(a), 2), _rounded(p.maximum), _rounded(p.total / max(p.count, 1)))
             for g, a, p, k in zip(geoms, areas, chunk, keep)
             if k
         ]
@@ -384,6 +411,23 @@ def _measured(
         yield measured()
 
 
+def _rounded(value: float | None) -> float:
+    """``value`` to :data:`SCORE_DIGITS` significant digits (NaN for None)."""
+    if value is None or not math.isfinite(value):
+        return math.nan if value is None else float(value)
+    return float(f"{value:.{SCORE_DIGITS}g}")
+
+
+@dataclass(frozen=True)
+class _Tags:
+    """What every feature of one run carries besides its own measures."""
+
+    method: str
+    threshold: float
+    false_alarm_rate: float | None
+    area_field: str
+
+
 def _multi(geom) -> MultiPolygon:
     """``geom``'s polygons as one MultiPolygon (a union or a simplification may give a Polygon)."""
     if isinstance(geom, MultiPolygon):
@@ -393,12 +437,13 @@ def _multi(geom) -> MultiPolygon:
     return MultiPolygon([g for g in shapely.get_parts(geom) if isinstance(g, Polygon)])
 
 
-def _write_regions(path: str, crs: str, batches: Iterable[list[Region]], tags: tuple[str, float]) -> int:
-    """Write the regions of ``batches`` with ``tags = (method, threshold)``, one append per batch;
-    return the count. The layer exists, with its fields, even with no region."""
+def _write_regions(path: str, crs: str, batches: Iterable[list[Region]], tags: _Tags) -> int:
+    """Write the regions of ``batches`` with ``tags``, one append per batch; return the count. The
+    layer exists, with its fields, even with no region."""
     import pyogrio.raw
 
-    method, threshold = tags
+    fields = [tags.area_field, *FIELDS[1:]]
+    threshold, rate = _rounded(tags.threshold), _rounded(tags.false_alarm_rate)
     written, created = 0, False
     for batch in [*batches, []]:
         if not batch and created:
@@ -407,10 +452,12 @@ def _write_regions(path: str, crs: str, batches: Iterable[list[Region]], tags: t
         geoms = np.empty(n, dtype=object)
         geoms[:] = [g for g, *_ in batch]
         columns = [np.array([r[i] for r in batch], np.float64) for i in (1, 2, 3)]
-        columns += [np.array([method] * n, dtype=object), np.full(n, threshold, np.float64)]
+        columns += [
+            np.full(n, rate, np.float64), np.array([tags.method] * n, dtype=object), np.full(n, threshold, np.float64)
+        ]
         try:
             pyogrio.raw.write(
-                path, shapely.to_wkb(geoms), columns, list(FIELDS), layer=LAYER_NAME, driver="GPKG",
+                path, shapely.to_wkb(geoms), columns, fields, layer=LAYER_NAME, driver="GPKG",
                 geometry_type="MultiPolygon", crs=crs, append=created, promote_to_multi=False,
                 dataset_options=None if created else GPKG_OPTIONS,
             )  # fmt: skip

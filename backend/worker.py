@@ -222,7 +222,7 @@ def _threshold(args: dict, score: str) -> tuple[float, float | None]:
 
 
 def op_polygonize(args: dict, progress, cancel) -> dict:
-    from .scorefile import read_sidecar
+    from .scorefile import polygon_rate, read_sidecar
     from .vectorize import polygonize
 
     score = field_of(args, "score", str, required=True)
@@ -239,6 +239,7 @@ def op_polygonize(args: dict, progress, cancel) -> dict:
         min_area_m2=float(field_of(args, "min_area_m2", (int, float), 0.0)),
         simplify_m=float(field_of(args, "simplify_m", (int, float), 0.0)),
         method=method,
+        false_alarm_rate=polygon_rate(score, threshold, rate),
         progress=progress,
         cancel=cancel,
     )

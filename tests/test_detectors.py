@@ -152,7 +152,7 @@ def test_configs_reject_unknown_and_bad_values():
         create_detector("rx", {"bogus": 1})
     with pytest.raises(InputError, match="odd"):
         create_detector("lrx", {"outer_px": "4"})
-    with pytest.raises(InputError, match="not a int"):
+    with pytest.raises(InputError, match="not a whole number"):
         create_detector("lrx", {"outer_px": "big"})
     with pytest.raises(MethodError, match="Unknown method"):
         create_detector("nope")

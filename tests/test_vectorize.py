@@ -32,7 +32,7 @@ BIG = (slice(10, 30), slice(10, 30))  # 20 x 20 blob ...
 HOLE = (slice(18, 22), slice(18, 22))  # ... with a 4 x 4 hole
 SMALL = (slice(40, 43), slice(60, 63))  # 3 x 3 blob
 BIG_PX, SMALL_PX = 400 - 16, 9
-FIELD_NAMES = ("area_m2", "max_score", "mean_score", "method", "threshold")
+FIELD_NAMES = ("area_m2", "max_score", "mean_score", "false_alarm_rate", "method", "threshold")
 
 
 def make_scores(seed: int = 0) -> np.ndarray:
@@ -69,8 +69,11 @@ def read_features(path: Path) -> tuple[list[dict], osr.SpatialReference | None]:
     source = ogr.Open(str(path))
     layer = source.GetLayerByName("anomalies")
     rows = []
+    definition = layer.GetLayerDefn()
+    names = [definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())]
     for feature in layer:
-        row = {name: feature.GetField(name) for name in FIELD_NAMES}
+        row = {name: feature.GetField(name) for name in names}
+        row.setdefault("area_m2", row.get("area_px"))
         row["geom"] = feature.GetGeometryRef().Clone()
         rows.append(row)
     srs = layer.GetSpatialRef()
@@ -113,14 +116,25 @@ def test_projected_regions_areas_and_scores(utm_path: Path, tmp_path: Path) -> N
     big_scores = scores[BIG][scores[BIG] > THRESHOLD]
     assert rows[0]["area_m2"] == BIG_PX * PIXEL_M**2
     assert rows[0]["geom"].GetArea() == BIG_PX * PIXEL_M**2  # the hole is excluded
-    assert rows[0]["max_score"] == float(big_scores.max())
-    assert rows[0]["mean_score"] == pytest.approx(
-        float(big_scores.astype(np.float64).mean()), rel=1e-9
-    )
+    # Scores are rounded to 5 significant digits.
+    assert rows[0]["max_score"] == float(f"{big_scores.max():.5g}")
+    assert rows[0]["mean_score"] == float(f"{big_scores.astype(np.float64).mean():.5g}")
     assert rows[1]["area_m2"] == SMALL_PX * PIXEL_M**2
-    assert rows[1]["max_score"] == float(scores[SMALL].max())
+    assert rows[1]["max_score"] == float(f"{scores[SMALL].max():.5g}")
     assert all(r["method"] == "rx" and r["threshold"] == THRESHOLD for r in rows)
+    assert all(r["false_alarm_rate"] is None for r in rows)  # not given: empty
     assert same_crs(srs, UTM33)
+
+
+def test_false_alarm_rate_and_rounded_fields(tmp_path: Path) -> None:
+    scores = np.zeros((60, 80), np.float32)
+    scores[BIG] = np.float32(0.123456789)
+    path = write_raster(tmp_path / "score.tif", scores)
+    polygonize(path, tmp_path / "a.gpkg", 0.1111111, false_alarm_rate=0.0123456)
+    rows, _ = read_features(tmp_path / "a.gpkg")
+    assert rows[0]["false_alarm_rate"] == 0.012346
+    assert rows[0]["threshold"] == 0.11111
+    assert len(rows) == 1 and rows[0]["max_score"] == rows[0]["mean_score"] == 0.12346
 
 
 def test_hole_preserved(utm_path: Path, tmp_path: Path) -> None:
@@ -204,15 +218,24 @@ def test_no_crs_counts_pixels_and_warns(tmp_path: Path, caplog: pytest.LogCaptur
     with caplog.at_level(logging.WARNING, logger="backend.vectorize"):
         assert polygonize(path, tmp_path / "p.gpkg", THRESHOLD, min_area_m2=10.0) == 1
     rows, srs = read_features(tmp_path / "p.gpkg")
-    assert rows[0]["area_m2"] == BIG_PX
+    assert rows[0]["area_px"] == BIG_PX  # (no area_m2 field: read_features copies area_px)
     assert srs.IsLocal() and not (srs.IsGeographic() or srs.IsProjected())
     assert "pixels" in caplog.text
+
+
+def test_not_georeferenced_outlines_follow_qgis_pixel_grid(tmp_path: Path) -> None:
+    """QGIS draws a raster without georeferencing with row r at y = -r: the outlines too."""
+    path = write_raster(tmp_path / "plain.tif", make_scores(), crs=None, transform=None)
+    polygonize(path, tmp_path / "p.gpkg", THRESHOLD)
+    rows, _ = read_features(tmp_path / "p.gpkg")
+    x_min, x_max, y_min, y_max = rows[1]["geom"].GetEnvelope()  # SMALL: rows 40-42, cols 60-62
+    assert (x_min, x_max, y_min, y_max) == (60.0, 63.0, -43.0, -40.0)
 
 
 def test_no_crs_with_transform_still_counts_pixels(tmp_path: Path) -> None:
     path = write_raster(tmp_path / "plain.tif", make_scores(), crs=None, transform=TRANSFORM_10M)
     polygonize(path, tmp_path / "p.gpkg", THRESHOLD)
-    areas = [r["area_m2"] for r in read_features(tmp_path / "p.gpkg")[0]]
+    areas = [r["area_px"] for r in read_features(tmp_path / "p.gpkg")[0]]
     assert areas == pytest.approx([BIG_PX, SMALL_PX], rel=1e-12)
 
 
@@ -231,6 +254,7 @@ def test_threshold_above_every_score_writes_empty_layer(utm_path: Path, tmp_path
         "area_m2": ogr.OFTReal,
         "max_score": ogr.OFTReal,
         "mean_score": ogr.OFTReal,
+        "false_alarm_rate": ogr.OFTReal,
         "method": ogr.OFTString,
         "threshold": ogr.OFTReal,
     }

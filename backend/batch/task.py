@@ -42,7 +42,11 @@ def run_job(job: dict[str, Any], outdir: str, force: bool = False) -> dict[str, 
         from ..vectorize import polygonize
 
         sidecar = score_to_file(ScoreRequest(j.targets, j.references, j.method, dict(j.params)), score)
-        n = polygonize(score, polygons, sidecar["default_threshold"], method=sidecar["method"])
+        physical = sidecar.get("default_threshold_source") == "physical"
+        n = polygonize(
+            score, polygons, sidecar["default_threshold"], method=sidecar["method"],
+            false_alarm_rate=None if physical else sidecar.get("default_false_alarm_rate"),
+        )  # fmt: skip
         return _row(j, DONE, sidecar, started, features=n)
     except Exception as exc:  # noqa: BLE001 - a RareSightError or anything else: this job's failure, not the batch's
         return _row(j, FAILED, None, started, error=one_line(exc))

@@ -96,7 +96,7 @@ class DetectorConfig:
                 else:
                     converted[name] = type(default)(value) if not isinstance(value, type(default)) else value
             except (TypeError, ValueError):
-                raise InputError(f"Parameter {name}={value!r} is not a {type(default).__name__}.") from None
+                raise InputError(f"Parameter {name}={value!r} is not {_KINDS.get(type(default), 'valid')}.") from None
         config = cls.from_flat(converted)
         config.check()
         return config
@@ -123,6 +123,10 @@ class DetectorConfig:
             }
             for name, default in cls().to_dict().items()
         }
+
+
+#: How a parameter's expected kind is named in an error.
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
 
 
 def _parse_bool(value: Any) -> bool:
