@@ -57,6 +57,22 @@ class CalibrationTable:
     def max_rate(self) -> float:
         return self.false_alarm_rates[-1]
 
+    def rate_for(self, threshold: float) -> float:
+        """The share of the calibration sample above ``threshold`` (log-interpolated in the table,
+        clamped to its range): the inverse of :meth:`threshold_for`, as the backend computes it."""
+        import math
+
+        pairs = sorted(zip(self.thresholds, self.false_alarm_rates))  # ascending thresholds
+        if threshold <= pairs[0][0]:
+            return pairs[0][1]
+        if threshold >= pairs[-1][0]:
+            return pairs[-1][1]
+        for (t0, a0), (t1, a1) in zip(pairs, pairs[1:]):
+            if t0 <= threshold <= t1:
+                w = 0.0 if t1 == t0 else (threshold - t0) / (t1 - t0)
+                return math.exp(math.log(a0) + w * (math.log(a1) - math.log(a0)))
+        return pairs[-1][1]
+
     def threshold_for(self, rate: float) -> float:
         """Score threshold of false-alarm rate ``rate`` (clamped to the table's range): that of the
         largest tabulated rate at or below it, so that ``score > threshold`` flags at most that

@@ -46,6 +46,11 @@ def anomaly_method_names(methods: list[dict] | None = None) -> list[str]:
     return [m["name"] for m in (methods if methods is not None else bundled_methods()) if not m.get("uses_prompt")]
 
 
+def takes_parameter(method: dict, parameter: str) -> bool:
+    """True when ``parameter`` is one of the method's parameters."""
+    return parameter in (method.get("parameters") or {})
+
+
 def takes(method: dict, parameter: str) -> bool:
     """True for a prompt method whose parameters include ``parameter`` (``negative`` and
     ``checkpoint`` mark the CLIP methods)."""

@@ -9,7 +9,7 @@ from typing import Any
 from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
-from .backend_client import BackendClient, BackendError
+from .backend_client import BackendClient, BackendError, RequestCancelledError
 from .progress_text import stage_text
 
 
@@ -57,6 +57,9 @@ class BackendTask(QgsTask):
                 on_log=lambda level, message: self.logs.append((level, message)),
             )
             return True
+        except RequestCancelledError as exc:
+            self.error = exc
+            return True  # a cancel is the analyst's choice, not a failure (QGIS would say "Task failed")
         except BackendError as exc:
             self.error = exc
             return False
@@ -68,9 +71,7 @@ class BackendTask(QgsTask):
         if self.on_log is not None:
             for level, message in self.logs:
                 self.on_log(level, message)
-        if ok:
+        if ok and self.error is None:
             self.on_done(self.result, None)
         else:
-            from .backend_client import RequestCancelledError
-
             self.on_done(None, self.error or RequestCancelledError("CancelledError", "Cancelled."))

@@ -23,9 +23,16 @@ Environment (all optional except the two outputs, which default to the temp fold
     RARESIGHT_GUI_PARAMS    method parameters for the dock (default ``fit_fraction=0.5``)
     RARESIGHT_GUI_IMAGES    ``s1`` (default), ``s2`` or ``s2+s1``
     RARESIGHT_GUI_EXPORT    1 to also export polygons (minimum area RARESIGHT_GUI_MIN_AREA, 2000 m2)
-    RARESIGHT_GUI_SIZE      main window size, ``1600x1000``
+    RARESIGHT_GUI_SIZE      main window size, ``1800x1000``
     RARESIGHT_GUI_DOCK_WIDTH  width of the RareSight dock in px (default 430)
-    RARESIGHT_GUI_LAYERS_WIDTH  width of the Layers panel in px (default 300)
+    RARESIGHT_GUI_LAYERS_WIDTH  width of the Layers panel in px (default 470: the legend reads whole)
+    RARESIGHT_GUI_SCENARIO  ``sample`` (default: the README's detection), ``change`` (a dated,
+                            georeferenced pre/post pair loaded pre first, cva, polygons), ``nogeo``
+                            (the same pair without georeferencing, dates in the file names),
+                            ``prompt`` (the spectral prompt "flooded area" on s2 + s1, polygons at
+                            its own threshold) or ``cancel`` (a long diffusion training cancelled,
+                            then rx on s1); every scenario records the observations of
+                            scripts/gui_checks.py in the report's ``checks``
     RARESIGHT_GUI_SETUP     1 to grab the Set up backend panel instead of a detection: the panel as
                             a machine without a backend shows it (this checkout's own .venv would
                             hide it), after the backend check
@@ -98,11 +105,14 @@ class GuiSession:
         self.images = os.environ.get("RARESIGHT_GUI_IMAGES", "s1")
         self.export = os.environ.get("RARESIGHT_GUI_EXPORT", "0") not in ("", "0", "false", "no")
         self.setup = os.environ.get("RARESIGHT_GUI_SETUP", "0") not in ("", "0", "false", "no")
+        self.scenario = os.environ.get("RARESIGHT_GUI_SCENARIO", "sample") or "sample"
+        self.samples: list[dict] = []  # the dock's stage and progress while a task runs
+        self.cancelled_once = False
         self.min_area = _env_float("RARESIGHT_GUI_MIN_AREA", 2000.0)
         self.dock_width = int(_env_float("RARESIGHT_GUI_DOCK_WIDTH", 430))
-        self.layers_width = int(_env_float("RARESIGHT_GUI_LAYERS_WIDTH", 300))
-        size = os.environ.get("RARESIGHT_GUI_SIZE", "1600x1000").lower().split("x")
-        self.size = (int(size[0]), int(size[1])) if len(size) == 2 and all(s.isdigit() for s in size) else (1600, 1000)
+        self.layers_width = int(_env_float("RARESIGHT_GUI_LAYERS_WIDTH", 470))
+        size = os.environ.get("RARESIGHT_GUI_SIZE", "1800x1000").lower().split("x")
+        self.size = (int(size[0]), int(size[1])) if len(size) == 2 and all(s.isdigit() for s in size) else (1800, 1000)
         self.iface = qgis.utils.iface
         self.started = False
         self.finished = False
@@ -125,6 +135,8 @@ class GuiSession:
             "messages": [],
             "log": [],
             "screenshot": None,
+            "scenario": os.environ.get("RARESIGHT_GUI_SCENARIO", "sample") or "sample",
+            "checks": {},
         }
 
     # -- bookkeeping ----------------------------------------------------------------------------
@@ -200,9 +212,50 @@ class GuiSession:
         for dock in window.findChildren(QDockWidget):
             if dock.objectName() in ("Browser", "Browser2", "ProcessingToolbox"):
                 dock.hide()
-        self.add_sample()
+        if self.scenario in ("change", "nogeo"):
+            self.add_pair(georeferenced=self.scenario == "change")
+        else:
+            self.add_sample()
         self.open_dock()
+        self.report["checks"]["layout_before"] = self.checks().layout_report(self.dock)
         self.later(200, self.check_backend)
+
+    def checks(self):
+        """scripts/gui_checks.py (QGIS runs this file without ``__file__``: found from the root)."""
+        folder = os.path.join(os.path.dirname(self.sample_dir()), os.pardir, "scripts")
+        folder = os.path.normpath(folder)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        import gui_checks
+
+        return gui_checks
+
+    def add_pair(self, georeferenced: bool) -> None:
+        """A dated pre/post pair made from the sample, loaded pre first (as QGIS would pick it)."""
+        out = os.environ.get("RARESIGHT_GUI_OUT") or tempfile.mkdtemp(prefix="raresight-gui-")
+        pre, post = self.checks().make_pair(
+            os.path.join(self.sample_dir(), "s2.tif"), os.path.join(out, "inputs"), georeferenced
+        )
+        project = QgsProject.instance()
+        layers = {}
+        for key, path in (("pre", pre), ("post", post)):
+            layer = QgsRasterLayer(path, os.path.splitext(os.path.basename(path))[0], "gdal")
+            if not layer.isValid():
+                raise RuntimeError(f"cannot open {path}")
+            renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 5, 4, 3)  # B12, B8, B4
+            layer.setRenderer(renderer)
+            layer.setContrastEnhancement(
+                QgsContrastEnhancement.StretchToMinimumMaximum, QgsRasterMinMaxOrigin.CumulativeCut
+            )
+            project.addMapLayer(layer)
+            layers[key] = layer
+        self.layers = {**layers, "s2": layers["post"]}
+        canvas = self.iface.mapCanvas()
+        if layers["post"].crs().isValid():
+            canvas.setDestinationCrs(layers["post"].crs())
+        canvas.setExtent(framed(layers["post"].extent()))
+        canvas.refresh()
+        self.step("pair added")
 
     def sample_dir(self) -> str:
         root = os.environ.get("RARESIGHT_ROOT")
@@ -299,40 +352,130 @@ class GuiSession:
         self.step("setup panel shown")
         self.later(200, self.settle)
 
+    def scenario_settings(self) -> tuple[list[str] | None, str, str, str]:
+        """``(images, method, params, prompt)`` of the scenario's (first) detection; images None:
+        keep the dock's own proposal (the pair scenarios check it)."""
+        if self.scenario in ("change", "nogeo"):
+            return None, "cva", "", ""
+        if self.scenario == "prompt":
+            return ["s2", "s1"], "spectral", "", "flooded area"
+        if self.scenario == "cancel" and not self.cancelled_once:
+            return ["s2"], "diffusion", "steps=100000", ""
+        names = {"s1": ["s1"], "s2": ["s2"], "s2+s1": ["s2", "s1"]}.get(self.images, ["s1"])
+        return names, self.method, self.params, ""
+
     def run_detection(self) -> None:
         dock = self.dock
-        names = {"s1": ["s1"], "s2": ["s2"], "s2+s1": ["s2", "s1"]}.get(self.images, ["s1"])
-        dock.target_combo.setLayer(self.layers[names[0]])
-        dock.target2_combo.setLayer(self.layers[names[1]] if len(names) > 1 else None)
-        dock.reference_combo.setLayer(None)
-        dock.reference2_combo.setLayer(None)
-        index = dock.method_combo.findData(self.method)
+        names, method, params, prompt = self.scenario_settings()
+        if names is None:
+            self.report["checks"]["proposal"] = {
+                "target": dock.target_combo.currentLayer().name() if dock.target_combo.currentLayer() else None,
+                "reference": dock.reference_combo.currentLayer().name() if dock.reference_combo.currentLayer() else None,
+                "hint": dock.pair_hint.text(),
+                "hint_visible": bool(dock.pair_hint.isVisible()),
+                "expected_target": self.layers["post"].name(),
+                "expected_reference": self.layers["pre"].name(),
+            }
+        else:
+            dock.target_combo.setLayer(self.layers[names[0]])
+            dock.target2_combo.setLayer(self.layers[names[1]] if len(names) > 1 else None)
+            dock.reference_combo.setLayer(None)
+            dock.reference2_combo.setLayer(None)
+        index = dock.method_combo.findData(method)
         if index < 0:
-            raise RuntimeError(f"method {self.method!r} is not offered by the dock")
+            raise RuntimeError(f"method {method!r} is not offered by the dock")
         dock.method_combo.setCurrentIndex(index)
+        self.report["checks"]["method_box"] = [
+            {"text": dock.method_combo.itemText(i), "code": dock.method_combo.itemData(i)}
+            for i in range(dock.method_combo.count())
+        ]
+        if names is None and dock.reference_combo.currentLayer() is None:
+            raise RuntimeError("the dock proposed no reference for the pair")
         out = os.environ.get("RARESIGHT_GUI_OUT") or tempfile.mkdtemp(prefix="raresight-gui-")
         os.makedirs(out, exist_ok=True)
         dock.output_widget.setFilePath(out)
-        dock.params_edit.setText(self.params)
-        dock.slider.setValue(dock.rate_to_position(self.rate))
+        # Parameters with a field of their own go there, as an analyst would set them.
+        free = []
+        for item in params.replace(",", " ").split():
+            key, _, value = item.partition("=")
+            try:
+                if not dock.set_key_parameter(key, float(value)):
+                    free.append(item)
+            except ValueError:
+                free.append(item)
+        dock.params_edit.setText(" ".join(free))
+        dock.prompt_edit.setText(prompt)
+        if dock._slider_mode == "rate":
+            dock.slider.setValue(dock.rate_to_position(self.rate))
         self.report["request"] = {
-            "images": names, "method": self.method, "params": self.params, "output_dir": out, "rate": self.rate
+            "images": names, "method": method, "params": params, "output_dir": out, "rate": self.rate
         }
         self.step("detection started")
+        self.run_started = time.monotonic()
         dock.run_detection()
+        self.sample_progress()
+        if self.scenario == "cancel" and not self.cancelled_once:
+            self.later(100, self.cancel_when_training)
+
+    def sample_progress(self) -> None:
+        """Record the dock's stage line and progress bar every 100 ms while a task runs."""
+        dock = self.dock
+        self.samples.append({
+            "t": round(time.monotonic() - self.run_started, 2),
+            "stage": dock.stage_label.text(),
+            "progress": dock.progress.value(),
+            "busy": dock.progress.maximum() == 0,
+            "running": dock.task is not None,
+        })  # fmt: skip
+        if dock.task is not None:
+            self.later(100, self.sample_progress)
+
+    def cancel_when_training(self) -> None:
+        """Cancel once the training shows progress (or after 20 s)."""
+        dock = self.dock
+        training = dock.stage_label.text() and not dock.stage_label.text().startswith(dock_tr("Starting"))
+        if dock.task is not None and not training and time.monotonic() - self.run_started < 20:
+            self.later(100, self.cancel_when_training)
+            return
+        self.step("cancel clicked")
+        self.report["checks"]["cancelled_at_stage"] = dock.stage_label.text()
+        self.cancel_clicked = time.monotonic()
+        dock.cancel_button.click()
 
     def on_failed(self, message: str) -> None:
+        if self.scenario == "cancel" and not self.cancelled_once:
+            self.cancelled_once = True
+            self.later(300, self.after_cancel)
+            return
         self.fail(f"the dock reported a failure: {message}")
+
+    def after_cancel(self) -> None:
+        dock = self.dock
+        if dock.task is not None:
+            self.later(100, self.after_cancel)
+            return
+        self.step("cancelled")
+        self.report["checks"]["after_cancel"] = {
+            "status": dock.status_label.text(),
+            "seconds": round(time.monotonic() - self.cancel_clicked, 2),
+            "score_layers": [layer.name() for layer in QgsProject.instance().mapLayers().values()
+                             if layer.customProperty("raresight/score", "") == "1"],
+            "messages": list(self.report["messages"]),
+        }  # fmt: skip
+        self.samples_before_cancel = list(self.samples)
+        self.samples = []
+        self.run_detection()  # the next run: rx on s1
 
     def on_detection(self, layer) -> None:
         self.step("detection finished")
         self.score_layer = layer
         dock = self.dock
         dock.score_combo.setLayer(layer)
-        dock.slider.setValue(dock.rate_to_position(self.rate))
+        if dock._slider_mode == "rate":
+            dock.slider.setValue(dock.rate_to_position(self.rate))
         self.iface.setActiveLayer(layer)
         if self.export:
-            dock.min_area_spin.setValue(self.min_area)
+            dock.min_area_spin.setValue(self.min_area if self.scenario != "nogeo" else 0)
             self.step("export started")
             dock.export_polygons()
             if dock.task is None:
@@ -390,6 +533,23 @@ class GuiSession:
             report["slider_enabled"] = bool(dock.slider.isEnabled())
             report["method"] = dock.method_combo.currentData()
             report["dock_temp_dir"] = getattr(dock, "temp_dir", None)
+        if dock is not None:
+            checks = self.checks()
+            report["checks"]["layout_after"] = checks.layout_report(dock)
+            report["checks"]["samples"] = self.samples
+            report["checks"]["samples_before_cancel"] = getattr(self, "samples_before_cancel", None)
+            report["checks"]["texts"] = {
+                "run_button": dock.run_button.text(),
+                "slider_label": dock.slider_label.text(),
+                "method_help": dock.method_help.text(),
+                "min_area_suffix": dock.min_area_spin.suffix(),
+                "stage": dock.stage_label.text(),
+                "progress": dock.progress.value(),
+            }
+            if self.score_layer is not None:
+                report["checks"]["style"] = checks.style_report(self.score_layer)
+            if self.polygon_layer is not None and self.score_layer is not None:
+                report["checks"]["extent"] = checks.extent_report(self.polygon_layer, self.score_layer)
         layer = self.score_layer
         if layer is not None:
             renderer = layer.renderer()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run RareSight in the real QGIS desktop under Xvfb and take the README screenshot:
 #   bash scripts/screenshot.sh [--output PNG] [--report JSON] [--workdir DIR] [--no-export] [--keep]
-#                              [--setup]
+#                              [--setup] [--scenario NAME] [--locale LL_CC]
 # A throw-away QGIS profile (this tree linked as plugin `raresight` by dev_link.sh, no tips, news
 # or version check, English UI) runs scripts/gui_session.py: the embedded sample in false colour,
 # the RareSight dock, plain RX on the Sentinel-1 image, the slider at a 10 % false-alarm rate,
@@ -10,13 +10,15 @@
 # succeeded; otherwise the report is printed and the script fails. --report keeps the report there; --workdir uses that folder for the profile,
 # outputs and logs (default: a temp folder, removed afterwards unless --keep); --no-export skips
 # the polygon export; --setup grabs the dock's Set up backend panel instead of a detection (write it
-# with --output docs/images/setup_backend.png). Needs qgis, xvfb-run (xvfb, xauth) and the backend venv (scripts/setup.sh).
+# with --output docs/images/setup_backend.png); --scenario runs one of scripts/gui_session.py's
+# scenarios (sample, change, nogeo, prompt, cancel); --locale sets QGIS's language (e.g. fr_FR).
+# Needs qgis, xvfb-run (xvfb, xauth) and the backend venv (scripts/setup.sh).
 # Environment: RARESIGHT_GUI_TIMEOUT (seconds, default 120) and the other RARESIGHT_GUI_* settings
 # of scripts/gui_session.py.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() { echo "screenshot: error: $*" >&2; exit 1; }
 
 output="$ROOT/docs/images/qgis_plugin.png"
@@ -25,6 +27,8 @@ workdir=""
 keep=0
 export_polygons=1
 setup=0
+scenario=sample
+locale=en_US
 while (($#)); do
   case "$1" in
     --output) (($# >= 2)) || die "--output needs a path"; output="$2"; shift 2 ;;
@@ -35,6 +39,10 @@ while (($#)); do
     --workdir=*) workdir="${1#*=}"; shift ;;
     --no-export) export_polygons=0; shift ;;
     --setup) setup=1; export_polygons=0; shift ;;
+    --scenario) (($# >= 2)) || die "--scenario needs a name"; scenario="$2"; shift 2 ;;
+    --scenario=*) scenario="${1#*=}"; shift ;;
+    --locale) (($# >= 2)) || die "--locale needs a locale such as fr_FR"; locale="$2"; shift 2 ;;
+    --locale=*) locale="${1#*=}"; shift ;;
     --keep) keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -43,6 +51,8 @@ done
 
 QGIS="$(command -v qgis)" || die "qgis not found (Debian/Ubuntu: apt-get install qgis)"
 command -v xvfb-run >/dev/null || die "xvfb-run not found (apt-get install xvfb xauth)"
+[[ "$scenario" =~ ^(sample|change|nogeo|prompt|cancel)$ ]] || die "unknown scenario '$scenario'"
+[[ "$locale" =~ ^[a-z][a-z](_[A-Z][A-Z])?$ ]] || die "--locale takes a locale such as fr_FR, not '$locale'"
 [ -x "$ROOT/.venv/bin/python" ] || die "backend venv missing: run scripts/setup.sh first"
 
 if [ -z "$workdir" ]; then
@@ -61,7 +71,7 @@ rm -f -- "$shot" "$report" "$log"
 mkdir -p -- "$config/profiles/default/QGIS"
 
 # The profile's settings, before dev_link.sh adds [PythonPlugins]: no first-run noise, English UI.
-cat >"$config/profiles/default/QGIS/QGIS3.ini" <<'INI'
+cat >"$config/profiles/default/QGIS/QGIS3.ini" <<INI
 [qgis]
 checkVersion=false
 showTips=false
@@ -82,8 +92,8 @@ NewsFeed\httpsfeedqgisorg\disabled=true
 
 [locale]
 overrideFlag=true
-userLocale=en_US
-globalLocale=en_US
+userLocale=$locale
+globalLocale=$locale
 
 [Projections]
 promptWhenMultipleTransformsExist=false
@@ -104,9 +114,9 @@ status=0
     QT_QPA_PLATFORM=xcb LANG=C.UTF-8 LC_ALL=C.UTF-8 \
     RARESIGHT_SCREENSHOT="$shot" RARESIGHT_GUI_REPORT="$report" RARESIGHT_GUI_OUT="$workdir/out" \
     RARESIGHT_ROOT="$ROOT" RARESIGHT_GUI_TIMEOUT="$timeout_s" RARESIGHT_GUI_EXPORT="$export_polygons" \
-    RARESIGHT_GUI_SETUP="$setup" \
+    RARESIGHT_GUI_SETUP="$setup" RARESIGHT_GUI_SCENARIO="$scenario" \
     timeout -k 10 "$((timeout_s + 30))" \
-    xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
+    xvfb-run -a -s "-screen 0 1800x1000x24 -nolisten tcp" \
     "$QGIS" --profiles-path "$config" --profile default --nologo --noversioncheck \
       --code "$ROOT/scripts/gui_session.py"
 ) >"$log" 2>&1 || status=$?

@@ -46,20 +46,26 @@ def png_stats(path: Path) -> tuple[int, int, float]:
     return width, height, std
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory) -> dict:
-    """One GUI session for all tests of this module: its report, screenshot and log."""
-    tmp = tmp_path_factory.mktemp("gui")
+def run_session(tmp: Path, scenario: str = "sample", locale: str = "en_US") -> dict:
+    """One scripted QGIS session: its report, screenshot and work folder."""
     shot, report = tmp / "qgis_plugin.png", tmp / "report.json"
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     env.setdefault("RARESIGHT_GUI_TIMEOUT", "120")
     proc = subprocess.run(
         ["bash", str(ROOT / "scripts" / "screenshot.sh"), "--output", str(shot), "--report", str(report),
-         "--workdir", str(tmp / "work")],
+         "--workdir", str(tmp / "work"), "--scenario", scenario, "--locale", locale],
         capture_output=True, text=True, timeout=240, env=env, cwd=str(ROOT),
-    )
+    )  # fmt: skip
     data = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else None
+    assert data is not None, f"no report written\n{proc.stdout}\n{proc.stderr}"
+    assert data["failure"] is None, f"{data['failure']}\n{json.dumps(data, indent=1)[:6000]}\n{proc.stderr}"
     return {"proc": proc, "report": data, "shot": shot, "work": tmp / "work"}
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory) -> dict:
+    """The README's session (rx on the sample's SAR image, slider, polygons)."""
+    return run_session(tmp_path_factory.mktemp("gui"))
 
 
 def test_session_succeeds(session):
@@ -75,7 +81,8 @@ def test_plugin_and_dock(session):
     assert report["plugin_loaded"] and report["plugin_active"]
     assert report["action_found"], "toolbar action RareSightAction not found"
     assert report["dock_visible"]
-    assert report["status_label"].startswith("Backend: RareSight"), report["status_label"]
+    assert report["backend_status"].startswith("Backend: RareSight"), report["backend_status"]
+    assert "Last run: RX: Sentinel-1 VV/VH (dB) (" in report["status_label"], report["status_label"]
     assert report["method"] == "rx"
 
 
@@ -89,7 +96,7 @@ def test_score_layer_and_polygons(session):
     assert Path(score["source"] + ".json").is_file(), "calibration sidecar missing"
     assert float(score["rate_property"]) == pytest.approx(0.1, rel=1e-3)
     assert report["slider_enabled"]
-    assert report["threshold_label"].startswith("False-alarm rate 1.0e-01: showing scores >"), report["threshold_label"]
+    assert report["threshold_label"].startswith("False-alarm rate 10\u00a0%: showing scores above "), report["threshold_label"]
     polygons = report.get("polygon_layer")
     assert polygons is not None, "no polygon layer added"
     assert polygons["features"] > 0

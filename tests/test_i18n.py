@@ -63,11 +63,12 @@ def test_french_locale_gives_a_french_dock_and_messages(french_qgis, plugin_pack
         assert dock.export_button.text() == french("Export polygons")
         assert dock.advanced.title() == french("Advanced settings")
         assert plugin.action.text() == french("RareSight: detect anomalies")
-        title, text = error_text(WorkerCrashedError("WorkerCrashedError", "exit code 1"))
+        title, text, details = error_text(WorkerCrashedError("WorkerCrashedError", "exit code 1"))
         assert title == french("Backend stopped")
-        assert text.startswith(french(
-            "The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend. Details: {details}"
-        ).split("{details}")[0])
+        assert text == french(
+            "The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend."
+        )
+        assert details == "exit code 1"
         dock.target_combo.setLayer(None)
         failures = []
         dock.runFailed.connect(failures.append)

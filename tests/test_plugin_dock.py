@@ -224,10 +224,13 @@ def test_spectral_detection_starts_at_the_physical_threshold(dock, tmp_path):
     rec = detect(dock)
     assert not rec.failures, rec.failures
     layer = rec.layers[0]
-    assert "spectral" in layer.name()
+    assert layer.name().startswith("Spectral \u201cflood\u201d: s2 + s1 (")
     hidden_below = layer.renderer().rasterTransparency().transparentSingleValuePixelList()[0].max
     assert abs(hidden_below) < 0.02  # transparent below (about) the physical threshold 0
-    assert "physical threshold is 0" in dock.threshold_label.text()
+    # A prompt map's slider is in its own terms: a score, starting exactly on the rule's threshold.
+    assert dock.slider_label.text() == "Threshold"
+    assert "This is the method's own threshold." in dock.threshold_label.text()
+    assert "of the scene" in dock.threshold_label.text()
 
 
 def test_check_backend_fills_the_status_line(dock):
@@ -265,7 +268,7 @@ def test_detection_adds_a_styled_layer_and_the_slider_only_restyles(dock, scene,
     dock.slider.setValue(dock.rate_to_position(1e-4))
     second = hidden_below(layer)
     assert second > first  # a stricter rate hides more
-    assert "1.0e-04" in dock.threshold_label.text()
+    assert dock.threshold_label.text().startswith("False-alarm rate 0.01\u00a0%: showing scores above ")
     assert float(layer.customProperty("raresight/false_alarm_rate")) == pytest.approx(1e-4)
     dock.slider.setValue(dock.rate_to_position(1e-1))
     assert hidden_below(layer) < first
@@ -292,7 +295,7 @@ def test_slider_thresholds_are_the_sidecar_calibration(dock, scene):
     # a score tied at the threshold is hidden, as the mask leaves it out (score > threshold)
     assert transparency.alphaValue(expected) == 0
     assert transparency.alphaValue(expected + 1e-3 * abs(expected)) == 255
-    assert f"> {expected:.4g}" in dock.threshold_label.text()
+    assert f"above {expected:.4g}." in dock.threshold_label.text()
 
 
 def test_export_polygons_adds_a_styled_vector_layer(dock, scene):
@@ -309,14 +312,17 @@ def test_export_polygons_adds_a_styled_vector_layer(dock, scene):
     assert isinstance(polygons, QgsVectorLayer) and polygons.isValid()
     assert polygons.featureCount() >= 1
     names = polygons.fields().names()
-    assert {"area_m2", "max_score", "mean_score", "method", "threshold"} <= set(names)
+    assert {"area_m2", "max_score", "mean_score", "false_alarm_rate", "method", "threshold"} <= set(names)
     assert polygons.crs() == layer.crs()
     assert Path(polygons.source().split("|")[0]).parent == Path(layer.source()).parent
     feature = next(polygons.getFeatures())
     assert feature["method"] == "rx"
     from raresight.plugin.styling import load_table
 
-    assert feature["threshold"] == pytest.approx(load_table(layer).threshold_for(1e-3), rel=1e-6)
+    # (stored to 5 significant digits; the rate is the one the slider showed)
+    assert feature["threshold"] == pytest.approx(load_table(layer).threshold_for(1e-3), rel=1e-4)
+    assert feature["false_alarm_rate"] == pytest.approx(1e-3, rel=0.05)
+    assert polygons.name().startswith(f"Polygons of {layer.name()} (0.1\u00a0% false alarms, at least ")
 
 
 def test_no_image_chosen_is_a_clear_message(dock, qgis_iface):
@@ -336,7 +342,9 @@ def test_bad_input_is_a_message_and_nothing_is_added(dock, scene, tmp_path):
     before = set(QgsProject.instance().mapLayers())
     rec = detect(dock)
     assert rec.failures and not rec.layers
-    assert "BandMismatchError" in rec.failures[0]
+    # In the dock's words: no class name, the layers' roles, what to do.
+    assert "BandMismatchError" not in rec.failures[0]
+    assert "choose a reference from the same sensor" in rec.failures[0]
     assert set(QgsProject.instance().mapLayers()) == before
     assert not list((tmp_path / "results").glob("*.tif"))
 
@@ -430,7 +438,7 @@ def test_messages_are_pushed_to_the_message_bar(dock, qgis_iface):
     dock.target_combo.setLayer(None)
     before = len(qgis_iface.messageBar().get_messages(Qgis.Warning))
     dock.run_detection()
-    assert len(qgis_iface.messageBar().get_messages(Qgis.Warning)) == before + 1
+    wait_for(lambda: len(qgis_iface.messageBar().get_messages(Qgis.Warning)) == before + 1, 5)
 
 
 def test_method_parameters_reach_the_backend(dock, scene):
@@ -607,3 +615,55 @@ def test_train_model_refuses_a_method_without_a_model(dock, scene):
     rec = Recorder(dock)
     dock.train_model()
     assert rec.failures and "diffusion" in rec.failures[0] and dock.task is None
+
+
+def test_key_parameters_have_fields_and_only_changes_are_sent(dock, scene):
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
+    spin = dock.key_params["fit_fraction"]  # shown as a percentage
+    assert spin.value() == 100.0 and spin.toolTip().endswith("Default: 100 %.")
+    assert "fit_fraction" not in dock.request_args()["params"]  # untouched: the backend's default
+    spin.setValue(50)
+    assert dock.request_args()["params"]["fit_fraction"] == "0.5"
+    dock.params_edit.setText("fit_fraction=0.7")  # the free text overrides the field
+    assert dock.request_args()["params"]["fit_fraction"] == "0.7"
+    dock.params_edit.setText("")
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("diffusion"))
+    assert set(dock.key_params) == {"steps", "time_budget_s"}
+    dock.key_params["steps"].setValue(800)
+    assert dock.request_args()["params"]["steps"] == "800"
+    assert not dock.key_params["steps"].isHidden() and dock.key_param_box.isVisibleTo(dock)
+
+
+def test_a_change_method_cannot_start_without_a_reference(dock, scene):
+    post = add_raster(scene["post"], "post")
+    dock.target_combo.setLayer(post)
+    dock.reference_combo.setLayer(None)
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("cva"))
+    assert not dock.run_button.isEnabled()
+    assert "choose the pre-event image as Reference" in dock.run_button.toolTip()
+    assert dock.reference_label.text() == "Reference (pre-event, required)"
+    rec = Recorder(dock)
+    dock.run_detection()  # (e.g. from a script): refused with the same words, nothing started
+    assert rec.failures and "choose the pre-event image as Reference" in rec.failures[0]
+    assert dock.task is None
+    dock.reference_combo.setLayer(add_raster(scene["pre"], "pre"))
+    assert dock.run_button.isEnabled()
+
+
+def test_a_map_made_without_the_encoder_says_how_to_provide_it(dock, qgis_iface):
+    before = len(qgis_iface.messageBar().get_messages(Qgis.Warning))
+    dock._backend_log("warning", "Scoring without the pretrained encoder expert: download failed ([Errno -3]) from https://x")
+    wait_for(lambda: len(qgis_iface.messageBar().get_messages(Qgis.Warning)) == before + 1, 5)
+    text = qgis_iface.messageBar().get_messages(Qgis.Warning)[-1]
+    assert "Advanced settings > Encoder weights" in text and "Errno" not in text and "--param" not in text
+    dock.advanced.setCollapsed(True)
+    dock.show_encoder_setting()
+    assert not dock.advanced.isCollapsed()
+    dock.encoder_widget.setFilePath(str(ROOT))
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("diffusion"))
+    assert f"encoder={ROOT}" in dock._params_text(dock.current_method())
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))  # rx takes no encoder
+    assert "encoder=" not in dock._params_text(dock.current_method())
+    dock.encoder_widget.setFilePath("")

@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable
 
 from qgis.core import Qgis, QgsApplication, QgsProject
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtCore import pyqtSignal
 
 from .. import settings
 from ..backend_client import BackendClient, BackendError, RequestCancelledError, WorkerCrashedError
+from ..backend_text import OPEN_ENCODER_SETTING, warning_note
+from ..catalogue import wording
 from ..i18n import tr
 from ..layers import LayerError, remove_partial_outputs
-from ..methods import anomaly_method_names, bundled_methods, is_trainable
+from ..methods import anomaly_method_names, bundled_methods, is_trainable, takes_parameter
+from ..progress_text import duration_text
 from ..tasks import BackendTask
-from .messages import error_text, failure_level, log_level, push_message
+from .inputs import propose_inputs, result_name
+from .messages import MessageBoard, error_text, failure_level, log_level
 from .requests import Choices, fit_request, score_request
 from .results import ResultsPanel
 from .widgets import DockWidgets
@@ -54,11 +59,14 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         self.methods: list[dict] = []
         self.backend_info: dict | None = None
         self.temp_dir = tempfile.mkdtemp(prefix="raresight-inputs-")
+        self.board = MessageBoard(iface)
+        self._run_started = 0.0
         self._build()
         self.set_methods(bundled_methods())
         self._connect()
         self._refresh_score_layers()
         self._set_running(False)
+        self.propose_inputs()
 
     def _connect(self) -> None:
         self.method_combo.currentIndexChanged.connect(self._method_changed)
@@ -77,17 +85,86 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
             lambda _i: settings.set_value("device", self.device_combo.currentData())
         )
         self.min_area_spin.valueChanged.connect(lambda v: settings.set_value("min_area_m2", v))
+        self.encoder_widget.fileChanged.connect(lambda path: settings.set_value("encoder", path))
+        self.reference_combo.layerChanged.connect(self._update_run_enabled)
+        self.reference_combo.layerChanged.connect(self._update_pair_hint)
+        self.target_combo.layerChanged.connect(self._update_run_enabled)
+        for combo in (self.target_combo, self.reference_combo):
+            combo.activated.connect(self._chosen)  # (activated: the analyst's own choice only)
         project = QgsProject.instance()
         project.layersAdded.connect(self._refresh_score_layers)
         project.layersRemoved.connect(self._refresh_score_layers)
+        project.layersAdded.connect(self._layers_added)
 
     def disconnect_project(self) -> None:
         project = QgsProject.instance()
-        for signal in (project.layersAdded, project.layersRemoved):
+        for signal, slot in (
+            (project.layersAdded, self._refresh_score_layers),
+            (project.layersRemoved, self._refresh_score_layers),
+            (project.layersAdded, self._layers_added),
+        ):
             try:
-                signal.disconnect(self._refresh_score_layers)
+                signal.disconnect(slot)
             except TypeError:
                 pass
+
+    # -- inputs ---------------------------------------------------------------------------------
+
+    _chosen_by_hand = False
+
+    def _chosen(self, *_args) -> None:
+        self._chosen_by_hand = True
+
+    def _layers_added(self, layers) -> None:
+        from .. import styling
+
+        if any(not styling.is_score_layer(layer) for layer in layers):
+            self.propose_inputs()
+
+    def propose_inputs(self) -> None:
+        """Propose the image and reference from the project's rasters: the latest acquisition as
+        the image and the one before as the reference, when the metadata or names give dates;
+        otherwise say that the order is the analyst's to check. Choices made by hand are kept."""
+        if self._chosen_by_hand or self.task is not None:
+            return
+        proposal = propose_inputs(QgsProject.instance().mapLayers().values())
+        if proposal.target is not None:
+            self.target_combo.setLayer(proposal.target)
+        if proposal.reference is not None and self.reference_combo.currentLayer() is None:
+            self.reference_combo.setLayer(proposal.reference)
+        self._pair_note = proposal.note
+        self._update_pair_hint()
+        self._update_run_enabled()
+
+    _pair_note = ""
+
+    def _update_pair_hint(self, *_args) -> None:
+        """Say how the pre/post order was chosen when it matters: a method that compares dates,
+        or a reference chosen."""
+        relevant = (
+            bool(self.current_method().get("needs_reference"))
+            or self.reference_combo.currentLayer() is not None
+        )
+        self.pair_hint.setText(self._pair_note)
+        self.input_rows.show({"pair_hint": bool(self._pair_note) and relevant})
+
+    def _update_run_enabled(self, *_args) -> None:
+        """Detect needs an image, and a reference for a method that compares two dates."""
+        method = self.current_method()
+        missing = bool(method.get("needs_reference")) and self.reference_combo.currentLayer() is None
+        self.run_button.setEnabled(self.task is None and not missing)
+        if missing:
+            self.run_button.setToolTip(
+                tr("{method} compares two dates: choose the pre-event image as Reference first.").format(
+                    method=wording(method).title
+                )
+            )
+        else:
+            self.run_button.setToolTip(
+                tr(
+                    "Run the chosen method on the chosen images in the background and add the result to the map."
+                )
+            )
 
     # -- methods --------------------------------------------------------------------------------
 
@@ -96,13 +173,11 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         current = self.method_combo.currentData() or settings.value("method", "rx", str)
         self.methods = list(methods)
         self.method_combo.blockSignals(True)
-        self.method_combo.clear()
-        for m in self.methods:
-            self.method_combo.addItem(m["name"], m["name"])
-            self.method_combo.setItemData(
-                self.method_combo.count() - 1, m.get("summary", ""), Qt.ItemDataRole.ToolTipRole
-            )
-        self.method_combo.setCurrentIndex(max(self.method_combo.findData(current), 0))
+        self._fill_method_combo(self.methods)
+        index = self.method_combo.findData(current)
+        if index < 0:  # the first method (index 0 is a task's header)
+            index = next(i for i in range(self.method_combo.count()) if self.method_combo.itemData(i))
+        self.method_combo.setCurrentIndex(index)
         self.method_combo.blockSignals(False)
         fuse = self.fuse_combo.currentData() or ""
         self.fuse_combo.clear()
@@ -121,6 +196,8 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         self._show_method(method)
         self.train_button.setEnabled(is_trainable(method) and self.task is None)
         settings.set_value("method", method["name"])
+        self._update_run_enabled()
+        self._update_pair_hint()
         self.refresh_setup()
 
     # -- backend set-up -------------------------------------------------------------------------
@@ -159,10 +236,11 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         self._start_task(tr("RareSight: checking the backend"), "hello", {}, self._hello_done)
 
     def _hello_done(self, result: dict | None, error: BackendError | None) -> None:
+        self.progress.setValue(0)  # (a check is no run: nothing is "100 %" done)
         if error is not None:
-            title, text = error_text(error)
+            title, text, details = error_text(error)
             self.status_label.setText(tr("Backend: unavailable ({title})").format(title=title))
-            self._push(title, text, Qgis.MessageLevel.Critical)
+            self._push(title, text, Qgis.MessageLevel.Critical, details)
             return
         self.backend_info = result
         self.set_methods(result.get("methods") or bundled_methods())
@@ -189,7 +267,7 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
             second_target=self.target2_combo.currentLayer(),
             references=tuple(layer for layer in references if layer is not None),
             method=method,
-            params_text=self.params_edit.text(),
+            params_text=self._params_text(method),
             tile_size=int(self.tile_spin.value()),
             device=self.device_combo.currentData() or "auto",
             folder=self.output_widget.filePath() or settings.output_dir(),
@@ -201,6 +279,16 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
             else "",
             fuse=(self.fuse_combo.currentData() or "") if self.fuse_combo.isEnabled() else "",
         )
+
+    def _params_text(self, method: dict) -> str:
+        """The key parameters changed from their defaults, the encoder folder when set (for a
+        method that takes one), then the free text (which overrides them)."""
+        items = [f"{k}={v}" for k, v in self.key_parameter_values().items()]
+        encoder = self.encoder_widget.filePath().strip()
+        if encoder and takes_parameter(method, "encoder"):
+            items.append(f"encoder={encoder}")
+        free = self.params_edit.text().strip()
+        return " ".join([*items, free]) if free else " ".join(items)
 
     def request_args(self) -> dict:
         """The ``score`` request for the current choices (see :func:`.requests.score_request`)."""
@@ -228,6 +316,9 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
             self._push(tr("Cannot start"), str(exc), Qgis.MessageLevel.Warning)
             self.runFailed.emit(str(exc))
             return
+        choices = self.choices()
+        self._run_started = time.monotonic()
+        self._run_title = result_name(choices, time.localtime())
         self._start_task(description, op, args, lambda result, error: done(result, error, args["output"]))
 
     def _fit_done(self, result: dict | None, error: BackendError | None, output: str = "") -> None:
@@ -253,14 +344,25 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         if error is not None:
             self._failed(error, output)
             return
-        layer = self.add_score_layer(result["output"], result.get("sidecar"))
+        method = self.current_method()
+        sidecar = result.get("sidecar") or {}
+        if sidecar.get("method") and sidecar.get("method") != method.get("name"):
+            method = {"name": sidecar["method"]}
+        layer = self.add_score_layer(
+            result["output"], result.get("sidecar"), getattr(self, "_run_title", ""), wording(method).score
+        )
         if layer is not None:
             self._push(
                 tr("Detection finished"),
-                tr("Score layer {name} added; move the false-alarm rate slider to restyle it.").format(
+                tr('Layer "{name}" added; move the slider to change what is shown.').format(
                     name=layer.name()
                 ),
                 Qgis.MessageLevel.Success,
+            )
+            self._last_run(
+                tr("Last run: {name}, finished in {time}.").format(
+                    name=layer.name(), time=duration_text(time.monotonic() - self._run_started)
+                )
             )
             self.detectionFinished.emit(layer)
 
@@ -278,10 +380,24 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
             self._report_failure(exc)
             return
         self.task = BackendTask(description, client, op, args, finished, self._backend_log)
-        self.task.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
+        self.task.progressChanged.connect(self._show_progress)
         self.task.stageChanged.connect(self._show_stage)
         self._set_running(True)
+        self.board.clear()  # the previous run's messages are about the previous run
+        # Until the backend reports, the bar is busy and the stage says what is happening.
+        self.progress.setRange(0, 0)
+        self.stage_label.setText(
+            tr("Starting the backend…") if not getattr(client, "running", True) else tr("Starting…")
+        )
+        self.board.watch(description)
         QgsApplication.taskManager().addTask(self.task)
+
+    def _show_progress(self, value: float) -> None:
+        if self.task is None:
+            return
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 100)
+        self.progress.setValue(int(value))
 
     def _show_stage(self, text: str) -> None:
         if self.task is not None:  # (a late signal of a task that has ended shows nothing)
@@ -299,8 +415,10 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
         self.cancel_button.setEnabled(running)
         self.export_button.setEnabled(not running and self.current_score_layer() is not None)
         self.stage_label.setText("")
+        self.progress.setRange(0, 100)
         if running:
             self.progress.setValue(0)
+        self._update_run_enabled()
 
     def _failed(self, error: BackendError, output: str = "", failed_title: str | None = None) -> None:
         """Report a failed run; a killed or cancelled worker's partial ``output`` is removed."""
@@ -310,14 +428,34 @@ class RareSightDock(QgsDockWidget, DockWidgets, ResultsPanel):
 
     def _report_failure(self, error: BackendError, failed_title: str | None = None) -> None:
         self.progress.setValue(0)
-        title, text = error_text(error, failed_title)
-        self._push(title, text, failure_level(error))
+        title, text, details = error_text(error, failed_title)
+        self._push(title, text, failure_level(error), details)
         if isinstance(error, RequestCancelledError):
-            self.status_label.setText(tr("Cancelled; nothing was added."))
+            self._last_run(tr("Last run: cancelled; nothing was added."))
+        else:
+            self._last_run(tr("Last run failed: {title}.").format(title=title))
         self.runFailed.emit(text)
 
-    def _backend_log(self, level: str, message: str) -> None:
-        self._push(tr("RareSight backend"), message, log_level(level))
+    def _last_run(self, text: str) -> None:
+        """The status line follows the last run (with the time it ended)."""
+        stamp = time.strftime("%H:%M")
+        self.status_label.setText(tr("{time} · {text}").format(time=stamp, text=text))
 
-    def _push(self, title: str, text: str, level) -> None:
-        push_message(self.iface, title, text, level)
+    def _backend_log(self, level: str, message: str) -> None:
+        note = warning_note(message) if level == "warning" else None
+        if note is None:
+            self._push(tr("RareSight backend"), message, log_level(level))
+            return
+        action = None
+        if note.action == OPEN_ENCODER_SETTING:
+            action = (tr("Set encoder weights…"), self.show_encoder_setting)
+        self._push(note.title, note.text, log_level(level), note.details, action)
+
+    def show_encoder_setting(self) -> None:
+        """Open Advanced settings at the encoder weights folder."""
+        self.advanced.setCollapsed(False)
+        self.encoder_widget.setFocus()
+        self.encoder_widget.lineEdit().setFocus()
+
+    def _push(self, title: str, text: str, level, details: str = "", action=None) -> None:
+        self.board.push(title, text, level, details, action)

@@ -81,16 +81,19 @@ def fit_request(choices: Choices, temp_dir: str) -> dict:
 
 
 def polygonize_request(
-    score: str, false_alarm_rate: float, threshold: float | None, min_area_m2: float
+    score: str, false_alarm_rate: float | None, threshold: float | None, min_area: float
 ) -> dict:
     """The ``polygonize`` request for a score raster, written beside it as
-    ``<score stem>_polygons_far<rate>.gpkg``: at ``threshold`` (the one the layer shows, e.g. a
-    method's physical threshold) when given, else at ``false_alarm_rate``."""
+    ``<score stem>_polygons_far<rate>.gpkg`` (or ``_polygons_above<threshold>`` for a prompt map's
+    threshold, given without a rate): at ``threshold`` (the one the layer shows) when given, else
+    at ``false_alarm_rate``. ``min_area`` is in m², or in pixels for a score without a CRS."""
     stem = os.path.splitext(os.path.basename(score))[0]
-    output = unique_path(
-        os.path.join(os.path.dirname(score), f"{stem}_polygons_far{false_alarm_rate:.0e}.gpkg")
-    )
-    request = {"score": score, "output": output, "min_area_m2": float(min_area_m2)}
+    if false_alarm_rate is not None:
+        suffix = f"far{false_alarm_rate:.0e}"
+    else:
+        suffix = "above" + f"{threshold:.3g}".replace("-", "m")
+    output = unique_path(os.path.join(os.path.dirname(score), f"{stem}_polygons_{suffix}.gpkg"))
+    request = {"score": score, "output": output, "min_area_m2": float(min_area)}
     request.update({"false_alarm_rate": false_alarm_rate} if threshold is None else {"threshold": threshold})
     return request
 
@@ -104,6 +107,14 @@ def _inputs(choices: Choices, temp_dir: str) -> tuple[dict, str]:
     """
     if not isinstance(choices.target, QgsRasterLayer):
         raise LayerError(tr("Choose the image to analyse first."))
+    if choices.method.get("needs_reference") and not choices.references:
+        from ..catalogue import wording
+
+        raise LayerError(
+            tr("{method} compares two dates: choose the pre-event image as Reference first.").format(
+                method=wording(choices.method).title
+            )
+        )
     folder = _output_folder(choices.folder)
     params = parse_params(choices.params_text)
     targets = [layer for layer in (choices.target, choices.second_target) if layer is not None]

@@ -145,7 +145,12 @@ class _ScoreStyler(QgsProcessingLayerPostProcessorInterface):
                 sidecar = json.load(f)
         except (OSError, ValueError, KeyError):
             return
-        styling.style_score_layer(layer, table, table.default_false_alarm_rate, sidecar)
+        from ..catalogue import wording
+
+        meaning = wording({"name": sidecar.get("method", "?")}).score
+        styling.style_score_layer(
+            layer, table, table.default_false_alarm_rate, sidecar, table.physical_threshold, meaning
+        )
 
 
 class _PolygonStyler(QgsProcessingLayerPostProcessorInterface):
