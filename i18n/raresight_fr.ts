@@ -4,15 +4,15 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock/results.py" line="166"/>
-        <location filename="../plugin/dock/results.py" line="224"/>
+        <location filename="../plugin/dock/results.py" line="175"/>
+        <location filename="../plugin/dock/results.py" line="233"/>
         <location filename="../plugin/dock/widgets.py" line="326"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="166"/>
-        <location filename="../plugin/dock/results.py" line="224"/>
+        <location filename="../plugin/dock/results.py" line="175"/>
+        <location filename="../plugin/dock/results.py" line="233"/>
         <location filename="../plugin/dock/widgets.py" line="271"/>
         <source> px</source>
         <translation> px</translation>
@@ -79,9 +79,9 @@
         <translation>Paramètres avancés &gt; Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="448"/>
-        <source>Advanced: other parameters as KEY=VALUE pairs separated by spaces or commas; they override the fields above. Defaults: {defaults}</source>
-        <translation>Avancé : autres paramètres sous forme CLÉ=VALEUR séparés par des espaces ou des virgules ; ils priment sur les champs ci-dessus. Valeurs par défaut : {defaults}</translation>
+        <location filename="../plugin/dock/widgets.py" line="426"/>
+        <source>Advanced: other parameters as KEY=VALUE pairs separated by spaces or commas; they override the fields above. Their meanings and defaults are in the method's documentation.</source>
+        <translation>Avancé : autres paramètres sous forme CLÉ=VALEUR séparés par des espaces ou des virgules ; ils priment sur les champs ci-dessus. Leur sens et leurs valeurs par défaut sont dans la documentation de la méthode.</translation>
     </message>
     <message>
         <location filename="../plugin/processing/polygonize.py" line="35"/>
@@ -115,7 +115,7 @@
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="245"/>
+        <location filename="../plugin/styling.py" line="249"/>
         <source>Backend's description: {text}</source>
         <translation>Description du moteur : {text}</translation>
     </message>
@@ -202,7 +202,7 @@
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="241"/>
+        <location filename="../plugin/styling.py" line="245"/>
         <source>Calibration: {source}, {n} samples. {shown}</source>
         <translation>Calibration : {source}, {n} échantillons. {shown}</translation>
     </message>
@@ -238,8 +238,8 @@
         <translation>Annulation…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="86"/>
-        <location filename="../plugin/dock/results.py" line="107"/>
+        <location filename="../plugin/dock/results.py" line="93"/>
+        <location filename="../plugin/dock/results.py" line="116"/>
         <source>Cannot add the result</source>
         <translation>Impossible d'ajouter le résultat</translation>
     </message>
@@ -384,12 +384,12 @@
         <translation>Poids de l'encodeur</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="152"/>
+        <location filename="../plugin/backend_text.py" line="205"/>
         <source>Every valid pixel has the same value: nothing stands out, so nothing is shown.</source>
         <translation>Tous les pixels valides ont la même valeur : rien ne ressort, donc rien n'est affiché.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="158"/>
+        <location filename="../plugin/dock/results.py" line="167"/>
         <location filename="../plugin/dock/widgets.py" line="318"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
@@ -400,14 +400,14 @@
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="157"/>
+        <location filename="../plugin/dock/results.py" line="166"/>
         <location filename="../plugin/dock/widgets.py" line="319"/>
         <location filename="../plugin/processing/polygonize.py" line="50"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="207"/>
+        <location filename="../plugin/dock/results.py" line="216"/>
         <source>False-alarm rate {rate}: showing scores above {threshold}.</source>
         <translation>Taux de fausses alarmes {rate} : scores supérieurs à {threshold} affichés.</translation>
     </message>
@@ -492,7 +492,7 @@
         <translation>Image (par ex. optique)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="239"/>
+        <location filename="../plugin/styling.py" line="243"/>
         <source>Images: {targets}</source>
         <translation>Images : {targets}</translation>
     </message>
@@ -577,7 +577,7 @@
         <translation>Workers locaux (0 : un par cœur)</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="173"/>
+        <location filename="../plugin/backend_text.py" line="225"/>
         <source>Made without the encoder</source>
         <translation>Carte faite sans l'encodeur</translation>
     </message>
@@ -612,7 +612,7 @@
         <translation>La méthode {method} n’a pas de modèle à entraîner : choisissez une méthode générative (diffusion, flow).</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="235"/>
+        <location filename="../plugin/styling.py" line="239"/>
         <source>Method: {title} ({method}). {description}</source>
         <translation>Méthode : {title} ({method}). {description}</translation>
     </message>
@@ -653,7 +653,7 @@
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="421"/>
+        <location filename="../plugin/dock/widgets.py" line="438"/>
         <source>Needs a reference (the pre-event image).</source>
         <translation>Nécessite une référence (l'image d'avant l'événement).</translation>
     </message>
@@ -668,12 +668,17 @@
         <translation>Invite négative (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="193"/>
+        <location filename="../plugin/backend_text.py" line="116"/>
+        <source>No NVIDIA GPU is available to the backend: set Advanced settings &gt; Device to Automatic or CPU.</source>
+        <translation>Aucun GPU NVIDIA n'est disponible pour le moteur : réglez Paramètres avancés &gt; Processeur sur Automatique ou CPU.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/results.py" line="202"/>
         <source>No calibration found beside this score layer.</source>
         <translation>Aucun étalonnage trouvé à côté de cette couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="186"/>
+        <location filename="../plugin/dock/results.py" line="195"/>
         <source>No score layer selected: run a detection, or choose a score layer.</source>
         <translation>Aucune couche de score choisie : lancez une détection, ou choisissez une couche de score.</translation>
     </message>
@@ -683,8 +688,9 @@
         <translation>Aucune</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="170"/>
-        <location filename="../plugin/backend_text.py" line="180"/>
+        <location filename="../plugin/backend_text.py" line="222"/>
+        <location filename="../plugin/backend_text.py" line="234"/>
+        <location filename="../plugin/backend_text.py" line="238"/>
         <source>Note from the backend</source>
         <translation>Remarque du moteur</translation>
     </message>
@@ -715,12 +721,12 @@
         <translation>Les paramètres s’écrivent en paires CLÉ=VALEUR, par ex. fit_fraction=0.5 ; reçu : {item}.</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="227"/>
+        <location filename="../plugin/styling.py" line="231"/>
         <source>Pixels above the threshold chosen with the slider are shown (the method's own threshold by default).</source>
         <translation>Les pixels au-dessus du seuil choisi avec le curseur sont affichés (le seuil propre de la méthode par défaut).</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="232"/>
+        <location filename="../plugin/styling.py" line="236"/>
         <source>Pixels above the threshold of the chosen false-alarm rate are shown.</source>
         <translation>Les pixels au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
@@ -740,22 +746,22 @@
         <translation>Polygonisation</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="251"/>
+        <location filename="../plugin/dock/results.py" line="260"/>
         <source>Polygons</source>
         <translation>Polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="262"/>
+        <location filename="../plugin/dock/results.py" line="271"/>
         <source>Polygons exported</source>
         <translation>Polygones exportés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="226"/>
+        <location filename="../plugin/dock/results.py" line="235"/>
         <source>Polygons of {score} (above {threshold}, at least {area})</source>
         <translation>Polygones de {score} (au-dessus de {threshold}, au moins {area})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="230"/>
+        <location filename="../plugin/dock/results.py" line="239"/>
         <source>Polygons of {score} ({rate} false alarms, at least {area})</source>
         <translation>Polygones de {score} ({rate} de fausses alarmes, au moins {area})</translation>
     </message>
@@ -810,9 +816,14 @@
         <translation>Interpréteur Python de l’environnement du moteur (par défaut : celui que crée « Installer le moteur »).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="108"/>
+        <location filename="../plugin/dock/results.py" line="117"/>
         <source>QGIS cannot read {path}.</source>
         <translation>QGIS ne peut pas lire {path}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="104"/>
+        <source>QGIS's layer {0} cannot be read by the backend: export it as a GeoTIFF (right-click &gt; Export &gt; Save As...) and use that.</source>
+        <translation>La couche {0} ne peut pas être lue par le moteur : exportez-la en GeoTIFF (clic droit &gt; Exporter &gt; Sauvegarder sous...) et utilisez cette copie.</translation>
     </message>
     <message>
         <location filename="../plugin/catalogue.py" line="64"/>
@@ -831,7 +842,7 @@
         <translation>RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="231"/>
+        <location filename="../plugin/styling.py" line="235"/>
         <source>RareSight anomaly score: higher means more anomalous; no data where the score is empty.</source>
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
@@ -852,7 +863,7 @@
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="224"/>
+        <location filename="../plugin/styling.py" line="228"/>
         <source>RareSight prompt map for "{prompt}": higher means more like the prompt; no data where the map is empty.</source>
         <translation>Carte de requête RareSight pour « {prompt} » : plus la valeur est haute, plus le pixel ressemble à la requête ; pas de donnée là où la carte est vide.</translation>
     </message>
@@ -882,7 +893,7 @@
         <translation>RareSight : détection des anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="234"/>
+        <location filename="../plugin/dock/results.py" line="243"/>
         <source>RareSight: exporting polygons</source>
         <translation>RareSight : export des polygones</translation>
     </message>
@@ -903,12 +914,12 @@
     </message>
     <message>
         <location filename="../plugin/dock/widgets.py" line="155"/>
-        <location filename="../plugin/dock/widgets.py" line="444"/>
+        <location filename="../plugin/dock/widgets.py" line="461"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="442"/>
+        <location filename="../plugin/dock/widgets.py" line="459"/>
         <source>Reference (pre-event, required)</source>
         <translation>Référence (avant l’événement, requise)</translation>
     </message>
@@ -923,7 +934,7 @@
         <translation>Rasters de référence (normaux, même ordre)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="240"/>
+        <location filename="../plugin/styling.py" line="244"/>
         <source>Reference: {refs}</source>
         <translation>Référence : {refs}</translation>
     </message>
@@ -969,12 +980,12 @@
         <translation>Seuil de score</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="142"/>
+        <location filename="../plugin/styling.py" line="145"/>
         <source>Score: {meaning}</source>
         <translation>Score : {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="238"/>
+        <location filename="../plugin/styling.py" line="242"/>
         <source>Score: {meaning}.</source>
         <translation>Score : {meaning}.</translation>
     </message>
@@ -1032,7 +1043,7 @@
         <translation>Afficher le panneau RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="197"/>
+        <location filename="../plugin/dock/results.py" line="206"/>
         <source>Showing pixels above {threshold}: {share} of the scene.</source>
         <translation>Pixels au-dessus de {threshold} affichés : {share} de la scène.</translation>
     </message>
@@ -1062,12 +1073,12 @@
         <translation>Fenêtre de lissage en pixels avant de comparer les dates (filtre de chatoiement pour le SAR).</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="244"/>
+        <location filename="../plugin/styling.py" line="248"/>
         <source>Software: RareSight {version}</source>
         <translation>Logiciel : RareSight {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="128"/>
+        <location filename="../plugin/backend_text.py" line="181"/>
         <source>Some layers are not georeferenced: they are taken to share the image's pixel grid.</source>
         <translation>Certaines couches ne sont pas géoréférencées : elles sont supposées partager la grille de pixels de l'image.</translation>
     </message>
@@ -1152,14 +1163,24 @@
         <translation>Le moteur est prêt.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="114"/>
+        <location filename="../plugin/backend_text.py" line="154"/>
         <source>The backend met an unexpected problem; nothing was added. The details are in the RareSight log panel.</source>
         <translation>Le moteur a rencontré un problème inattendu ; rien n'a été ajouté. Les détails sont dans le journal RareSight.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="235"/>
+        <source>The backend noted something about this run (in English, under Details).</source>
+        <translation>Le moteur a fait une remarque sur cette exécution (en anglais, sous Détails).</translation>
     </message>
     <message>
         <location filename="../plugin/dock/messages.py" line="32"/>
         <source>The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend.</source>
         <translation>Le processus du moteur s'est arrêté de façon inattendue ; rien n'a été ajouté. La prochaine exécution démarre un nouveau moteur.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="162"/>
+        <source>The backend refused the run; its message (in English) is under Details.</source>
+        <translation>Le moteur a refusé l'exécution ; son message (en anglais) est sous Détails.</translation>
     </message>
     <message>
         <location filename="../plugin/dock/messages.py" line="116"/>
@@ -1177,7 +1198,7 @@
         <translation>Le fichier de checkpoint {path} n'existe pas : choisissez-en un autre, ou videz le champ.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="100"/>
+        <location filename="../plugin/backend_text.py" line="132"/>
         <source>The chosen images have (almost) no valid pixel in common: check the layers, their overlap and their no-data values.</source>
         <translation>Les images choisies n'ont (presque) aucun pixel valide en commun : vérifiez les couches, leur recouvrement et leurs valeurs sans donnée.</translation>
     </message>
@@ -1192,12 +1213,12 @@
         <translation>Le fichier {0} n'existe plus : vérifiez la source de la couche.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="148"/>
+        <location filename="../plugin/backend_text.py" line="201"/>
         <source>The image and the reference are identical: nothing changed, so nothing is shown.</source>
         <translation>L'image et la référence sont identiques : rien n'a changé, donc rien n'est affiché.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="140"/>
+        <location filename="../plugin/backend_text.py" line="193"/>
         <source>The image has no blue and red bands: clouds cannot be masked.</source>
         <translation>L'image n'a pas de bandes bleue et rouge : les nuages ne peuvent pas être masqués.</translation>
     </message>
@@ -1207,12 +1228,12 @@
         <translation>L'image dans laquelle chercher des anomalies (la date de l'événement, c.-à-d. après).</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="132"/>
+        <location filename="../plugin/backend_text.py" line="185"/>
         <source>The layer has no CRS: polygon areas and the minimum area are in pixels.</source>
         <translation>La couche n'a pas de SCR : les surfaces des polygones et la surface minimale sont en pixels.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="174"/>
+        <location filename="../plugin/backend_text.py" line="226"/>
         <source>The map was made without the pretrained encoder: its weights are not on this computer and could not be downloaded. Choose the folder that holds them under Advanced settings &gt; Encoder weights, then run again.</source>
         <translation>La carte a été faite sans l'encodeur pré-entraîné : ses poids ne sont pas sur cet ordinateur et n'ont pas pu être téléchargés. Choisissez le dossier qui les contient dans Paramètres avancés &gt; Poids de l'encodeur, puis relancez.</translation>
     </message>
@@ -1232,9 +1253,14 @@
         <translation>Le modèle est écrit au format safetensors : indiquez une sortie se terminant par .safetensors.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="136"/>
+        <location filename="../plugin/backend_text.py" line="189"/>
         <source>The optical image lacks {0}: the {1} map uses the SAR image only.</source>
         <translation>L'image optique n'a pas {0} : la carte {1} n'utilise que l'image SAR.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="120"/>
+        <source>The output folder {0} cannot be used: choose another Output folder.</source>
+        <translation>Le dossier de sortie {0} n'est pas utilisable : choisissez un autre Dossier de sortie.</translation>
     </message>
     <message>
         <location filename="../plugin/dock/requests.py" line="148"/>
@@ -1252,7 +1278,7 @@
         <translation>Les polygones sont écrits au format GeoPackage : indiquez une sortie se terminant par .gpkg.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="147"/>
+        <location filename="../plugin/dock/results.py" line="156"/>
         <source>The prompt map's threshold: pixels above it are shown. It starts at the method's own threshold.</source>
         <translation>Le seuil de la carte de requête : les pixels au-dessus sont affichés. Il part du seuil propre de la méthode.</translation>
     </message>
@@ -1277,7 +1303,7 @@
         <translation>Le raster de score n'est pas une couche raster valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="87"/>
+        <location filename="../plugin/dock/results.py" line="94"/>
         <source>The score's calibration is unreadable: {reason}</source>
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
@@ -1287,9 +1313,14 @@
         <translation>L’installation a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="201"/>
+        <location filename="../plugin/dock/results.py" line="210"/>
         <source>This is the method's own threshold.</source>
         <translation>C'est le seuil propre de la méthode.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="430"/>
+        <source>This method also takes: {names}</source>
+        <translation>Cette méthode accepte aussi : {names}</translation>
     </message>
     <message>
         <location filename="../plugin/dock/setup_panel.py" line="170"/>
@@ -1297,7 +1328,7 @@
         <translation>Cette version de l’extension a besoin d’autres paquets du moteur que ceux installés. Mettez-les à jour pour continuer.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="145"/>
+        <location filename="../plugin/dock/results.py" line="154"/>
         <source>Threshold</source>
         <translation>Seuil</translation>
     </message>
@@ -1477,12 +1508,12 @@
         <translation>marge de la règle d'indice (unités d'indice ; au-dessus de 0 = comme la requête)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="450"/>
+        <location filename="../plugin/dock/widgets.py" line="429"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="240"/>
+        <location filename="../plugin/styling.py" line="244"/>
         <source>none (fit on the image itself)</source>
         <translation>aucune (ajusté sur l'image elle-même)</translation>
     </message>
@@ -1580,9 +1611,19 @@
         <translation>le curseur de seuil</translation>
     </message>
     <message>
+        <location filename="../plugin/backend_text.py" line="128"/>
+        <source>{0} cannot be written: it is an input or an existing file that RareSight does not replace; choose another Output folder.</source>
+        <translation>{0} ne peut pas être écrit : c'est une entrée ou un fichier existant que RareSight ne remplace pas ; choisissez un autre Dossier de sortie.</translation>
+    </message>
+    <message>
         <location filename="../plugin/backend_text.py" line="72"/>
         <source>{0} compares two dates: choose the pre-event image as Reference.</source>
         <translation>{0} compare deux dates : choisissez l'image d'avant l'événement comme Référence.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="124"/>
+        <source>{0} could not be written: check the free disk space of the output folder.</source>
+        <translation>{0} n'a pas pu être écrit : vérifiez l'espace disque libre du dossier de sortie.</translation>
     </message>
     <message>
         <location filename="../plugin/backend_text.py" line="88"/>
@@ -1590,7 +1631,7 @@
         <translation>{0} ne couvre pas la même zone que l'image : choisissez des couches du même lieu.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="144"/>
+        <location filename="../plugin/backend_text.py" line="197"/>
         <source>{0} does not use the {1}: it is ignored.</source>
         <translation>{0} n'utilise pas le champ {1} : il est ignoré.</translation>
     </message>
@@ -1600,12 +1641,27 @@
         <translation>{0} n'a pas la taille de l'image et les couches ne sont pas toutes géoréférencées, elles ne peuvent donc pas être alignées : géoréférencez-les, ou utilisez des images de même taille.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="156"/>
+        <location filename="../plugin/backend_text.py" line="100"/>
+        <source>{0} holds complex values (e.g. SAR SLC): convert it to intensity or amplitude first (e.g. with the Raster Calculator), or use the Processing algorithm's "Complex (SLC) inputs read as" option.</source>
+        <translation>{0} contient des valeurs complexes (p. ex. SAR SLC) : convertissez-le d'abord en intensité ou en amplitude (p. ex. avec la Calculatrice raster), ou utilisez l'option « Entrées complexes (SLC) lues comme » de l'algorithme Processing.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="112"/>
+        <source>{0} image(s) but {1} reference(s): choose one reference per image (Reference for the image, Second reference for the second image).</source>
+        <translation>{0} image(s) mais {1} référence(s) : choisissez une référence par image (Référence pour l'image, Seconde référence pour la seconde image).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="108"/>
+        <source>{0} is truncated or damaged: check the file, or export the layer again.</source>
+        <translation>{0} est tronqué ou endommagé : vérifiez le fichier, ou exportez à nouveau la couche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_text.py" line="209"/>
         <source>{0} of the image's valid pixels have one value ({1}): if it is fill, set it as the layer's no-data value (Layer Properties &gt; Transparency), or the other scores are skewed.</source>
         <translation>{0} des pixels valides de l'image ont une seule valeur ({1}) : s'il s'agit d'un remplissage, déclarez-la comme valeur sans donnée de la couche (Propriétés de la couche &gt; Transparence), sinon les autres scores sont faussés.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="160"/>
+        <location filename="../plugin/backend_text.py" line="213"/>
         <source>{0} of the valid pixels share the score {1} (a constant area, or fill without a no-data value?): at this false-alarm rate only {2} of the pixels are shown.</source>
         <translation>{0} des pixels valides ont le score {1} (une zone constante, ou un remplissage sans valeur sans donnée ?) : à ce taux de fausses alarmes, seuls {2} des pixels sont affichés.</translation>
     </message>
@@ -1666,7 +1722,7 @@
         <translation>{n:.1f} Go</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="263"/>
+        <location filename="../plugin/dock/results.py" line="272"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
     </message>
@@ -1686,12 +1742,12 @@
         <translation>{time} · {text}</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="110"/>
+        <location filename="../plugin/styling.py" line="112"/>
         <source>{value} (the scene's maximum)</source>
         <translation>{value} (le maximum de la scène)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="108"/>
+        <location filename="../plugin/styling.py" line="110"/>
         <source>{value} (top {share} of the scene)</source>
         <translation>{value} ({share} les plus hauts de la scène)</translation>
     </message>
@@ -1702,6 +1758,10 @@
     <message>
         <source>(the method's physical threshold is {threshold:.4g})</source>
         <translation type="vanished">(le seuil physique de la méthode est {threshold:.4g})</translation>
+    </message>
+    <message>
+        <source>Advanced: other parameters as KEY=VALUE pairs separated by spaces or commas; they override the fields above. Defaults: {defaults}</source>
+        <translation type="vanished">Avancé : autres paramètres sous forme CLÉ=VALEUR séparés par des espaces ou des virgules ; ils priment sur les champs ci-dessus. Valeurs par défaut : {defaults}</translation>
     </message>
     <message>
         <source>Anomalies</source>
@@ -1798,6 +1858,10 @@
     <message>
         <source>score</source>
         <translation type="vanished">score</translation>
+    </message>
+    <message>
+        <source>{0} holds complex values (e.g. SAR SLC): convert it to intensity or amplitude first (e.g. with the Raster Calculator), or use the Processing algorithm's Complex values option.</source>
+        <translation type="vanished">{0} contient des valeurs complexes (p. ex. SAR SLC) : convertissez-le d'abord en intensité ou en amplitude (p. ex. avec la Calculatrice raster), ou utilisez l'option Valeurs complexes de l'algorithme Processing.</translation>
     </message>
     <message>
         <source>{meaning}: above {value} (the method's threshold)</source>

@@ -96,6 +96,38 @@ def _known() -> list[tuple[re.Pattern, str]]:
             tr("{0} has another size than the image and the layers are not all georeferenced, so they cannot be aligned: georeference them, or use images of one size."),
         ),
         (
+            pattern(r"(\S+) holds complex values"),
+            tr("{0} holds complex values (e.g. SAR SLC): convert it to intensity or amplitude first (e.g. with the Raster Calculator), or use the Processing algorithm's \"Complex (SLC) inputs read as\" option."),
+        ),
+        (
+            pattern(r"Input (.+) is not a raster GDAL can read"),
+            tr("QGIS's layer {0} cannot be read by the backend: export it as a GeoTIFF (right-click > Export > Save As...) and use that."),
+        ),
+        (
+            pattern(r"Cannot read (\S+) \(.*\): the file is truncated or damaged"),
+            tr("{0} is truncated or damaged: check the file, or export the layer again."),
+        ),
+        (
+            pattern(r"(\d+) target raster\(s\) but (\d+) reference raster\(s\)"),
+            tr("{0} image(s) but {1} reference(s): choose one reference per image (Reference for the image, Second reference for the second image)."),
+        ),
+        (
+            pattern(r"no CUDA GPU is visible"),
+            tr("No NVIDIA GPU is available to the backend: set Advanced settings > Device to Automatic or CPU."),
+        ),
+        (
+            pattern(r"Output folder (.+) (?:does not exist|cannot be written to|is a file)"),
+            tr("The output folder {0} cannot be used: choose another Output folder."),
+        ),
+        (
+            pattern(r"Cannot write (\S+) .*check free disk space"),
+            tr("{0} could not be written: check the free disk space of the output folder."),
+        ),
+        (
+            pattern(r"Output (\S+) (?:is the input|exists)"),
+            tr("{0} cannot be written: it is an input or an existing file that RareSight does not replace; choose another Output folder."),
+        ),
+        (
             pattern(r"holds no valid pixel|share almost no valid pixel"),
             tr("The chosen images have (almost) no valid pixel in common: check the layers, their overlap and their no-data values."),
         ),
@@ -124,7 +156,20 @@ def error_note(kind: str, message: str, failed_title: str) -> Note:
             ),
             message,
         )
+    if not _english():  # the backend speaks English: say so in the analyst's language, words behind Details
+        return Note(
+            failed_title,
+            tr("The backend refused the run; its message (in English) is under Details."),
+            message,
+        )
     return Note(failed_title, for_the_dock(message), message)
+
+
+def _english() -> bool:
+    """True when the dock speaks English (the backend's language)."""
+    from .i18n import dock_language_is_english
+
+    return dock_language_is_english()
 
 
 def _known_warnings() -> list[tuple[re.Pattern, str]]:
@@ -183,5 +228,11 @@ def warning_note(message: str) -> Note:
             ),
             message,
             OPEN_ENCODER_SETTING,
+        )
+    if not _english():
+        return Note(
+            tr("Note from the backend"),
+            tr("The backend noted something about this run (in English, under Details)."),
+            message,
         )
     return Note(tr("Note from the backend"), for_the_dock(message), message)

@@ -36,6 +36,12 @@ def qgis_locale() -> str:
     return (name or "en")[:2].lower()
 
 
+def dock_language_is_english() -> bool:
+    """True when the plugin speaks English: QGIS's language is English or has no translation."""
+    lang = qgis_locale()
+    return lang == "en" or not (I18N_DIR / f"raresight_{lang}.qm").is_file()
+
+
 def install_translator(locale: str | None = None) -> QTranslator | None:
     """Load and install ``raresight_<lang>.qm`` for ``locale`` (QGIS's by default).
 

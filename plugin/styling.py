@@ -210,8 +210,8 @@ def load_table(layer: QgsRasterLayer) -> CalibrationTable:
 
 
 def describe(sidecar: dict) -> str:
-    """The layer abstract: what the score means, which method and inputs made it (the backend's
-    own description of the score, in English, closes it)."""
+    """The layer abstract: what the score means, which method and inputs made it (in an English
+    dock, the backend's own description of the score closes it)."""
     from .catalogue import wording
 
     cal = sidecar.get("calibration", {})
@@ -246,8 +246,11 @@ def describe(sidecar: dict) -> str:
             source=cal.get("source", "?"), n=_count(cal.get("n_samples")), shown=shown
         ),
         tr("Software: RareSight {version}").format(version=sidecar.get("software", {}).get("version", "?")),
-        tr("Backend's description: {text}").format(text=sidecar.get("score_meaning", "")),
     ]
+    from .i18n import dock_language_is_english
+
+    if dock_language_is_english():  # (the backend's words are English: shown in an English dock only)
+        lines.append(tr("Backend's description: {text}").format(text=sidecar.get("score_meaning", "")))
     return "\n".join(lines)
 
 

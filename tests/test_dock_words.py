@@ -53,7 +53,16 @@ def refused_requests(tmp_path: Path) -> list[RareSightError]:
         backend_error(lambda: create_detector("rx", {"no_such": "1"})),
         backend_error(lambda: create_detector("diffusion", {"steps": "many"})),
         backend_error(lambda: score_to_file(ScoreRequest([str(tmp_path / "gone.tif")], [], "rx", {}), out)),
+        backend_error(lambda: score_to_file(ScoreRequest([str(post), str(sar)], [str(post)], "cva", {}), out)),
+        backend_error(lambda: score_to_file(ScoreRequest([str(not_a_raster(tmp_path))], [], "rx", {}), out)),
+        backend_error(lambda: score_to_file(ScoreRequest([str(post)], [], "rx", {}), tmp_path / "no" / "s.tif")),
     ]
+
+
+def not_a_raster(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.tif"
+    path.write_text("not a raster")
+    return path
 
 
 def test_backend_refusals_get_the_docks_own_words(words, tmp_path):
@@ -69,6 +78,25 @@ def test_backend_refusals_get_the_docks_own_words(words, tmp_path):
     assert "Unknown parameter no_such in Other parameters" in notes[2].text
     assert notes[3].text.startswith("The parameter steps='many' is not valid")
     assert "no longer exists" in notes[4].text
+    assert notes[5].text.startswith("2 image(s) but 1 reference(s): choose one reference per image")
+    assert "export it as a GeoTIFF" in notes[6].text
+    assert "choose another Output folder" in notes[7].text
+
+
+def test_in_a_translated_language_unknown_backend_words_stay_behind_details(words):
+    from qgis.core import QgsSettings
+
+    settings = QgsSettings()
+    settings.setValue("locale/overrideFlag", True)
+    settings.setValue("locale/userLocale", "fr_FR")
+    try:
+        message = "Something new the dock does not know, with --tile-size."
+        note = words.error_note("InputError", message, "T")
+        assert message not in note.text and note.details == message  # (the text is translated)
+        assert words.warning_note(message).details == message and message not in words.warning_note(message).text
+    finally:
+        settings.remove("locale/overrideFlag")
+        settings.remove("locale/userLocale")
 
 
 def test_other_messages_name_the_docks_controls(words):

@@ -161,6 +161,7 @@ def test_french_interface_and_numbers(reports):
     assert checks["style"]["abstract"].startswith(
         french("RareSight anomaly score: higher means more anomalous; no data where the score is empty.")
     )
+    assert "Mahalanobis distance" not in checks["style"]["abstract"]  # no English sentence in it
     assert (
         STATUS.match(report["status_label"])
         and french("Last run: {name}, finished in {time}.").split("{")[0] in report["status_label"]

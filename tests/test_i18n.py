@@ -69,6 +69,18 @@ def test_french_locale_gives_a_french_dock_and_messages(french_qgis, plugin_pack
             "The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend."
         )
         assert details == "exit code 1"
+        # A backend refusal in French, in the dock's words (the backend's own behind Details).
+        from raresight.plugin.backend_client import BackendError
+
+        refusal = "Reference a.tif has 2 band(s) but target b.tif has 4: give references of the same sensor."
+        title, text, details = error_text(BackendError("BandMismatchError", refusal))
+        assert title == french("Detection failed")
+        assert text == french(
+            "The reference {0} has {1} band(s) but the image {2} has {3}: choose a reference from the same sensor, with the same bands."
+        ).format("a.tif", "2", "b.tif", "4")
+        assert details == refusal
+        title, text, details = error_text(BackendError("InputError", "Something the dock does not know."))
+        assert text == french("The backend refused the run; its message (in English) is under Details.")
         dock.target_combo.setLayer(None)
         failures = []
         dock.runFailed.connect(failures.append)

@@ -447,7 +447,12 @@ def test_method_parameters_reach_the_backend(dock, scene):
     post = add_raster(scene["post"], "post")
     dock.target_combo.setLayer(post)
     dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
-    assert "fit_fraction" in dock.params_edit.toolTip()
+    # the free text's tooltip names the parameters without a field of their own (rcond), not 30 defaults
+    assert "rcond" in dock.params_edit.toolTip() and "fit_fraction" not in dock.params_edit.toolTip()
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("diffusion"))
+    tip = dock.params_edit.toolTip()
+    assert "hidden" in tip and "steps," not in tip and "noise" not in tip and "=" not in tip.split("</p>")[1]
+    dock.method_combo.setCurrentIndex(dock.method_combo.findData("rx"))
     dock.params_edit.setText("fit_fraction=0.5, rcond=1e-9")
     layer = detect(dock).layers[0]
     side = json.loads(Path(layer.source() + ".json").read_text())

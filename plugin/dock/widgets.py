@@ -412,6 +412,23 @@ class DockWidgets:
                 )
         return out
 
+    def _other_parameters_tip(self, method: dict) -> str:
+        """The free-text field's tooltip (rich text, so that it wraps): what it takes, and the
+        method's other parameters by name (research-only ones left out)."""
+        import html
+
+        helps = method.get("parameter_help") or {}
+        names = [
+            name
+            for name in (method.get("parameters") or {})
+            if name not in self.key_params and not (helps.get(name) or {}).get("experimental")
+        ]
+        intro = tr(
+            "Advanced: other parameters as KEY=VALUE pairs separated by spaces or commas; they override the fields above. Their meanings and defaults are in the method's documentation."
+        )
+        listed = ", ".join(names) if names else tr("none")
+        return f"<p>{html.escape(intro)}</p><p>{html.escape(tr('This method also takes: {names}').format(names=listed))}</p>"
+
     def _show_method(self, method: dict) -> None:
         """Show the rows ``method`` uses (prompt, negative prompt, checkpoint, fusion, key
         parameters, model), its description, and whether it needs a reference."""
@@ -443,11 +460,6 @@ class DockWidgets:
             if method.get("needs_reference")
             else tr("Reference (pre-event, optional)")
         )
-        names = ", ".join(f"{k}={v}" for k, v in (method.get("parameters") or {}).items())
-        self.params_edit.setToolTip(
-            tr(
-                "Advanced: other parameters as KEY=VALUE pairs separated by spaces or commas; they override the fields above. Defaults: {defaults}"
-            ).format(defaults=names or tr("none"))
-        )
+        self.params_edit.setToolTip(self._other_parameters_tip(method))
         trainable = is_trainable(method)
         self.model_widget.setEnabled(trainable)
