@@ -1,9 +1,10 @@
-"""Tiles scored on every core of one machine, in the order they were given.
+"""Tiles read and scored on every core of one machine, in the order they were given.
 
-The calling thread reads each tile (one GDAL dataset handle must not be used from two threads) and
-hands it to a pool of threads that score; results come back in tile order, so that the stitcher and
-the writer see exactly what the one-thread loop gives them: the scores are the same, bit for bit.
-At most ``threads + 1`` tiles are in memory at once.
+A pool of threads reads and scores tiles (each thread reads through handles of its own,
+:class:`PerThread`: one GDAL dataset handle must not be used from two threads); results come back
+in tile order, so that the stitcher and the writer see exactly what the one-thread loop gives them:
+the scores are the same, bit for bit. At most ``threads + 1`` tiles are in memory at once.
+:func:`prefetched` reads ahead the same way for a pass that must consume in order (the fit).
 
 Threads, not processes: the detector (a fitted model) is shared, not copied into each task, and
 the heavy parts release the GIL (torch, numpy, scipy's filters). A detector opts in with
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -74,6 +76,68 @@ def torch_threads(threads: int):
         torch.set_num_threads(before)
 
 
+class PerThread:
+    """One object per thread, made by ``factory`` on a thread's first :meth:`get` (the thread that
+    made this gets ``own``); :meth:`close` calls ``closer`` on each one made."""
+
+    def __init__(self, own, factory: Callable[[], object], closer: Callable[[object], None]) -> None:
+        self.own, self.factory, self.closer = own, factory, closer
+        self.owner = threading.get_ident()
+        self.local = threading.local()
+        self.made: list = []
+        self.lock = threading.Lock()
+
+    def get(self):
+        if threading.get_ident() == self.owner:
+            return self.own
+        mine = getattr(self.local, "value", None)
+        if mine is None:
+            mine = self.local.value = self.factory()
+            with self.lock:
+                self.made.append(mine)
+        return mine
+
+    def close(self) -> None:
+        with self.lock:
+            made, self.made = self.made, []
+        for value in made:
+            self.closer(value)
+
+
+def reading_threads() -> int:
+    """Threads that read (decompress) rasters ahead: every core, capped by ``$RARESIGHT_THREADS``."""
+    return scoring_threads(True)
+
+
+def prefetched(
+    items: Iterable[T], read: Callable[[T], D], threads: int, cancel: CancelToken | None = None
+) -> Iterator[tuple[T, D]]:
+    """``(item, read(item))`` in order, with up to ``threads`` reads running ahead in a pool
+    (``read`` must be safe from several threads: see :class:`PerThread`). Cancel is polled before
+    each read is submitted; on an error or a cancel, running reads are waited for."""
+    if threads <= 1:
+        for item in items:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            yield item, read(item)
+        return
+    pending: deque[tuple[T, Future]] = deque()
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="raresight-read")
+    try:
+        for item in items:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            pending.append((item, pool.submit(read, item)))
+            if len(pending) > threads:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def ordered(
     items: Iterable[T],
     read: Callable[[T], D],
@@ -81,9 +145,10 @@ def ordered(
     threads: int,
     cancel: CancelToken | None = None,
 ) -> Iterator[tuple[T, R]]:
-    """``(item, work(read(item)))`` for each item, in order: ``read`` in the calling thread,
-    ``work`` in ``threads`` threads (the first item alone). Cancel is polled before each read; on
-    an error or a cancel, tiles not yet started are dropped and running ones are waited for."""
+    """``(item, work(read(item)))`` for each item, in order, ``read`` and ``work`` in ``threads``
+    threads (the first item alone, in the calling thread; ``read`` must be safe from several
+    threads: see :class:`PerThread`). Cancel is polled before each tile is submitted; on an error or
+    a cancel, tiles not yet started are dropped and running ones are waited for."""
     items = iter(items)
     first = next(items, None)
     if first is None:
@@ -104,7 +169,7 @@ def ordered(
             for item in items:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                pending.append((item, pool.submit(work, read(item))))
+                pending.append((item, pool.submit(lambda i: work(read(i)), item)))
                 if len(pending) > threads:
                     done, future = pending.popleft()
                     yield done, future.result()

@@ -6,8 +6,9 @@
   detector's fit state does (``Detector.fit_merges``: moments, counts, extremes).
 * score: :func:`read_tile` then :func:`score_read` give one tile's scores, cropped to the tile.
 
-A runner hands these out. :class:`LocalRunner` (the default) fits block after block and scores
-tiles on every core of this process (:mod:`backend.parallel`);
+A runner hands these out. :class:`LocalRunner` (the default) reads blocks ahead on every core and
+fits them in block order, and reads and scores tiles on every core of this process, each thread
+through dataset handles of its own (:mod:`backend.parallel`);
 :class:`backend.batch.scene.DaskRunner` does the same on the workers of a Dask cluster. Both give
 the tiles back in order, so the stitcher, the writer and the calibration see the same thing.
 """
@@ -53,6 +54,25 @@ class FitPart:
         return self
 
 
+def stacks_per_thread(target, reference) -> parallel.PerThread:
+    """``(target, reference)`` for the calling thread, and handles of their own for every other
+    thread that reads (stacks that cannot reopen are only read from the calling thread)."""
+
+    def reopen() -> tuple:
+        return target.reopened(), reference.reopened() if reference is not None else None
+
+    def close(pair: tuple) -> None:
+        for stack in pair:
+            if stack is not None:
+                stack.__exit__(None, None, None)
+
+    return parallel.PerThread((target, reference), reopen, close)
+
+
+def can_read_in_threads(target, reference) -> bool:
+    return all(s is None or hasattr(s, "reopened") for s in (target, reference))
+
+
 def fit_blocks(
     detector: Detector,
     target,
@@ -61,33 +81,49 @@ def fit_blocks(
     holdout: bool,
     on_block: Callable[[int], None] | None = None,
     cancel: CancelToken | None = None,
+    threads: int = 1,
 ) -> FitPart:
     """Stream ``blocks`` (``Tile`` s of the grid) of the ``target`` and ``reference`` stacks into
     ``detector.partial_fit``: the reference alone for a single-input method when there is one,
     without its held-out cells when ``holdout``; both for a pair method. ``on_block(i)`` after
-    each block."""
+    each block. With ``threads`` > 1 the blocks are read ahead in that many threads and still fit
+    in block order (the same fit, bit for bit)."""
     grid = target.grid
     t_counts = [i.count for i in target.infos]
     r_counts = [i.count for i in reference.infos] if reference is not None else []
     valid = np.zeros(len(t_counts) + len(r_counts), bool)
     survey = DataSurvey(with_reference=reference is not None, n_pixels=grid.width * grid.height)
-    for i, block in enumerate(blocks):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        t = target.read(block.window)
-        r = reference.read(block.window) if reference is not None else None
-        valid |= np.array(_any_valid(t, t_counts) + (_any_valid(r, r_counts) if r is not None else []))
-        survey.add(t, r)
-        use = np.ones(t.shape[1:], bool)
-        if holdout:
-            use = ~holdout_mask(block.row_off, block.col_off, block.height, block.width)
-        if detector.scores_single_input:
-            detector.partial_fit(FitBlock(r if r is not None else t, None, use))
-        else:
-            detector.partial_fit(FitBlock(t, r, use))
-        if on_block is not None:
-            on_block(i)
+    if not can_read_in_threads(target, reference):
+        threads = 1
+    stacks = stacks_per_thread(target, reference)
+
+    def read(block) -> tuple:
+        t_stack, r_stack = stacks.get()
+        return t_stack.read(block.window), r_stack.read(block.window) if r_stack is not None else None
+
+    try:
+        for i, (block, (t, r)) in enumerate(parallel.prefetched(blocks, read, threads, cancel)):
+            _fit_one(detector, survey, valid, (t_counts, r_counts), block, t, r, holdout)
+            if on_block is not None:
+                on_block(i)
+    finally:
+        stacks.close()
     return FitPart(detector, survey, valid)
+
+
+def _fit_one(detector, survey, valid, counts, block, t, r, holdout: bool) -> None:
+    """One block's share of the fit pass (in block order)."""
+    t_counts, r_counts = counts
+    if not valid.all():  # (once every input showed a valid pixel, nothing more to learn)
+        valid |= np.array(_any_valid(t, t_counts) + (_any_valid(r, r_counts) if r is not None else []))
+    survey.add(t, r)
+    use = np.ones(t.shape[1:], bool)
+    if holdout:
+        use = ~holdout_mask(block.row_off, block.col_off, block.height, block.width)
+    if detector.scores_single_input:
+        detector.partial_fit(FitBlock(r if r is not None else t, None, use))
+    else:
+        detector.partial_fit(FitBlock(t, r, use))
 
 
 def _any_valid(block: np.ndarray, counts: Sequence[int]) -> list[bool]:
@@ -131,8 +167,8 @@ class Runner(Protocol):
 
 
 class LocalRunner:
-    """The passes in this process: blocks fit one after the other, tiles scored by every core the
-    detector allows."""
+    """The passes in this process: blocks read ahead by every core and fit in order, tiles read
+    and scored by every core the detector allows."""
 
     def fit(
         self, detector, target, reference, blocks, holdout, progress: ProgressCallback, cancel: CancelToken
@@ -140,16 +176,24 @@ class LocalRunner:
         def on_block(i: int) -> None:
             progress((i + 1) / len(blocks), "reading fit data")
 
-        return fit_blocks(detector, target, reference, blocks, holdout, on_block, cancel)
+        threads = parallel.reading_threads()
+        return fit_blocks(detector, target, reference, blocks, holdout, on_block, cancel, threads)
 
     def scored(
         self, detector, target, reference, tiles, cancel: CancelToken
     ) -> Iterator[tuple[Any, np.ndarray]]:
         """``(tile, its scores)`` in tile order."""
-        return parallel.ordered(
-            tiles,
-            lambda tile: read_tile(detector, target, reference, tile),
-            lambda data: score_read(detector, data),
-            parallel.scoring_threads(detector.tiles_in_parallel),
-            cancel,
-        )
+        threads = parallel.scoring_threads(detector.tiles_in_parallel)
+        if not can_read_in_threads(target, reference):
+            threads = 1
+        stacks = stacks_per_thread(target, reference)
+        try:
+            yield from parallel.ordered(
+                tiles,
+                lambda tile: read_tile(detector, *stacks.get(), tile),
+                lambda data: score_read(detector, data),
+                threads,
+                cancel,
+            )
+        finally:
+            stacks.close()

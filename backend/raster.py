@@ -262,8 +262,27 @@ class AlignedStack:
         self._stack.close()
         self._sources.clear()
 
+    def reopened(self) -> AlignedStack:
+        """The same stack on handles of its own (entered; exit it when done): one per thread that
+        reads, since a GDAL dataset handle must not be used from two threads at once. It opens and
+        reads inside a GDAL environment of its thread's own (GDAL's error handler and block cache
+        setting are per thread: without it a damaged block would print to stderr)."""
+        stack = AlignedStack(self.infos, self.grid, self.complex_mode)
+        stack._own_env = True
+        with stack._env():
+            return stack.__enter__()
+
+    _own_env = False
+
+    def _env(self):
+        return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB) if self._own_env else contextlib.nullcontext()
+
     def read(self, window: Window) -> np.ndarray:
         """Read ``window`` of every source, stacked: float32 ``(count, window rows, window cols)``."""
+        with self._env():
+            return self._read(window)
+
+    def _read(self, window: Window) -> np.ndarray:
         parts = []
         for info, src in zip(self.infos, self._sources):
             try:

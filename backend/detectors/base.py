@@ -250,5 +250,8 @@ def valid_pixels(*arrays: np.ndarray | None) -> np.ndarray:
 
 
 def as_pixels(block: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Pixels of ``block`` (bands, rows, cols) where ``mask`` is True, as float64 ``(n, bands)``."""
+    """Pixels of ``block`` (bands, rows, cols) where ``mask`` is True, as float64 ``(n, bands)``
+    (the same array, in the same memory order, when every pixel is kept: without the gather)."""
+    if mask.all():
+        return np.ascontiguousarray(block.reshape(block.shape[0], -1).T, dtype=np.float64)
     return block[:, mask].T.astype(np.float64)

@@ -12,11 +12,12 @@ from pathlib import Path
 from . import ROOT
 
 
-def child_env() -> dict[str, str]:
-    """This process's environment with the repository root first on ``PYTHONPATH`` (finds
-    ``backend``; a path already there, e.g. carried wheels, stays after it)."""
+def child_env(root: Path = ROOT) -> dict[str, str]:
+    """This process's environment with the repository root (or another checkout's ``root``) first
+    on ``PYTHONPATH`` (finds ``backend``; a path already there, e.g. carried wheels, stays after
+    it)."""
     rest = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), rest) if p)}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(root), rest) if p)}
 
 
 def run_cli(args: list[str]) -> float:
@@ -31,12 +32,12 @@ def run_cli(args: list[str]) -> float:
     return time.monotonic() - started
 
 
-def run_measuring_peak(cmd: list[str]) -> float:
-    """Run ``cmd``; return its peak resident memory in MiB.
+def run_measuring_peak(cmd: list[str], root: Path = ROOT) -> float:
+    """Run ``cmd`` in ``root`` (this checkout by default); return its peak resident memory in MiB.
 
     The child's ``VmHWM`` is read from /proc every 0.1 s while it runs (``ru_maxrss`` would also
     count the parent's pages the child inherited before exec)."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env())
+    proc = subprocess.Popen(cmd, cwd=root, env=child_env(root))
     peak_kib = 0
     while proc.poll() is None:
         try:
