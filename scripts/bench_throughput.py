@@ -24,6 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import ROOT  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
 from bench.doc import DO_NOT_EDIT, generated_by, host_facts, replace_section  # noqa: E402
 from bench.rasters import write_synthetic  # noqa: E402
 from bench.runner import run_measuring_peak  # noqa: E402
