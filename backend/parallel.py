@@ -115,27 +115,7 @@ def prefetched(
     """``(item, read(item))`` in order, with up to ``threads`` reads running ahead in a pool
     (``read`` must be safe from several threads: see :class:`PerThread`). Cancel is polled before
     each read is submitted; on an error or a cancel, running reads are waited for."""
-    if threads <= 1:
-        for item in items:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            yield item, read(item)
-        return
-    pending: deque[tuple[T, Future]] = deque()
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="raresight-read")
-    try:
-        for item in items:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            pending.append((item, pool.submit(read, item)))
-            if len(pending) > threads:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return _in_order(iter(items), read, threads, cancel, "raresight-read")
 
 
 def ordered(
@@ -156,25 +136,33 @@ def ordered(
     if cancel is not None:
         cancel.raise_if_cancelled()
     yield first, work(read(first))
+    with torch_threads(threads):
+        yield from _in_order(items, lambda item: work(read(item)), threads, cancel, "raresight-tile")
+
+
+def _in_order(
+    items: Iterator[T], fn: Callable[[T], R], threads: int, cancel: CancelToken | None, name: str
+) -> Iterator[tuple[T, R]]:
+    """``(item, fn(item))`` in order, ``fn`` run by a pool of ``threads`` threads with at most
+    ``threads + 1`` items in flight (in the calling thread when ``threads`` is 1)."""
     if threads <= 1:
         for item in items:
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            yield item, work(read(item))
+            yield item, fn(item)
         return
     pending: deque[tuple[T, Future]] = deque()
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="raresight-tile")
+    pool = ThreadPoolExecutor(threads, thread_name_prefix=name)
     try:
-        with torch_threads(threads):
-            for item in items:
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                pending.append((item, pool.submit(lambda i: work(read(i)), item)))
-                if len(pending) > threads:
-                    done, future = pending.popleft()
-                    yield done, future.result()
-            while pending:
+        for item in items:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            pending.append((item, pool.submit(fn, item)))
+            if len(pending) > threads:
                 done, future = pending.popleft()
                 yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
