@@ -6,14 +6,14 @@
     <message>
         <location filename="../plugin/dock/results.py" line="175"/>
         <location filename="../plugin/dock/results.py" line="233"/>
-        <location filename="../plugin/dock/widgets.py" line="326"/>
+        <location filename="../plugin/dock/widgets.py" line="277"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="175"/>
         <location filename="../plugin/dock/results.py" line="233"/>
-        <location filename="../plugin/dock/widgets.py" line="271"/>
+        <location filename="../plugin/dock/widgets.py" line="222"/>
         <source> px</source>
         <translation> px</translation>
     </message>
@@ -34,22 +34,22 @@
         <translation>Une couche choisie n'est pas valide : vérifiez que sa source existe toujours.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="162"/>
+        <location filename="../plugin/dock/widgets.py" line="113"/>
         <source>A co-registered image of the same date, e.g. SAR; it is aligned onto the first image's grid.</source>
         <translation>Une image coregistrée de la même date, par ex. SAR ; elle est alignée sur la grille de la première image.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="207"/>
+        <location filename="../plugin/dock/widgets.py" line="158"/>
         <source>A local open_clip checkpoint for the CLIP methods. Empty: the default model card's weights (downloaded on first use, checksum verified).</source>
         <translation>Un checkpoint open_clip local pour les méthodes CLIP. Vide : les poids de la fiche de modèle par défaut (téléchargés à la première utilisation, somme de contrôle vérifiée).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="248"/>
+        <location filename="../plugin/dock/widgets.py" line="199"/>
         <source>A model saved by Train model (.safetensors) or exported to ONNX (.onnx). Empty: each detection trains a model on the fly.</source>
         <translation>Un modèle enregistré par « Entraîner le modèle » (.safetensors) ou exporté en ONNX (.onnx). Vide : chaque détection entraîne un modèle à la volée.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="165"/>
+        <location filename="../plugin/dock/widgets.py" line="116"/>
         <source>A normal reference (pre-event or archive image) in the same order as the images; without one, the method learns normality from the image itself.</source>
         <translation>Une image de référence normale (avant l'événement ou d'archive), dans le même ordre que les images ; sans référence, la méthode apprend la normalité à partir de l'image elle-même.</translation>
     </message>
@@ -59,7 +59,7 @@
         <translation>Un petit modèle génératif de l'imagerie normale, entraîné sur l'image (et la référence si elle est donnée) sans étiquettes ; signale ce qu'il ne sait pas reconstruire. Plus lent ; les meilleures cartes sur la plupart des scènes.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="265"/>
+        <location filename="../plugin/dock/widgets.py" line="216"/>
         <source>Advanced settings</source>
         <translation>Paramètres avancés</translation>
     </message>
@@ -79,7 +79,7 @@
         <translation>Paramètres avancés &gt; Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="426"/>
+        <location filename="../plugin/dock/widgets.py" line="377"/>
         <source>Advanced: other parameters as KEY=VALUE pairs separated by spaces or commas; they override the fields above. Their meanings and defaults are in the method's documentation.</source>
         <translation>Avancé : autres paramètres sous forme CLÉ=VALEUR séparés par des espaces ou des virgules ; ils priment sur les champs ci-dessus. Leur sens et leurs valeurs par défaut sont dans la documentation de la méthode.</translation>
     </message>
@@ -95,12 +95,12 @@
         <translation>Score d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="276"/>
+        <location filename="../plugin/dock/widgets.py" line="227"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="302"/>
+        <location filename="../plugin/dock/widgets.py" line="253"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
@@ -115,28 +115,28 @@
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="249"/>
+        <location filename="../plugin/styling.py" line="253"/>
         <source>Backend's description: {text}</source>
         <translation>Description du moteur : {text}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="250"/>
+        <location filename="../plugin/dock/panel.py" line="192"/>
         <source>Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}</source>
         <translation>Moteur : RareSight {version}, Python {python}, GDAL {gdal} ; {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="231"/>
-        <location filename="../plugin/dock/widgets.py" line="139"/>
+        <location filename="../plugin/dock/panel.py" line="173"/>
+        <location filename="../plugin/dock/widgets.py" line="90"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="235"/>
+        <location filename="../plugin/dock/panel.py" line="177"/>
         <source>Backend: starting...</source>
         <translation>Moteur : démarrage...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="242"/>
+        <location filename="../plugin/dock/panel.py" line="184"/>
         <source>Backend: unavailable ({title})</source>
         <translation>Moteur : indisponible ({title})</translation>
     </message>
@@ -156,7 +156,7 @@
         <translation>CLIP Grad-CAM</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="213"/>
+        <location filename="../plugin/dock/widgets.py" line="164"/>
         <source>CLIP checkpoint</source>
         <translation>Checkpoint CLIP</translation>
     </message>
@@ -166,7 +166,7 @@
         <translation>Checkpoint CLIP (méthodes CLIP uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="210"/>
+        <location filename="../plugin/dock/widgets.py" line="161"/>
         <source>CLIP checkpoints (*.safetensors *.pt *.pth *.bin);;All files (*)</source>
         <translation>Checkpoints CLIP (*.safetensors *.pt *.pth *.bin);;Tous les fichiers (*)</translation>
     </message>
@@ -187,12 +187,12 @@
     </message>
     <message>
         <location filename="../plugin/dock/setup_panel.py" line="113"/>
-        <location filename="../plugin/dock/widgets.py" line="276"/>
+        <location filename="../plugin/dock/widgets.py" line="227"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="248"/>
+        <location filename="../plugin/dock/panel.py" line="190"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
     </message>
@@ -208,7 +208,7 @@
     </message>
     <message>
         <location filename="../plugin/dock/setup_panel.py" line="128"/>
-        <location filename="../plugin/dock/widgets.py" line="124"/>
+        <location filename="../plugin/dock/widgets.py" line="75"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
@@ -228,7 +228,7 @@
         <translation>Annulé : ce qui a été installé est conservé.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="409"/>
+        <location filename="../plugin/dock/panel.py" line="351"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
     </message>
@@ -249,7 +249,7 @@
         <translation>Impossible de créer le dossier de sortie {folder} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="316"/>
+        <location filename="../plugin/dock/panel.py" line="258"/>
         <source>Cannot start</source>
         <translation>Impossible de démarrer</translation>
     </message>
@@ -269,17 +269,17 @@
         <translation>Changements entre deux dates</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="297"/>
+        <location filename="../plugin/dock/widgets.py" line="248"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="211"/>
+        <location filename="../plugin/dock/widgets.py" line="162"/>
         <source>Choose a CLIP checkpoint</source>
         <translation>Choisir un checkpoint CLIP</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="252"/>
+        <location filename="../plugin/dock/widgets.py" line="203"/>
         <source>Choose a saved model</source>
         <translation>Choisir un modèle enregistré</translation>
     </message>
@@ -290,7 +290,7 @@
     </message>
     <message>
         <location filename="../plugin/backend_text.py" line="47"/>
-        <location filename="../plugin/dock/widgets.py" line="221"/>
+        <location filename="../plugin/dock/widgets.py" line="172"/>
         <source>Combine with anomaly method</source>
         <translation>Combiner avec la méthode d'anomalie</translation>
     </message>
@@ -326,7 +326,7 @@
     </message>
     <message>
         <location filename="../plugin/backend_text.py" line="52"/>
-        <location filename="../plugin/dock/widgets.py" line="122"/>
+        <location filename="../plugin/dock/widgets.py" line="73"/>
         <location filename="../plugin/processing/detect.py" line="66"/>
         <source>Detect anomalies</source>
         <translation>Détecter les anomalies</translation>
@@ -337,13 +337,13 @@
         <translation>Échec de la détection</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="356"/>
+        <location filename="../plugin/dock/panel.py" line="298"/>
         <source>Detection finished</source>
         <translation>Détection terminée</translation>
     </message>
     <message>
         <location filename="../plugin/dock/setup_panel.py" line="118"/>
-        <location filename="../plugin/dock/widgets.py" line="300"/>
+        <location filename="../plugin/dock/widgets.py" line="251"/>
         <location filename="../plugin/processing/common.py" line="55"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
@@ -379,7 +379,7 @@
         <translation>Encodage</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="301"/>
+        <location filename="../plugin/dock/widgets.py" line="252"/>
         <source>Encoder weights</source>
         <translation>Poids de l'encodeur</translation>
     </message>
@@ -390,18 +390,18 @@
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="167"/>
-        <location filename="../plugin/dock/widgets.py" line="318"/>
+        <location filename="../plugin/dock/widgets.py" line="269"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="330"/>
+        <location filename="../plugin/dock/widgets.py" line="281"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="166"/>
-        <location filename="../plugin/dock/widgets.py" line="319"/>
+        <location filename="../plugin/dock/widgets.py" line="270"/>
         <location filename="../plugin/processing/polygonize.py" line="50"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
@@ -437,22 +437,22 @@
         <translation>Modèle de flow matching (appris)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="285"/>
+        <location filename="../plugin/dock/widgets.py" line="236"/>
         <source>Folder holding the pretrained encoder's released files, for the learned methods on Sentinel-2 pairs. Empty: downloaded on first use when the computer is online.</source>
         <translation>Dossier contenant les fichiers publiés de l'encodeur pré-entraîné, pour les méthodes apprises sur des paires Sentinel-2. Vide : téléchargés à la première utilisation si l'ordinateur est en ligne.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="236"/>
+        <location filename="../plugin/dock/widgets.py" line="187"/>
         <source>Folder where score rasters and polygons are written (kept after QGIS closes).</source>
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="276"/>
+        <location filename="../plugin/dock/widgets.py" line="227"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="248"/>
+        <location filename="../plugin/dock/panel.py" line="190"/>
         <source>GPU (CUDA) available</source>
         <translation>GPU (CUDA) disponible</translation>
     </message>
@@ -487,7 +487,7 @@
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="153"/>
+        <location filename="../plugin/dock/widgets.py" line="104"/>
         <source>Image (e.g. optical)</source>
         <translation>Image (par ex. optique)</translation>
     </message>
@@ -497,7 +497,7 @@
         <translation>Images : {targets}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="145"/>
+        <location filename="../plugin/dock/widgets.py" line="96"/>
         <source>Inputs</source>
         <translation>Entrées</translation>
     </message>
@@ -527,27 +527,27 @@
         <translation>Tâches sautées (déjà complètes)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="217"/>
+        <location filename="../plugin/dock/widgets.py" line="168"/>
         <source>Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed).</source>
         <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="436"/>
+        <location filename="../plugin/dock/panel.py" line="378"/>
         <source>Last run failed: {title}.</source>
         <translation>Dernière exécution en échec : {title}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="434"/>
+        <location filename="../plugin/dock/panel.py" line="376"/>
         <source>Last run: cancelled; nothing was added.</source>
         <translation>Dernière exécution : annulée ; rien n’a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="363"/>
+        <location filename="../plugin/dock/panel.py" line="305"/>
         <source>Last run: {name}, finished in {time}.</source>
         <translation>Dernière exécution : {name}, terminée en {time}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="357"/>
+        <location filename="../plugin/dock/panel.py" line="299"/>
         <source>Layer "{name}" added; move the slider to change what is shown.</source>
         <translation>Couche « {name} » ajoutée ; déplacez le curseur pour changer ce qui est affiché.</translation>
     </message>
@@ -587,8 +587,8 @@
         <translation>Masquage</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="177"/>
-        <location filename="../plugin/dock/widgets.py" line="195"/>
+        <location filename="../plugin/dock/widgets.py" line="128"/>
+        <location filename="../plugin/dock/widgets.py" line="146"/>
         <location filename="../plugin/processing/batch.py" line="61"/>
         <location filename="../plugin/processing/detect.py" line="87"/>
         <location filename="../plugin/processing/fit.py" line="60"/>
@@ -618,7 +618,7 @@
     </message>
     <message>
         <location filename="../plugin/backend_text.py" line="51"/>
-        <location filename="../plugin/dock/widgets.py" line="337"/>
+        <location filename="../plugin/dock/widgets.py" line="288"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
@@ -628,7 +628,7 @@
         <translation>Surface minimale (m²)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="232"/>
+        <location filename="../plugin/dock/widgets.py" line="183"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
@@ -643,22 +643,22 @@
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="340"/>
+        <location filename="../plugin/dock/panel.py" line="282"/>
         <source>Model trained</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="332"/>
+        <location filename="../plugin/dock/panel.py" line="274"/>
         <source>Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it.</source>
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="438"/>
+        <location filename="../plugin/dock/widgets.py" line="389"/>
         <source>Needs a reference (the pre-event image).</source>
         <translation>Nécessite une référence (l'image d'avant l'événement).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="203"/>
+        <location filename="../plugin/dock/widgets.py" line="154"/>
         <source>Negative prompt</source>
         <translation>Invite négative</translation>
     </message>
@@ -683,7 +683,7 @@
         <translation>Aucune couche de score choisie : lancez une détection, ou choisissez une couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="184"/>
+        <location filename="../plugin/dock/panel.py" line="126"/>
         <source>None</source>
         <translation>Aucune</translation>
     </message>
@@ -700,7 +700,7 @@
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="231"/>
+        <location filename="../plugin/dock/widgets.py" line="182"/>
         <source>Other parameters</source>
         <translation>Autres paramètres</translation>
     </message>
@@ -710,7 +710,7 @@
         <translation>Côté de la fenêtre extérieure en pixels : le voisinage auquel chaque pixel est comparé.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="239"/>
+        <location filename="../plugin/dock/widgets.py" line="190"/>
         <location filename="../plugin/processing/batch.py" line="87"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
@@ -766,7 +766,7 @@
         <translation>Polygones de {score} ({rate} de fausses alarmes, au moins {area})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="328"/>
+        <location filename="../plugin/dock/widgets.py" line="279"/>
         <source>Polygons smaller than this are left out (in m², or in pixels for a layer without a CRS).</source>
         <translation>Les polygones plus petits sont écartés (en m², ou en pixels pour une couche sans SCR).</translation>
     </message>
@@ -791,12 +791,12 @@
         <translation>Profil</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="134"/>
+        <location filename="../plugin/dock/widgets.py" line="85"/>
         <source>Progress of the running task.</source>
         <translation>Avancement de la tâche en cours.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="197"/>
+        <location filename="../plugin/dock/widgets.py" line="148"/>
         <source>Prompt</source>
         <translation>Invite textuelle</translation>
     </message>
@@ -811,7 +811,7 @@
         <translation>Règles d'indices publiées pour la requête (inondation/eau, brûlis, perte de végétation, sol nu, nuage) ; aucun modèle à télécharger. Positif = comme la requête.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="292"/>
+        <location filename="../plugin/dock/widgets.py" line="243"/>
         <source>Python interpreter of the backend environment (default: the environment Set up backend makes).</source>
         <translation>Interpréteur Python de l’environnement du moteur (par défaut : celui que crée « Installer le moteur »).</translation>
     </message>
@@ -847,12 +847,12 @@
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="447"/>
+        <location filename="../plugin/dock/panel.py" line="389"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="251"/>
+        <location filename="../plugin/dock/widgets.py" line="202"/>
         <location filename="../plugin/processing/detect.py" line="121"/>
         <source>RareSight models (*.safetensors *.onnx)</source>
         <translation>Modèles RareSight (*.safetensors *.onnx)</translation>
@@ -873,7 +873,7 @@
         <translation>RareSight exécute ses détections dans son propre environnement Python, qui n’est pas encore installé. Choisissez quoi installer ; il va dans votre dossier utilisateur et survit aux mises à jour de l’extension.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="236"/>
+        <location filename="../plugin/dock/panel.py" line="178"/>
         <source>RareSight: checking the backend</source>
         <translation>RareSight : vérification du moteur</translation>
     </message>
@@ -888,7 +888,7 @@
         <translation>RareSight : détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="302"/>
+        <location filename="../plugin/dock/panel.py" line="244"/>
         <source>RareSight: detecting anomalies</source>
         <translation>RareSight : détection des anomalies</translation>
     </message>
@@ -903,7 +903,7 @@
         <translation>RareSight : installation du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="307"/>
+        <location filename="../plugin/dock/panel.py" line="249"/>
         <source>RareSight: training a model</source>
         <translation>RareSight : entraînement d’un modèle</translation>
     </message>
@@ -913,13 +913,13 @@
         <translation>Lecture des données d'ajustement</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="155"/>
-        <location filename="../plugin/dock/widgets.py" line="461"/>
+        <location filename="../plugin/dock/widgets.py" line="106"/>
+        <location filename="../plugin/dock/widgets.py" line="412"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="459"/>
+        <location filename="../plugin/dock/widgets.py" line="410"/>
         <source>Reference (pre-event, required)</source>
         <translation>Référence (avant l’événement, requise)</translation>
     </message>
@@ -944,12 +944,12 @@
         <translation>Relancer les tâches complètes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="308"/>
+        <location filename="../plugin/dock/widgets.py" line="259"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="164"/>
+        <location filename="../plugin/dock/inputs.py" line="205"/>
         <source>Run the chosen method on the chosen images in the background and add the result to the map.</source>
         <translation>Lancer la méthode choisie sur les images choisies en arrière-plan et ajouter le résultat à la carte.</translation>
     </message>
@@ -965,7 +965,7 @@
         <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="334"/>
+        <location filename="../plugin/dock/widgets.py" line="285"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
@@ -1005,17 +1005,17 @@
         <translation>Calcul des scores</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="154"/>
+        <location filename="../plugin/dock/widgets.py" line="105"/>
         <source>Second image (e.g. SAR, optional)</source>
         <translation>Seconde image (par ex. SAR, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="157"/>
+        <location filename="../plugin/dock/widgets.py" line="108"/>
         <source>Second reference (optional)</source>
         <translation>Seconde référence (facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="451"/>
+        <location filename="../plugin/dock/panel.py" line="393"/>
         <source>Set encoder weights…</source>
         <translation>Choisir les poids de l'encodeur…</translation>
     </message>
@@ -1048,7 +1048,7 @@
         <translation>Pixels au-dessus de {threshold} affichés : {share} de la scène.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="273"/>
+        <location filename="../plugin/dock/widgets.py" line="224"/>
         <source>Side of the tiles the image is scored in (default 512 px). Smaller tiles use less memory.</source>
         <translation>Côté des tuiles dans lesquelles l'image est évaluée (512 px par défaut). Des tuiles plus petites utilisent moins de mémoire.</translation>
     </message>
@@ -1098,22 +1098,22 @@
         <translation>Règles spectrales (eau, brûlis, sol nu...)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="298"/>
+        <location filename="../plugin/dock/widgets.py" line="249"/>
         <source>Start the backend and show its versions and device.</source>
         <translation>Démarrer le moteur et afficher ses versions et son processeur.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="390"/>
+        <location filename="../plugin/dock/panel.py" line="332"/>
         <source>Starting the backend…</source>
         <translation>Démarrage du moteur…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="390"/>
+        <location filename="../plugin/dock/panel.py" line="332"/>
         <source>Starting…</source>
         <translation>Démarrage…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="126"/>
+        <location filename="../plugin/dock/widgets.py" line="77"/>
         <source>Stop the running task; nothing is added and no partial file is left.</source>
         <translation>Arrêter la tâche en cours ; rien n'est ajouté et aucun fichier partiel ne reste.</translation>
     </message>
@@ -1143,7 +1143,7 @@
         <translation>Rasters cibles (une seule date)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="313"/>
+        <location filename="../plugin/dock/widgets.py" line="264"/>
         <source>The RareSight result the slider and Export polygons act on.</source>
         <translation>Le résultat RareSight sur lequel agissent le curseur et l'export des polygones.</translation>
     </message>
@@ -1223,7 +1223,7 @@
         <translation>L'image n'a pas de bandes bleue et rouge : les nuages ne peuvent pas être masqués.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="160"/>
+        <location filename="../plugin/dock/widgets.py" line="111"/>
         <source>The image to search for anomalies (the event date, i.e. after).</source>
         <translation>L'image dans laquelle chercher des anomalies (la date de l'événement, c.-à-d. après).</translation>
     </message>
@@ -1283,7 +1283,7 @@
         <translation>Le seuil de la carte de requête : les pixels au-dessus sont affichés. Il part du seuil propre de la méthode.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="170"/>
+        <location filename="../plugin/dock/widgets.py" line="121"/>
         <source>The reference of the second image (e.g. the pre-event SAR image), when a second image is chosen.</source>
         <translation>La référence de la seconde image (p. ex. l'image SAR d'avant l'événement), quand une seconde image est choisie.</translation>
     </message>
@@ -1318,7 +1318,7 @@
         <translation>C'est le seuil propre de la méthode.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="430"/>
+        <location filename="../plugin/dock/widgets.py" line="381"/>
         <source>This method also takes: {names}</source>
         <translation>Cette méthode accepte aussi : {names}</translation>
     </message>
@@ -1338,7 +1338,7 @@
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="299"/>
+        <location filename="../plugin/dock/widgets.py" line="250"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
@@ -1358,12 +1358,12 @@
         <translation>Entraîner le modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="254"/>
+        <location filename="../plugin/dock/widgets.py" line="205"/>
         <source>Train model…</source>
         <translation>Entraîner le modèle…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="256"/>
+        <location filename="../plugin/dock/widgets.py" line="207"/>
         <source>Train the method's model on the chosen image(s), given the references when set, save it in the output folder and use it for the next detections.</source>
         <translation>Entraîne le modèle de la méthode sur la ou les images choisies, sachant les références si elles sont indiquées, l’enregistre dans le dossier de sortie et l’utilise pour les détections suivantes.</translation>
     </message>
@@ -1373,7 +1373,7 @@
         <translation>Entraînement</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="326"/>
+        <location filename="../plugin/dock/panel.py" line="268"/>
         <source>Training failed</source>
         <translation>Échec de l’entraînement</translation>
     </message>
@@ -1423,17 +1423,17 @@
         <translation>Ce que fait l’installateur, ligne par ligne.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="201"/>
+        <location filename="../plugin/dock/widgets.py" line="152"/>
         <source>What the target is not; CLIP methods score the prompt against it. Optional.</source>
         <translation>Ce que la cible n'est pas ; les méthodes CLIP opposent l'invite à ce texte. Facultatif.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="187"/>
+        <location filename="../plugin/dock/widgets.py" line="138"/>
         <source>What to look for: methods are grouped by task; the code in brackets is the method's name on the command line.</source>
         <translation>Ce qu'il faut chercher : les méthodes sont groupées par tâche ; le code entre parenthèses est le nom de la méthode en ligne de commande.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="194"/>
+        <location filename="../plugin/dock/widgets.py" line="145"/>
         <source>What you are looking for; used by prompt methods only.</source>
         <translation>Ce que vous recherchez ; utilisé uniquement par les méthodes à invite.</translation>
     </message>
@@ -1448,7 +1448,7 @@
         <translation>Où CLIP regarde quand il distingue la requête de la requête négative (gScoreCAM).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="281"/>
+        <location filename="../plugin/dock/widgets.py" line="232"/>
         <source>Where the learned methods run: Automatic uses an NVIDIA GPU when the backend finds one.</source>
         <translation>Où tournent les méthodes apprises : Automatique utilise un GPU NVIDIA quand le moteur en trouve un.</translation>
     </message>
@@ -1458,7 +1458,7 @@
         <translation>Fenêtre</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="332"/>
+        <location filename="../plugin/dock/widgets.py" line="283"/>
         <source>Write the shown pixels as polygons (GeoPackage beside the score) and add them to the map.</source>
         <translation>Écrire les pixels affichés en polygones (GeoPackage à côté du score) et les ajouter à la carte.</translation>
     </message>
@@ -1483,7 +1483,7 @@
         <translation>log-ratio absolu des intensités (logarithme naturel)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="230"/>
+        <location filename="../plugin/dock/widgets.py" line="181"/>
         <source>advanced: KEY=VALUE ...</source>
         <translation>avancé : CLÉ=VALEUR ...</translation>
     </message>
@@ -1493,12 +1493,12 @@
         <translation>ampleur du changement (écarts-types)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="199"/>
+        <location filename="../plugin/dock/widgets.py" line="150"/>
         <source>e.g. dry fields, river in its bed</source>
         <translation>par ex. champs secs, rivière dans son lit</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="193"/>
+        <location filename="../plugin/dock/widgets.py" line="144"/>
         <source>e.g. flooded area</source>
         <translation>par ex. zone inondée</translation>
     </message>
@@ -1508,7 +1508,7 @@
         <translation>marge de la règle d'indice (unités d'indice ; au-dessus de 0 = comme la requête)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="429"/>
+        <location filename="../plugin/dock/widgets.py" line="380"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -1666,7 +1666,7 @@
         <translation>{0} des pixels valides ont le score {1} (une zone constante, ou un remplissage sans valeur sans donnée ?) : à ce taux de fausses alarmes, seuls {2} des pixels sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="385"/>
+        <location filename="../plugin/dock/widgets.py" line="336"/>
         <source>{help} Default: {default}.</source>
         <translation>{help} Par défaut : {default}.</translation>
     </message>
@@ -1686,7 +1686,7 @@
         <translation>{image} est l'image la plus récente ({date}).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="158"/>
+        <location filename="../plugin/dock/inputs.py" line="199"/>
         <location filename="../plugin/dock/requests.py" line="114"/>
         <source>{method} compares two dates: choose the pre-event image as Reference first.</source>
         <translation>{method} compare deux dates : choisissez d'abord l'image d'avant l'événement comme Référence.</translation>
@@ -1737,7 +1737,7 @@
         <translation>{stage} : il reste environ {time}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="442"/>
+        <location filename="../plugin/dock/panel.py" line="384"/>
         <source>{time} · {text}</source>
         <translation>{time} · {text}</translation>
     </message>

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from qgis.core import QgsRasterLayer
+from qgis.core import QgsProject, QgsRasterLayer
 
 from ..catalogue import wording
 from ..i18n import tr
@@ -141,3 +141,68 @@ def result_name(choices, when) -> str:
             method=method, prompt=choices.prompt, inputs=inputs, time=stamp
         )
     return tr("{method}: {inputs} ({time})").format(method=method, inputs=inputs, time=stamp)
+
+
+class InputsPanel:
+    """Behaviour of the Inputs group, mixed into the dock: the proposed image and reference, the
+    line that says how they were chosen, and Detect enabled only when a method has what it needs.
+
+    Uses the dock's ``target_combo``, ``reference_combo``, ``pair_hint``, ``input_rows``,
+    ``run_button``, ``task`` and ``current_method``.
+    """
+
+    _chosen_by_hand = False
+
+    def _chosen(self, *_args) -> None:
+        self._chosen_by_hand = True
+
+    def _layers_added(self, layers) -> None:
+        from .. import styling
+
+        if any(not styling.is_score_layer(layer) for layer in layers):
+            self.propose_inputs()
+
+    def propose_inputs(self) -> None:
+        """Propose the image and reference from the project's rasters: the latest acquisition as
+        the image and the one before as the reference, when the metadata or names give dates;
+        otherwise say that the order is the analyst's to check. Choices made by hand are kept."""
+        if self._chosen_by_hand or self.task is not None:
+            return
+        proposal = propose_inputs(QgsProject.instance().mapLayers().values())
+        if proposal.target is not None:
+            self.target_combo.setLayer(proposal.target)
+        if proposal.reference is not None and self.reference_combo.currentLayer() is None:
+            self.reference_combo.setLayer(proposal.reference)
+        self._pair_note = proposal.note
+        self._update_pair_hint()
+        self._update_run_enabled()
+
+    _pair_note = ""
+
+    def _update_pair_hint(self, *_args) -> None:
+        """Say how the pre/post order was chosen when it matters: a method that compares dates,
+        or a reference chosen."""
+        relevant = (
+            bool(self.current_method().get("needs_reference"))
+            or self.reference_combo.currentLayer() is not None
+        )
+        self.pair_hint.setText(self._pair_note)
+        self.input_rows.show({"pair_hint": bool(self._pair_note) and relevant})
+
+    def _update_run_enabled(self, *_args) -> None:
+        """Detect needs an image, and a reference for a method that compares two dates."""
+        method = self.current_method()
+        missing = bool(method.get("needs_reference")) and self.reference_combo.currentLayer() is None
+        self.run_button.setEnabled(self.task is None and not missing)
+        if missing:
+            self.run_button.setToolTip(
+                tr("{method} compares two dates: choose the pre-event image as Reference first.").format(
+                    method=wording(method).title
+                )
+            )
+        else:
+            self.run_button.setToolTip(
+                tr(
+                    "Run the chosen method on the chosen images in the background and add the result to the map."
+                )
+            )

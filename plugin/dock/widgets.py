@@ -17,7 +17,6 @@ from qgis.PyQt.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -28,56 +27,8 @@ from .. import settings
 from ..catalogue import TASKS, key_parameters, task_of, task_title, wording
 from ..i18n import tr
 from ..methods import is_trainable, takes
+from .forms import Rows, wrapping_label
 from .results import DEFAULT_RATE, SLIDER_LOG10_RANGE, SLIDER_STEPS_PER_DECADE, rate_to_position
-
-
-def _wrapping_label(text: str = "", secondary: bool = False) -> QLabel:
-    """A label that wraps instead of widening the dock."""
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    label.setMinimumWidth(120)
-    if secondary:
-        label.setStyleSheet("color: palette(mid);")
-    return label
-
-
-class Rows:
-    """The rows of a form that come and go with the method: hidden rows are taken out of the
-    layout (Qt 5's QFormLayout keeps spacing for hidden rows), and shown ones put back in order."""
-
-    def __init__(self, form: QFormLayout) -> None:
-        self.form = form
-        self.rows: list[tuple[str, QWidget | None, QWidget]] = []  # (key, label, field)
-        self.shown: dict[str, bool] = {}
-
-    def add(self, key: str, label: QWidget | str | None, field: QWidget) -> None:
-        if isinstance(label, str):
-            label = QLabel(label)
-        self.rows.append((key, label, field))
-        self.shown[key] = True
-        self._add_to_form(label, field)
-
-    def _add_to_form(self, label, field) -> None:
-        if label is None:
-            self.form.addRow(field)
-        else:
-            self.form.addRow(label, field)
-
-    def show(self, visible: dict[str, bool]) -> None:
-        """Show exactly the rows whose key maps to True (others keep their state)."""
-        wanted = {**self.shown, **visible}
-        if wanted == self.shown:
-            return
-        while self.form.rowCount():
-            self.form.takeRow(0)
-        for key, label, field in self.rows:
-            for widget in (label, field):
-                if widget is not None:
-                    widget.setVisible(wanted[key])
-            if wanted[key]:
-                self._add_to_form(label, field)
-        self.shown = wanted
 
 
 def _raster_combo(optional: bool) -> QgsMapLayerComboBox:
@@ -133,10 +84,10 @@ class DockWidgets:
         self.progress.setValue(0)
         self.progress.setToolTip(tr("Progress of the running task."))
         outer.addWidget(self.progress)
-        self.stage_label = _wrapping_label()  # the running stage and its time left
+        self.stage_label = wrapping_label()  # the running stage and its time left
         outer.addWidget(self.stage_label)
         outer.addWidget(self._build_results())
-        self.status_label = _wrapping_label(tr("Backend: not checked yet"))
+        self.status_label = wrapping_label(tr("Backend: not checked yet"))
         outer.addWidget(self.status_label)
         outer.addStretch(1)
         self.setWidget(body)
@@ -149,7 +100,7 @@ class DockWidgets:
         self.target2_combo = _raster_combo(True)
         self.reference_combo = _raster_combo(True)
         self.reference2_combo = _raster_combo(True)
-        self.pair_hint = _wrapping_label(secondary=True)  # how the dock chose the pre/post order
+        self.pair_hint = wrapping_label(secondary=True)  # how the dock chose the pre/post order
         self.input_rows.add("target", tr("Image (e.g. optical)"), self.target_combo)
         self.input_rows.add("target2", tr("Second image (e.g. SAR, optional)"), self.target2_combo)
         self.reference_label = QLabel(tr("Reference (pre-event, optional)"))
@@ -188,7 +139,7 @@ class DockWidgets:
                 "What to look for: methods are grouped by task; the code in brackets is the method's name on the command line."
             )
         )
-        self.method_help = _wrapping_label(secondary=True)
+        self.method_help = wrapping_label(secondary=True)
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setPlaceholderText(tr("e.g. flooded area"))
         self.prompt_edit.setToolTip(tr("What you are looking for; used by prompt methods only."))
@@ -317,7 +268,7 @@ class DockWidgets:
         self.slider.setValue(rate_to_position(DEFAULT_RATE))
         self.slider.setToolTip(tr("Expected share of normal pixels shown as anomalous (log scale)."))
         self.slider_label = QLabel(tr("False-alarm rate"))
-        self.threshold_label = _wrapping_label()
+        self.threshold_label = wrapping_label()
         self.min_area_spin = QDoubleSpinBox()
         self.min_area_spin.setRange(0.0, 1e9)
         self.min_area_spin.setDecimals(0)
