@@ -300,7 +300,7 @@
         <translation>Combiner avec la méthode d'anomalie (méthodes à invite uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/common.py" line="64"/>
+        <location filename="../plugin/processing/common.py" line="65"/>
         <source>Complex (SLC) inputs read as</source>
         <translation>Entrées complexes (SLC) lues comme</translation>
     </message>
@@ -344,7 +344,7 @@
     <message>
         <location filename="../plugin/dock/setup_panel.py" line="118"/>
         <location filename="../plugin/dock/widgets.py" line="251"/>
-        <location filename="../plugin/processing/common.py" line="55"/>
+        <location filename="../plugin/processing/common.py" line="56"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
     </message>
@@ -482,7 +482,7 @@
         <translation>Donnez une liste de tâches ou des fichiers après l'événement, pas les deux.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/common.py" line="104"/>
+        <location filename="../plugin/processing/common.py" line="105"/>
         <source>Give at least one target raster.</source>
         <translation>Indiquez au moins un raster cible.</translation>
     </message>
@@ -1083,7 +1083,7 @@
         <translation>Certaines couches ne sont pas géoréférencées : elles sont supposées partager la grille de pixels de l'image.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/common.py" line="107"/>
+        <location filename="../plugin/processing/common.py" line="108"/>
         <source>Some target rasters could not be loaded: check TARGET.</source>
         <translation>Certains rasters cibles n’ont pas pu être chargés : vérifiez TARGET.</translation>
     </message>

@@ -278,6 +278,20 @@ def test_detect_matches_command_line(cva_score, scene, tmp_path):
     assert_same_scores(cva_score, reference)
 
 
+def test_a_score_loaded_by_processing_gets_the_docks_style_and_legend(cva_score, qgis_new_project):
+    """Processing's post-processor: the ramp starts at the threshold, and the legend's heading
+    names what the score measures (as in the dock)."""
+    from qgis.core import QgsMapLayerLegendUtils, QgsProject, QgsRasterLayer
+    from raresight.plugin.processing.common import STYLERS
+
+    layer = QgsRasterLayer(str(cva_score), "cva", "gdal")
+    QgsProject.instance().addMapLayer(layer)  # (Processing adds it before post-processing)
+    STYLERS["score"].postProcessLayer(layer, None, None)
+    node = QgsProject.instance().layerTreeRoot().findLayer(layer.id())
+    assert QgsMapLayerLegendUtils.legendNodeUserLabel(node, 0) == "Score: change magnitude (standard deviations)"
+    assert layer.renderer().classificationMin() == float(layer.customProperty("raresight/threshold"))
+
+
 def test_polygonize_writes_a_geopackage(cva_score, tmp_path):
     out = tmp_path / "polygons.gpkg"
     results = run_processing(

@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingUtils,
+    QgsProject,
 )
 from qgis.PyQt.QtGui import QIcon
 
@@ -151,6 +152,24 @@ class _ScoreStyler(QgsProcessingLayerPostProcessorInterface):
         styling.style_score_layer(
             layer, table, table.default_false_alarm_rate, sidecar, table.physical_threshold, meaning
         )
+        # Processing adds the layer to the project before this runs: its legend gets the heading
+        # the dock gives (what the score measures), and the Layers panel is told to redraw it.
+        node = QgsProject.instance().layerTreeRoot().findLayer(layer.id())
+        if node is not None:
+            styling.name_legend(layer, node)
+            _refresh_legend(node)
+
+
+def _refresh_legend(node) -> None:
+    """Redraw ``node``'s legend in QGIS's Layers panel (nothing without a desktop)."""
+    try:
+        import qgis.utils
+
+        view = qgis.utils.iface.layerTreeView() if qgis.utils.iface is not None else None
+    except AttributeError:  # (an interface without a layer tree, e.g. a test's stand-in)
+        view = None
+    if view is not None:
+        view.layerTreeModel().refreshLayerLegend(node)
 
 
 class _PolygonStyler(QgsProcessingLayerPostProcessorInterface):
