@@ -45,11 +45,9 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def scoring_threads(parallel: bool) -> int:
-    """Threads that score tiles: every core for a detector that allows it, capped by
-    ``$RARESIGHT_THREADS``; 1 otherwise."""
-    if not parallel:
-        return 1
+def usable_cores() -> int:
+    """The cores this process may use, capped by ``$RARESIGHT_THREADS``: the threads that read,
+    score and compress."""
     cores = available_cores()
     cap = os.environ.get(THREADS_ENV, "").strip()
     if cap:
@@ -58,6 +56,11 @@ def scoring_threads(parallel: bool) -> int:
         except ValueError:
             pass
     return cores
+
+
+def scoring_threads(parallel: bool) -> int:
+    """Threads that score tiles: :func:`usable_cores` for a detector that allows it, 1 otherwise."""
+    return usable_cores() if parallel else 1
 
 
 @contextlib.contextmanager
@@ -102,11 +105,6 @@ class PerThread:
             made, self.made = self.made, []
         for value in made:
             self.closer(value)
-
-
-def reading_threads() -> int:
-    """Threads that read (decompress) rasters ahead: every core, capped by ``$RARESIGHT_THREADS``."""
-    return scoring_threads(True)
 
 
 def prefetched(

@@ -176,7 +176,7 @@ class LocalRunner:
         def on_block(i: int) -> None:
             progress((i + 1) / len(blocks), "reading fit data")
 
-        threads = parallel.reading_threads()
+        threads = parallel.usable_cores()
         return fit_blocks(detector, target, reference, blocks, holdout, on_block, cancel, threads)
 
     def scored(

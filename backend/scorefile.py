@@ -22,7 +22,7 @@ from rasterio.windows import Window
 from .calibration import Calibration
 from .errors import CalibrationError, MissingFileError, OutputError, RareSightError
 from .outputs import PRODUCT_TAG, sidecar_of
-from .parallel import scoring_threads
+from .parallel import usable_cores
 from .raster import READ_ERRORS, Grid
 
 GTIFF_PROFILE: dict[str, Any] = {
@@ -58,7 +58,7 @@ class ScoreRasterWriter:
 
     def __enter__(self) -> ScoreRasterWriter:
         profile = dict(GTIFF_PROFILE, width=self.grid.width, height=self.grid.height)
-        threads = scoring_threads(True)
+        threads = usable_cores()
         if threads > 1:
             profile["num_threads"] = threads
         if self.grid.width < 256 or self.grid.height < 256:

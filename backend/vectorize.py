@@ -157,7 +157,9 @@ def polygonize(
         strips = _Strips(src, threshold, connectivity)
         limits_m = (min_area_m2, simplify_m)
         regions = _measured(strips.regions(scaled(report, 0.0, 0.95), cancel), metric, limits_m, cancel)
-        tags = _Tags(str(method), threshold, false_alarm_rate, "area_px" if crs == UNDEFINED_CARTESIAN else "area_m2")
+        tags = _Tags(
+            str(method), threshold, false_alarm_rate, "area_px" if crs == UNDEFINED_CARTESIAN else "area_m2"
+        )
         n_written = _write_regions(os.fspath(tmp), crs, regions, tags)
         if strips.valid_px == 0:
             raise no_valid_pixel(src)
@@ -413,9 +415,9 @@ def _measured(
 
 def _rounded(value: float | None) -> float:
     """``value`` to :data:`SCORE_DIGITS` significant digits (NaN for None)."""
-    if value is None or not math.isfinite(value):
-        return math.nan if value is None else float(value)
-    return float(f"{value:.{SCORE_DIGITS}g}")
+    if value is None:
+        return math.nan
+    return float(f"{value:.{SCORE_DIGITS}g}") if math.isfinite(value) else float(value)
 
 
 @dataclass(frozen=True)
@@ -453,7 +455,9 @@ def _write_regions(path: str, crs: str, batches: Iterable[list[Region]], tags: _
         geoms[:] = [g for g, *_ in batch]
         columns = [np.array([r[i] for r in batch], np.float64) for i in (1, 2, 3)]
         columns += [
-            np.full(n, rate, np.float64), np.array([tags.method] * n, dtype=object), np.full(n, threshold, np.float64)
+            np.full(n, rate, np.float64),
+            np.array([tags.method] * n, dtype=object),
+            np.full(n, threshold, np.float64),
         ]
         try:
             pyogrio.raw.write(

@@ -51,10 +51,10 @@ def local_cluster(workers: int | None, threads_per_worker: int):
     import dask
     from distributed import LocalCluster
 
-    from ..parallel import scoring_threads
+    from ..parallel import usable_cores
 
     n = workers or available_cores()
-    per_job = max(1, min(scoring_threads(True), available_cores() // (n * threads_per_worker)))
+    per_job = max(1, min(usable_cores(), available_cores() // (n * threads_per_worker)))
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         return LocalCluster(
             n_workers=n,

@@ -38,15 +38,19 @@ def run_job(job: dict[str, Any], outdir: str, force: bool = False) -> dict[str, 
             return _row(j, SKIPPED, previous, started, features=_count(polygons))
     try:
         from ..request import ScoreRequest
+        from ..scorefile import polygon_rate, resolve_threshold
         from ..scoring import score_to_file
         from ..vectorize import polygonize
 
         sidecar = score_to_file(ScoreRequest(j.targets, j.references, j.method, dict(j.params)), score)
-        physical = sidecar.get("default_threshold_source") == "physical"
+        threshold, rate = resolve_threshold(score)
         n = polygonize(
-            score, polygons, sidecar["default_threshold"], method=sidecar["method"],
-            false_alarm_rate=None if physical else sidecar.get("default_false_alarm_rate"),
-        )  # fmt: skip
+            score,
+            polygons,
+            threshold,
+            method=sidecar["method"],
+            false_alarm_rate=polygon_rate(score, threshold, rate),
+        )
         return _row(j, DONE, sidecar, started, features=n)
     except Exception as exc:  # noqa: BLE001 - a RareSightError or anything else: this job's failure, not the batch's
         return _row(j, FAILED, None, started, error=one_line(exc))
