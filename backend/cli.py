@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
-import signal
 import sys
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
+from .cli_run import run_command
 from .errors import InputError, RareSightError
 from .progress import CancelToken, ConsoleProgressBar
 
@@ -413,115 +411,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt (temporary files go)."""
-
-
-def _terminate(signum, frame) -> NoReturn:
-    raise Terminated
-
-
-def _quiet_libraries(debug: bool) -> Callable[[], None]:
-    """GDAL's and numpy's own messages go to the debug log, never raw onto stderr; returns the undo
-    of the GDAL error handler."""
-    logging.captureWarnings(True)
-    level = logging.DEBUG if debug else logging.CRITICAL
-    for name in ("py.warnings", "rasterio", "osgeo", "fiona"):
-        logging.getLogger(name).setLevel(level)
-    gdal_log = logging.getLogger("raresight.gdal")
-    try:
-        from osgeo import gdal
-    except ImportError:
-        return lambda: None
-
-    def handler(err_class: int, err_no: int, message: str) -> None:
-        gdal_log.debug("GDAL %s %s: %s", err_class, err_no, " ".join(str(message).split()))
-
-    gdal.PushErrorHandler(handler)
-    return gdal.PopErrorHandler
-
-
-class _HeldWarnings(logging.Handler):
-    """Holds the run's warnings until it ends: printed after a success, dropped after a failure,
-    whose one error line says what matters (``--debug`` shows everything as it comes)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.setFormatter(logging.Formatter(LOG_FORMAT))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-    def finish(self, succeeded: bool) -> None:
-        if succeeded:
-            for line in self.lines:
-                print(line, file=sys.stderr)
-        self.lines.clear()
-
-
-LOG_FORMAT = "raresight: %(levelname)s: %(message)s"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    held = None if args.debug or args.command == "worker" else _HeldWarnings()
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format=LOG_FORMAT,
-        handlers=[held] if held is not None else None,
-        force=held is not None,
-    )
-    rc = 1
-    try:
-        rc = _run(args)
-    finally:
-        if held is not None:
-            held.finish(rc == 0)
-            logging.getLogger().removeHandler(held)
-    return rc
-
-
-def _run(args: argparse.Namespace) -> int:
-    """Run the parsed command; every failure becomes one line on stderr and an exit code."""
-    restore_gdal = _quiet_libraries(args.debug)
-    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
-    try:
-        return int(args.func(args))
-    except RareSightError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"raresight: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("raresight: interrupted; no output was written.", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("raresight: terminated; no output was written.", file=sys.stderr)
-        return 143
-    except MemoryError:
-        print(
-            "raresight: error: not enough memory for this raster: close other programs, or use a "
-            "smaller area or --tile-size; no output was written.",
-            file=sys.stderr,
-        )
-        return 2
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
-        if args.debug:
-            traceback.print_exc()
-        print(
-            f"raresight: internal error: {type(exc).__name__}: {exc} (re-run with --debug and report it)",
-            file=sys.stderr,
-        )
-        return 1
-    finally:
-        restore_gdal()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
+    """Parse ``argv`` and run the command (see :func:`.cli_run.run_command`)."""
+    return run_command(build_parser().parse_args(argv))
