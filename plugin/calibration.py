@@ -10,6 +10,7 @@ strictly above the threshold).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +61,6 @@ class CalibrationTable:
     def rate_for(self, threshold: float) -> float:
         """The share of the calibration sample above ``threshold`` (log-interpolated in the table,
         clamped to its range): the inverse of :meth:`threshold_for`, as the backend computes it."""
-        import math
-
         pairs = sorted(zip(self.thresholds, self.false_alarm_rates))  # ascending thresholds
         if threshold <= pairs[0][0]:
             return pairs[0][1]

@@ -61,6 +61,7 @@ class RareSightDock(QgsDockWidget, DockWidgets, InputsPanel, ResultsPanel):
         self.temp_dir = tempfile.mkdtemp(prefix="raresight-inputs-")
         self.board = MessageBoard(iface)
         self._run_started = 0.0
+        self._run_title = ""  # the running detection's layer name
         self._build()
         self.set_methods(bundled_methods())
         self._connect()
@@ -241,24 +242,24 @@ class RareSightDock(QgsDockWidget, DockWidgets, InputsPanel, ResultsPanel):
         return fit_request(self.choices(), self.temp_dir)
 
     def run_detection(self) -> None:
-        self._run(self.request_args, tr("RareSight: detecting anomalies"), "score", self._detection_done)
+        self._run(score_request, tr("RareSight: detecting anomalies"), "score", self._detection_done)
 
     def train_model(self) -> None:
         """Train the current method's model in the background; once saved, the model file fills
         the model picker (and the next detections use it)."""
-        self._run(self.fit_args, tr("RareSight: training a model"), "fit", self._fit_done)
+        self._run(fit_request, tr("RareSight: training a model"), "fit", self._fit_done)
 
-    def _run(self, build: Callable[[], dict], description: str, op: str, done) -> None:
-        """Build a request and start it, or say why it cannot start."""
+    def _run(self, build: Callable[[Choices, str], dict], description: str, op: str, done) -> None:
+        """Build a request from the choices read now and start it, or say why it cannot start."""
         if self.task is not None:
             return
+        choices = self.choices()
         try:
-            args = build()
+            args = build(choices, self.temp_dir)
         except LayerError as exc:
             self._push(tr("Cannot start"), str(exc), Qgis.MessageLevel.Warning)
             self.runFailed.emit(str(exc))
             return
-        choices = self.choices()
         self._run_started = time.monotonic()
         self._run_title = result_name(choices, time.localtime())
         self._start_task(description, op, args, lambda result, error: done(result, error, args["output"]))
@@ -291,7 +292,7 @@ class RareSightDock(QgsDockWidget, DockWidgets, InputsPanel, ResultsPanel):
         if sidecar.get("method") and sidecar.get("method") != method.get("name"):
             method = {"name": sidecar["method"]}
         layer = self.add_score_layer(
-            result["output"], result.get("sidecar"), getattr(self, "_run_title", ""), wording(method).score
+            result["output"], result.get("sidecar"), self._run_title, wording(method).score
         )
         if layer is not None:
             self._push(

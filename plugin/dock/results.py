@@ -46,6 +46,11 @@ def position_to_rate(position: int) -> float:
     return 10.0 ** (position / SLIDER_STEPS_PER_DECADE)
 
 
+def _area_suffix(layer) -> str:
+    """The unit of areas on ``layer``: m², or pixels for a layer without a CRS (None: m²)."""
+    return tr(" px") if layer is not None and not layer.crs().isValid() else tr(" m²")
+
+
 class PromptScale:
     """The slider's score grid over a prompt map: ``SCORE_STEPS`` steps from the scene's median to
     its maximum (widened to hold the method's threshold), shifted so that the method's threshold
@@ -171,8 +176,7 @@ class ResultsPanel:
 
     def _update_area_unit(self, layer) -> None:
         """Minimum area in m² on a layer with a CRS, in pixels without one."""
-        pixels = layer is not None and not layer.crs().isValid()
-        self.min_area_spin.setSuffix(tr(" px") if pixels else tr(" m²"))
+        self.min_area_spin.setSuffix(_area_suffix(layer))
 
     def _slider_moved(self, position: int) -> None:
         layer = self.current_score_layer()
@@ -229,8 +233,7 @@ class ResultsPanel:
         rate = None if prompt else position_to_rate(self.slider.value())
         threshold = styling.layer_threshold(layer)
         request = polygonize_request(layer.source(), rate, threshold, self.min_area_spin.value())
-        pixels = not layer.crs().isValid()
-        area = number_text(self.min_area_spin.value()) + (tr(" px") if pixels else tr(" m²"))
+        area = number_text(self.min_area_spin.value()) + _area_suffix(layer)
         if prompt:
             name = tr("Polygons of {score} (above {threshold}, at least {area})").format(
                 score=layer.name(), threshold=number_text(threshold), area=area
