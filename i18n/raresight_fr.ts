@@ -4,15 +4,13 @@
 <context>
     <name>RareSight</name>
     <message>
-        <location filename="../plugin/dock/results.py" line="175"/>
-        <location filename="../plugin/dock/results.py" line="233"/>
+        <location filename="../plugin/dock/results.py" line="51"/>
         <location filename="../plugin/dock/widgets.py" line="277"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="175"/>
-        <location filename="../plugin/dock/results.py" line="233"/>
+        <location filename="../plugin/dock/results.py" line="51"/>
         <location filename="../plugin/dock/widgets.py" line="222"/>
         <source> px</source>
         <translation> px</translation>
@@ -105,38 +103,38 @@
         <translation>Interpréteur Python du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="31"/>
+        <location filename="../plugin/dock/messages.py" line="32"/>
         <source>Backend stopped</source>
         <translation>Moteur arrêté</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="39"/>
+        <location filename="../plugin/dock/messages.py" line="40"/>
         <source>Backend unavailable</source>
         <translation>Moteur indisponible</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="253"/>
+        <location filename="../plugin/styling.py" line="252"/>
         <source>Backend's description: {text}</source>
         <translation>Description du moteur : {text}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="192"/>
+        <location filename="../plugin/dock/panel.py" line="193"/>
         <source>Backend: RareSight {version}, Python {python}, GDAL {gdal}; {device}</source>
         <translation>Moteur : RareSight {version}, Python {python}, GDAL {gdal} ; {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="173"/>
+        <location filename="../plugin/dock/panel.py" line="174"/>
         <location filename="../plugin/dock/widgets.py" line="90"/>
         <source>Backend: not checked yet</source>
         <translation>Moteur : pas encore vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="177"/>
+        <location filename="../plugin/dock/panel.py" line="178"/>
         <source>Backend: starting...</source>
         <translation>Moteur : démarrage...</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="184"/>
+        <location filename="../plugin/dock/panel.py" line="185"/>
         <source>Backend: unavailable ({title})</source>
         <translation>Moteur : indisponible ({title})</translation>
     </message>
@@ -192,7 +190,7 @@
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="190"/>
+        <location filename="../plugin/dock/panel.py" line="191"/>
         <source>CPU only</source>
         <translation>CPU uniquement</translation>
     </message>
@@ -202,7 +200,7 @@
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="245"/>
+        <location filename="../plugin/styling.py" line="244"/>
         <source>Calibration: {source}, {n} samples. {shown}</source>
         <translation>Calibration : {source}, {n} échantillons. {shown}</translation>
     </message>
@@ -213,7 +211,7 @@
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="28"/>
+        <location filename="../plugin/dock/messages.py" line="29"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
@@ -228,7 +226,7 @@
         <translation>Annulé : ce qui a été installé est conservé.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="351"/>
+        <location filename="../plugin/dock/panel.py" line="352"/>
         <source>Cancelling...</source>
         <translation>Annulation...</translation>
     </message>
@@ -238,8 +236,8 @@
         <translation>Annulation…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="93"/>
-        <location filename="../plugin/dock/results.py" line="116"/>
+        <location filename="../plugin/dock/results.py" line="98"/>
+        <location filename="../plugin/dock/results.py" line="121"/>
         <source>Cannot add the result</source>
         <translation>Impossible d'ajouter le résultat</translation>
     </message>
@@ -249,7 +247,7 @@
         <translation>Impossible de créer le dossier de sortie {folder} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="258"/>
+        <location filename="../plugin/dock/panel.py" line="260"/>
         <source>Cannot start</source>
         <translation>Impossible de démarrer</translation>
     </message>
@@ -320,7 +318,7 @@
         <translation>Similarité dense entre les imagettes et la requête, face à la requête négative (CLIP, sans entraînement).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="115"/>
+        <location filename="../plugin/dock/messages.py" line="114"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
@@ -332,12 +330,12 @@
         <translation>Détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="45"/>
+        <location filename="../plugin/dock/messages.py" line="46"/>
         <source>Detection failed</source>
         <translation>Échec de la détection</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="298"/>
+        <location filename="../plugin/dock/panel.py" line="299"/>
         <source>Detection finished</source>
         <translation>Détection terminée</translation>
     </message>
@@ -384,12 +382,12 @@
         <translation>Poids de l'encodeur</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="205"/>
+        <location filename="../plugin/backend_text.py" line="198"/>
         <source>Every valid pixel has the same value: nothing stands out, so nothing is shown.</source>
         <translation>Tous les pixels valides ont la même valeur : rien ne ressort, donc rien n'est affiché.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="167"/>
+        <location filename="../plugin/dock/results.py" line="172"/>
         <location filename="../plugin/dock/widgets.py" line="269"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
@@ -400,14 +398,14 @@
         <translation>Exporter les polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="166"/>
+        <location filename="../plugin/dock/results.py" line="171"/>
         <location filename="../plugin/dock/widgets.py" line="270"/>
         <location filename="../plugin/processing/polygonize.py" line="50"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="216"/>
+        <location filename="../plugin/dock/results.py" line="220"/>
         <source>False-alarm rate {rate}: showing scores above {threshold}.</source>
         <translation>Taux de fausses alarmes {rate} : scores supérieurs à {threshold} affichés.</translation>
     </message>
@@ -452,7 +450,7 @@
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="190"/>
+        <location filename="../plugin/dock/panel.py" line="191"/>
         <source>GPU (CUDA) available</source>
         <translation>GPU (CUDA) disponible</translation>
     </message>
@@ -492,7 +490,7 @@
         <translation>Image (par ex. optique)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="243"/>
+        <location filename="../plugin/styling.py" line="242"/>
         <source>Images: {targets}</source>
         <translation>Images : {targets}</translation>
     </message>
@@ -532,22 +530,22 @@
         <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="378"/>
+        <location filename="../plugin/dock/panel.py" line="379"/>
         <source>Last run failed: {title}.</source>
         <translation>Dernière exécution en échec : {title}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="376"/>
+        <location filename="../plugin/dock/panel.py" line="377"/>
         <source>Last run: cancelled; nothing was added.</source>
         <translation>Dernière exécution : annulée ; rien n’a été ajouté.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="305"/>
+        <location filename="../plugin/dock/panel.py" line="306"/>
         <source>Last run: {name}, finished in {time}.</source>
         <translation>Dernière exécution : {name}, terminée en {time}.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="299"/>
+        <location filename="../plugin/dock/panel.py" line="300"/>
         <source>Layer "{name}" added; move the slider to change what is shown.</source>
         <translation>Couche « {name} » ajoutée ; déplacez le curseur pour changer ce qui est affiché.</translation>
     </message>
@@ -577,7 +575,7 @@
         <translation>Workers locaux (0 : un par cœur)</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="225"/>
+        <location filename="../plugin/backend_text.py" line="218"/>
         <source>Made without the encoder</source>
         <translation>Carte faite sans l'encodeur</translation>
     </message>
@@ -612,7 +610,7 @@
         <translation>La méthode {method} n’a pas de modèle à entraîner : choisissez une méthode générative (diffusion, flow).</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="239"/>
+        <location filename="../plugin/styling.py" line="238"/>
         <source>Method: {title} ({method}). {description}</source>
         <translation>Méthode : {title} ({method}). {description}</translation>
     </message>
@@ -643,12 +641,12 @@
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="282"/>
+        <location filename="../plugin/dock/panel.py" line="283"/>
         <source>Model trained</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="274"/>
+        <location filename="../plugin/dock/panel.py" line="275"/>
         <source>Model {name} saved ({steps} steps in {seconds:.1f} s); detections with {method} now use it.</source>
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
@@ -673,24 +671,24 @@
         <translation>Aucun GPU NVIDIA n'est disponible pour le moteur : réglez Paramètres avancés &gt; Processeur sur Automatique ou CPU.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="202"/>
+        <location filename="../plugin/dock/results.py" line="206"/>
         <source>No calibration found beside this score layer.</source>
         <translation>Aucun étalonnage trouvé à côté de cette couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="195"/>
+        <location filename="../plugin/dock/results.py" line="199"/>
         <source>No score layer selected: run a detection, or choose a score layer.</source>
         <translation>Aucune couche de score choisie : lancez une détection, ou choisissez une couche de score.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="126"/>
+        <location filename="../plugin/dock/panel.py" line="127"/>
         <source>None</source>
         <translation>Aucune</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="222"/>
-        <location filename="../plugin/backend_text.py" line="234"/>
-        <location filename="../plugin/backend_text.py" line="238"/>
+        <location filename="../plugin/backend_text.py" line="215"/>
+        <location filename="../plugin/backend_text.py" line="227"/>
+        <location filename="../plugin/backend_text.py" line="231"/>
         <source>Note from the backend</source>
         <translation>Remarque du moteur</translation>
     </message>
@@ -721,12 +719,12 @@
         <translation>Les paramètres s’écrivent en paires CLÉ=VALEUR, par ex. fit_fraction=0.5 ; reçu : {item}.</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="231"/>
+        <location filename="../plugin/styling.py" line="230"/>
         <source>Pixels above the threshold chosen with the slider are shown (the method's own threshold by default).</source>
         <translation>Les pixels au-dessus du seuil choisi avec le curseur sont affichés (le seuil propre de la méthode par défaut).</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="236"/>
+        <location filename="../plugin/styling.py" line="235"/>
         <source>Pixels above the threshold of the chosen false-alarm rate are shown.</source>
         <translation>Les pixels au-dessus du seuil du taux de fausses alarmes choisi sont affichés.</translation>
     </message>
@@ -746,22 +744,22 @@
         <translation>Polygonisation</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="260"/>
+        <location filename="../plugin/dock/results.py" line="263"/>
         <source>Polygons</source>
         <translation>Polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="271"/>
+        <location filename="../plugin/dock/results.py" line="274"/>
         <source>Polygons exported</source>
         <translation>Polygones exportés</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="235"/>
+        <location filename="../plugin/dock/results.py" line="238"/>
         <source>Polygons of {score} (above {threshold}, at least {area})</source>
         <translation>Polygones de {score} (au-dessus de {threshold}, au moins {area})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="239"/>
+        <location filename="../plugin/dock/results.py" line="242"/>
         <source>Polygons of {score} ({rate} false alarms, at least {area})</source>
         <translation>Polygones de {score} ({rate} de fausses alarmes, au moins {area})</translation>
     </message>
@@ -816,7 +814,7 @@
         <translation>Interpréteur Python de l’environnement du moteur (par défaut : celui que crée « Installer le moteur »).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="117"/>
+        <location filename="../plugin/dock/results.py" line="122"/>
         <source>QGIS cannot read {path}.</source>
         <translation>QGIS ne peut pas lire {path}.</translation>
     </message>
@@ -842,12 +840,12 @@
         <translation>RareSight</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="235"/>
+        <location filename="../plugin/styling.py" line="234"/>
         <source>RareSight anomaly score: higher means more anomalous; no data where the score is empty.</source>
         <translation>Score d'anomalie RareSight : plus il est élevé, plus le pixel est anormal ; pas de donnée là où le score est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="389"/>
+        <location filename="../plugin/dock/panel.py" line="390"/>
         <source>RareSight backend</source>
         <translation>Moteur RareSight</translation>
     </message>
@@ -863,7 +861,7 @@
         <translation>Modèles RareSight (*.safetensors)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="228"/>
+        <location filename="../plugin/styling.py" line="227"/>
         <source>RareSight prompt map for "{prompt}": higher means more like the prompt; no data where the map is empty.</source>
         <translation>Carte de requête RareSight pour « {prompt} » : plus la valeur est haute, plus le pixel ressemble à la requête ; pas de donnée là où la carte est vide.</translation>
     </message>
@@ -873,7 +871,7 @@
         <translation>RareSight exécute ses détections dans son propre environnement Python, qui n’est pas encore installé. Choisissez quoi installer ; il va dans votre dossier utilisateur et survit aux mises à jour de l’extension.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="178"/>
+        <location filename="../plugin/dock/panel.py" line="179"/>
         <source>RareSight: checking the backend</source>
         <translation>RareSight : vérification du moteur</translation>
     </message>
@@ -888,12 +886,12 @@
         <translation>RareSight : détecter les anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="244"/>
+        <location filename="../plugin/dock/panel.py" line="245"/>
         <source>RareSight: detecting anomalies</source>
         <translation>RareSight : détection des anomalies</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="243"/>
+        <location filename="../plugin/dock/results.py" line="246"/>
         <source>RareSight: exporting polygons</source>
         <translation>RareSight : export des polygones</translation>
     </message>
@@ -903,7 +901,7 @@
         <translation>RareSight : installation du moteur</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="249"/>
+        <location filename="../plugin/dock/panel.py" line="250"/>
         <source>RareSight: training a model</source>
         <translation>RareSight : entraînement d’un modèle</translation>
     </message>
@@ -934,7 +932,7 @@
         <translation>Rasters de référence (normaux, même ordre)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="244"/>
+        <location filename="../plugin/styling.py" line="243"/>
         <source>Reference: {refs}</source>
         <translation>Référence : {refs}</translation>
     </message>
@@ -980,12 +978,12 @@
         <translation>Seuil de score</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="145"/>
+        <location filename="../plugin/styling.py" line="144"/>
         <source>Score: {meaning}</source>
         <translation>Score : {meaning}</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="242"/>
+        <location filename="../plugin/styling.py" line="241"/>
         <source>Score: {meaning}.</source>
         <translation>Score : {meaning}.</translation>
     </message>
@@ -1015,7 +1013,7 @@
         <translation>Seconde référence (facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="393"/>
+        <location filename="../plugin/dock/panel.py" line="394"/>
         <source>Set encoder weights…</source>
         <translation>Choisir les poids de l'encodeur…</translation>
     </message>
@@ -1043,7 +1041,7 @@
         <translation>Afficher le panneau RareSight : cartes d'anomalies denses des événements rares</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="206"/>
+        <location filename="../plugin/dock/results.py" line="210"/>
         <source>Showing pixels above {threshold}: {share} of the scene.</source>
         <translation>Pixels au-dessus de {threshold} affichés : {share} de la scène.</translation>
     </message>
@@ -1073,12 +1071,12 @@
         <translation>Fenêtre de lissage en pixels avant de comparer les dates (filtre de chatoiement pour le SAR).</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="248"/>
+        <location filename="../plugin/styling.py" line="247"/>
         <source>Software: RareSight {version}</source>
         <translation>Logiciel : RareSight {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="181"/>
+        <location filename="../plugin/backend_text.py" line="174"/>
         <source>Some layers are not georeferenced: they are taken to share the image's pixel grid.</source>
         <translation>Certaines couches ne sont pas géoréférencées : elles sont supposées partager la grille de pixels de l'image.</translation>
     </message>
@@ -1103,12 +1101,12 @@
         <translation>Démarrer le moteur et afficher ses versions et son processeur.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="332"/>
+        <location filename="../plugin/dock/panel.py" line="333"/>
         <source>Starting the backend…</source>
         <translation>Démarrage du moteur…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="332"/>
+        <location filename="../plugin/dock/panel.py" line="333"/>
         <source>Starting…</source>
         <translation>Démarrage…</translation>
     </message>
@@ -1153,7 +1151,7 @@
         <translation>Les dates d'acquisition n'ont pas pu être lues : vérifiez que l'Image est la plus récente (après l'événement) et la Référence la plus ancienne.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="40"/>
+        <location filename="../plugin/dock/messages.py" line="41"/>
         <source>The backend could not be started. Use Set up backend at the top of the dock, or set its Python interpreter under Advanced settings.</source>
         <translation>Le moteur n'a pas pu démarrer. Utilisez Installer le moteur en haut du panneau, ou indiquez son interpréteur Python dans les paramètres avancés.</translation>
     </message>
@@ -1168,12 +1166,12 @@
         <translation>Le moteur a rencontré un problème inattendu ; rien n'a été ajouté. Les détails sont dans le journal RareSight.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="235"/>
+        <location filename="../plugin/backend_text.py" line="228"/>
         <source>The backend noted something about this run (in English, under Details).</source>
         <translation>Le moteur a fait une remarque sur cette exécution (en anglais, sous Détails).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="32"/>
+        <location filename="../plugin/dock/messages.py" line="33"/>
         <source>The backend process stopped unexpectedly; nothing was added. The next run starts a fresh backend.</source>
         <translation>Le processus du moteur s'est arrêté de façon inattendue ; rien n'a été ajouté. La prochaine exécution démarre un nouveau moteur.</translation>
     </message>
@@ -1183,7 +1181,7 @@
         <translation>Le moteur a refusé l'exécution ; son message (en anglais) est sous Détails.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="116"/>
+        <location filename="../plugin/dock/messages.py" line="115"/>
         <source>The backend's own message (also in the RareSight log panel).</source>
         <translation>Le message du moteur lui-même (aussi dans le journal RareSight).</translation>
     </message>
@@ -1213,12 +1211,12 @@
         <translation>Le fichier {0} n'existe plus : vérifiez la source de la couche.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="201"/>
+        <location filename="../plugin/backend_text.py" line="194"/>
         <source>The image and the reference are identical: nothing changed, so nothing is shown.</source>
         <translation>L'image et la référence sont identiques : rien n'a changé, donc rien n'est affiché.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="193"/>
+        <location filename="../plugin/backend_text.py" line="186"/>
         <source>The image has no blue and red bands: clouds cannot be masked.</source>
         <translation>L'image n'a pas de bandes bleue et rouge : les nuages ne peuvent pas être masqués.</translation>
     </message>
@@ -1228,12 +1226,12 @@
         <translation>L'image dans laquelle chercher des anomalies (la date de l'événement, c.-à-d. après).</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="185"/>
+        <location filename="../plugin/backend_text.py" line="178"/>
         <source>The layer has no CRS: polygon areas and the minimum area are in pixels.</source>
         <translation>La couche n'a pas de SCR : les surfaces des polygones et la surface minimale sont en pixels.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="226"/>
+        <location filename="../plugin/backend_text.py" line="219"/>
         <source>The map was made without the pretrained encoder: its weights are not on this computer and could not be downloaded. Choose the folder that holds them under Advanced settings &gt; Encoder weights, then run again.</source>
         <translation>La carte a été faite sans l'encodeur pré-entraîné : ses poids ne sont pas sur cet ordinateur et n'ont pas pu être téléchargés. Choisissez le dossier qui les contient dans Paramètres avancés &gt; Poids de l'encodeur, puis relancez.</translation>
     </message>
@@ -1253,7 +1251,7 @@
         <translation>Le modèle est écrit au format safetensors : indiquez une sortie se terminant par .safetensors.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="189"/>
+        <location filename="../plugin/backend_text.py" line="182"/>
         <source>The optical image lacks {0}: the {1} map uses the SAR image only.</source>
         <translation>L'image optique n'a pas {0} : la carte {1} n'utilise que l'image SAR.</translation>
     </message>
@@ -1278,7 +1276,7 @@
         <translation>Les polygones sont écrits au format GeoPackage : indiquez une sortie se terminant par .gpkg.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="156"/>
+        <location filename="../plugin/dock/results.py" line="161"/>
         <source>The prompt map's threshold: pixels above it are shown. It starts at the method's own threshold.</source>
         <translation>Le seuil de la carte de requête : les pixels au-dessus sont affichés. Il part du seuil propre de la méthode.</translation>
     </message>
@@ -1293,7 +1291,7 @@
         <translation>La référence {0} a {1} bande(s) mais l'image {2} en a {3} : choisissez une référence du même capteur, avec les mêmes bandes.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/messages.py" line="28"/>
+        <location filename="../plugin/dock/messages.py" line="29"/>
         <source>The run was cancelled; nothing was added.</source>
         <translation>L'exécution a été annulée ; rien n'a été ajouté.</translation>
     </message>
@@ -1303,7 +1301,7 @@
         <translation>Le raster de score n'est pas une couche raster valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="94"/>
+        <location filename="../plugin/dock/results.py" line="99"/>
         <source>The score's calibration is unreadable: {reason}</source>
         <translation>L'étalonnage du score est illisible : {reason}</translation>
     </message>
@@ -1313,7 +1311,7 @@
         <translation>L’installation a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="210"/>
+        <location filename="../plugin/dock/results.py" line="214"/>
         <source>This is the method's own threshold.</source>
         <translation>C'est le seuil propre de la méthode.</translation>
     </message>
@@ -1328,7 +1326,7 @@
         <translation>Cette version de l’extension a besoin d’autres paquets du moteur que ceux installés. Mettez-les à jour pour continuer.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="154"/>
+        <location filename="../plugin/dock/results.py" line="159"/>
         <source>Threshold</source>
         <translation>Seuil</translation>
     </message>
@@ -1373,7 +1371,7 @@
         <translation>Entraînement</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="268"/>
+        <location filename="../plugin/dock/panel.py" line="269"/>
         <source>Training failed</source>
         <translation>Échec de l’entraînement</translation>
     </message>
@@ -1468,12 +1466,12 @@
         <translation>environ {need} nécessaires, {free} libres</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="103"/>
+        <location filename="../plugin/styling.py" line="104"/>
         <source>above {value}: the method's threshold</source>
         <translation>au-dessus de {value} : le seuil de la méthode</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="105"/>
+        <location filename="../plugin/styling.py" line="106"/>
         <source>above {value}: threshold, {rate} false alarms</source>
         <translation>au-dessus de {value} : seuil, {rate} de fausses alarmes</translation>
     </message>
@@ -1513,7 +1511,7 @@
         <translation>aucun</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="244"/>
+        <location filename="../plugin/styling.py" line="243"/>
         <source>none (fit on the image itself)</source>
         <translation>aucune (ajusté sur l'image elle-même)</translation>
     </message>
@@ -1631,7 +1629,7 @@
         <translation>{0} ne couvre pas la même zone que l'image : choisissez des couches du même lieu.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="197"/>
+        <location filename="../plugin/backend_text.py" line="190"/>
         <source>{0} does not use the {1}: it is ignored.</source>
         <translation>{0} n'utilise pas le champ {1} : il est ignoré.</translation>
     </message>
@@ -1656,12 +1654,12 @@
         <translation>{0} est tronqué ou endommagé : vérifiez le fichier, ou exportez à nouveau la couche.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="209"/>
+        <location filename="../plugin/backend_text.py" line="202"/>
         <source>{0} of the image's valid pixels have one value ({1}): if it is fill, set it as the layer's no-data value (Layer Properties &gt; Transparency), or the other scores are skewed.</source>
         <translation>{0} des pixels valides de l'image ont une seule valeur ({1}) : s'il s'agit d'un remplissage, déclarez-la comme valeur sans donnée de la couche (Propriétés de la couche &gt; Transparence), sinon les autres scores sont faussés.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_text.py" line="213"/>
+        <location filename="../plugin/backend_text.py" line="206"/>
         <source>{0} of the valid pixels share the score {1} (a constant area, or fill without a no-data value?): at this false-alarm rate only {2} of the pixels are shown.</source>
         <translation>{0} des pixels valides ont le score {1} (une zone constante, ou un remplissage sans valeur sans donnée ?) : à ce taux de fausses alarmes, seuls {2} des pixels sont affichés.</translation>
     </message>
@@ -1722,7 +1720,7 @@
         <translation>{n:.1f} Go</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/results.py" line="272"/>
+        <location filename="../plugin/dock/results.py" line="275"/>
         <source>{n} polygon(s) written to {path}.</source>
         <translation>{n} polygone(s) écrit(s) dans {path}.</translation>
     </message>
@@ -1737,17 +1735,17 @@
         <translation>{stage} : il reste environ {time}</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/panel.py" line="384"/>
+        <location filename="../plugin/dock/panel.py" line="385"/>
         <source>{time} · {text}</source>
         <translation>{time} · {text}</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="112"/>
+        <location filename="../plugin/styling.py" line="113"/>
         <source>{value} (the scene's maximum)</source>
         <translation>{value} (le maximum de la scène)</translation>
     </message>
     <message>
-        <location filename="../plugin/styling.py" line="110"/>
+        <location filename="../plugin/styling.py" line="111"/>
         <source>{value} (top {share} of the scene)</source>
         <translation>{value} ({share} les plus hauts de la scène)</translation>
     </message>

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .i18n import tr
+from .i18n import dock_language_is_english, tr
 
 #: Actions a note can offer (the dock knows how to carry them out).
 OPEN_ENCODER_SETTING = "encoder"
@@ -156,20 +156,13 @@ def error_note(kind: str, message: str, failed_title: str) -> Note:
             ),
             message,
         )
-    if not _english():  # the backend speaks English: say so in the analyst's language, words behind Details
+    if not dock_language_is_english():  # the backend speaks English: its words go behind Details
         return Note(
             failed_title,
             tr("The backend refused the run; its message (in English) is under Details."),
             message,
         )
     return Note(failed_title, for_the_dock(message), message)
-
-
-def _english() -> bool:
-    """True when the dock speaks English (the backend's language)."""
-    from .i18n import dock_language_is_english
-
-    return dock_language_is_english()
 
 
 def _known_warnings() -> list[tuple[re.Pattern, str]]:
@@ -229,7 +222,7 @@ def warning_note(message: str) -> Note:
             message,
             OPEN_ENCODER_SETTING,
         )
-    if not _english():
+    if not dock_language_is_english():
         return Note(
             tr("Note from the backend"),
             tr("The backend noted something about this run (in English, under Details)."),

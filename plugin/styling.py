@@ -18,6 +18,7 @@ from qgis.core import (
     QgsColorRampShader,
     QgsFillSymbol,
     QgsLayerMetadata,
+    QgsMapLayerLegendUtils,
     QgsRasterBandStats,
     QgsRasterLayer,
     QgsRasterShader,
@@ -92,7 +93,7 @@ def ramp_range(layer: QgsRasterLayer, threshold: float) -> tuple[float, float, b
     return threshold, threshold + max(abs(threshold) * 0.1, 1e-6), False
 
 
-def _ramp_items(layer: QgsRasterLayer, lo: float, hi: float, high_is_top: bool, rate: float | None):
+def _ramp_items(lo: float, hi: float, high_is_top: bool, rate: float | None):
     n = len(RAMP_STOPS) - 1
     items = []
     for i, colour in enumerate(RAMP_STOPS):
@@ -120,7 +121,7 @@ def _set_ramp(layer: QgsRasterLayer, threshold: float, rate: float | None) -> No
     lo, hi, high_is_top = ramp_range(layer, threshold)
     ramp = QgsColorRampShader(lo, hi)
     ramp.setColorRampType(QgsColorRampShader.Type.Interpolated)
-    ramp.setColorRampItemList(_ramp_items(layer, lo, hi, high_is_top, rate))
+    ramp.setColorRampItemList(_ramp_items(lo, hi, high_is_top, rate))
     ramp.setClip(False)
     settings = ramp.legendSettings()
     settings.setUseContinuousLegend(False)  # the labelled entries: threshold, top
@@ -137,8 +138,6 @@ def _set_ramp(layer: QgsRasterLayer, threshold: float, rate: float | None) -> No
 def name_legend(layer: QgsRasterLayer, tree_layer) -> None:
     """Head ``layer``'s legend in the layer tree with what the score measures and its unit (the
     legend's first entry, otherwise the band's name), as a user label the project keeps."""
-    from qgis.core import QgsMapLayerLegendUtils
-
     meaning = layer.customProperty(PROP_MEANING, "")
     if tree_layer is not None and meaning:
         QgsMapLayerLegendUtils.setLegendNodeUserLabel(

@@ -9,8 +9,9 @@ top), and QGIS's "Task complete" notification of a dock task is removed (the doc
 from __future__ import annotations
 
 from qgis.core import Qgis, QgsMessageLog
+from qgis.gui import QgsMessageBarItem
 from qgis.PyQt.QtCore import QTimer
-from qgis.PyQt.QtWidgets import QPushButton
+from qgis.PyQt.QtWidgets import QMessageBox, QPushButton
 
 from ..backend_client import BackendError, RequestCancelledError, WorkerCrashedError, WorkerStartError
 from ..backend_text import error_note
@@ -86,8 +87,8 @@ class MessageBoard:
         self.items = []
 
     def push(self, title: str, text: str, level: Qgis.MessageLevel, details: str = "", action=None) -> None:
-        """Show a message after QGIS's pending notifications; ``details`` go behind "More" and to
-        the log panel; ``action`` is ``(button text, callable)``."""
+        """Show a message after QGIS's pending notifications; ``details`` go behind a Details
+        button and to the log panel; ``action`` is ``(button text, callable)``."""
         if details and details != text:  # (QGIS logs the message itself under "Messages")
             QgsMessageLog.logMessage(f"{title}: {text}\n{details}", LOG_TAG, level)
         QTimer.singleShot(0, lambda: self._show_safely(title, text, level, details, action))
@@ -108,8 +109,6 @@ class MessageBoard:
         if not hasattr(bar, "pushItem"):  # a bar without items (a test's stand-in)
             bar.pushMessage(title, text, level, duration)
             return
-        from qgis.gui import QgsMessageBarItem
-
         item = QgsMessageBarItem(title, text, level, duration)
         if details and details != text:
             more = QPushButton(tr("Details"))
@@ -124,10 +123,7 @@ class MessageBoard:
         self.items.append(item)
 
     def _show_details(self, title: str, details: str) -> None:
-        from qgis.PyQt.QtWidgets import QMessageBox
-
         box = QMessageBox(QMessageBox.Icon.Information, title, details)
-        box.setTextInteractionFlags(box.textInteractionFlags())
         box.exec_()
 
     def _drop_task_notifications(self, bar) -> None:
