@@ -133,10 +133,15 @@ def test_local_cluster_isolates_a_bad_job_resumes_and_equals_score(tmp_path):
     assert "3 done, 0 skipped, 1 failed" in forced.stdout
 
 
-def test_merged_polygons_keep_every_feature_and_its_job(tmp_path):
+@pytest.mark.parametrize("held", [None, 2], ids=["one-session", "bounded-memory"])
+def test_merged_polygons_keep_every_feature_and_its_job(tmp_path, monkeypatch, held):
     from osgeo import osr
 
+    from backend.batch import merge
     from backend.batch.summary import write_summary
+
+    if held is not None:  # at most 2 features held: the layer is written in several sessions
+        monkeypatch.setattr(merge, "MERGE_FEATURES", held)
     from backend.vectorize import FIELDS, LAYER_NAME
 
     srs = osr.SpatialReference()
@@ -165,6 +170,11 @@ def test_merged_polygons_keep_every_feature_and_its_job(tmp_path):
     )
     assert layer.GetSpatialRef().GetAuthorityCode(None) == "32631"
     assert layer.GetGeomType() == ogr.wkbMultiPolygon
+    index = source.ExecuteSQL(f"SELECT HasSpatialIndex('{LAYER_NAME}', 'geom')")
+    assert index.GetNextFeature().GetField(0) == 1
+    source.ReleaseResultSet(index)
+    layer.SetSpatialFilterRect(500009, -1, 500016, 6)  # the spatial index finds the second squares
+    assert sorted(f.GetField("job") for f in layer) == ["b", "it's"]
     source = None
     assert got == sorted(
         [("it's", 25.0, 500000.0 + 10 * i) for i in range(3)]
@@ -197,6 +207,26 @@ def test_a_job_whose_worker_died_runs_once_more(tmp_path):
     assert once["status"] == "done" and (tmp_path / "out" / "once.tif").is_file()
     assert always["status"] == "failed" and "died twice" in always["error"]
     assert not (tmp_path / "out" / "always.tif").exists()
+
+
+def _worker_settings(job: dict, outdir: str, force: bool = False) -> dict:
+    """A job's task that reports the Dask settings its worker runs with."""
+    import dask
+
+    return {
+        "job": job["name"],
+        "status": "done",
+        "profile": dask.config.get("distributed.worker.profile.enabled"),
+    }
+
+
+@pytest.mark.slow
+def test_local_workers_run_jobs_without_the_statistical_profiler(tmp_path):
+    from backend.batch.run import run_batch
+
+    (row,) = run_batch([Job("a", ("x.tif",), (), "rx", {})], tmp_path, workers=1, task=_worker_settings,
+                       announce=lambda line: None)  # fmt: skip
+    assert row["profile"] is False
 
 
 def _free_port() -> int:

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 30
 #: Seconds between two looks at the cancel token while jobs run.
 POLL_S = 0.5
+#: Dask settings of a ``LocalCluster``'s workers: no statistical profiler sampling the running job
+#: (every 10 ms by default: the dashboard's Profile page; measured by ``scripts/bench_batch.py``,
+#: it costs a job several per cent of its time when every core runs a worker).
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
 
 
 def connect(scheduler: str):
@@ -55,7 +59,7 @@ def local_cluster(workers: int | None, threads_per_worker: int):
 
     n = workers or available_cores()
     per_job = max(1, min(usable_cores(), available_cores() // (n * threads_per_worker)))
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, **QUIET_WORKERS}):
         return LocalCluster(
             n_workers=n,
             threads_per_worker=threads_per_worker,

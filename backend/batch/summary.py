@@ -20,16 +20,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..atomic import atomic_output
-from ..vectorize import GPKG_OPTIONS, LAYER_NAME
+from ..vectorize import LAYER_NAME
 from .task import FAILED, outputs
 
 log = logging.getLogger(__name__)
-
-#: Features copied into the merged GeoPackage at a time.
-MERGE_BATCH = 65536
 
 COLUMNS = ("job", "status", "error", "method", "seconds", "megapixels", "megapixels_per_second",
            "threshold", "features", "worker", "worker_peak_mib")  # fmt: skip
@@ -58,8 +53,9 @@ def write_summary(rows: list[dict[str, Any]], outdir: str | os.PathLike[str]) ->
 
 def _merge_polygons(rows: list[dict], folder: Path) -> str | None:
     import pyogrio
-    import pyogrio.raw
     from pyproj import CRS
+
+    from .merge import merge_polygons
 
     sources = [(r["job"], outputs(folder, r["job"])[2]) for r in rows]
     sources = [(job, p) for job, p in sources if p.is_file()]
@@ -72,22 +68,8 @@ def _merge_polygons(rows: list[dict], folder: Path) -> str | None:
         )
         return None
     target = folder / "polygons.gpkg"
-    first = True
     with atomic_output(target) as tmp:
-        for job, p in sources:
-            for skip in range(0, pyogrio.read_info(p, layer=LAYER_NAME)["features"] or 1, MERGE_BATCH):
-                meta, _, geometry, columns = pyogrio.raw.read(
-                    p, layer=LAYER_NAME, skip_features=skip, max_features=MERGE_BATCH
-                )
-                if len(geometry) == 0 and not first:
-                    continue
-                pyogrio.raw.write(
-                    str(tmp), geometry, [np.full(len(geometry), str(job), dtype=object), *columns],
-                    ["job", *meta["fields"]], layer=LAYER_NAME, driver="GPKG", geometry_type="MultiPolygon",
-                    crs=meta["crs"], append=not first, promote_to_multi=False,
-                    dataset_options=None if not first else GPKG_OPTIONS,
-                )  # fmt: skip
-                first = False
+        merge_polygons(sources, tmp)
     return str(target)
 
 
