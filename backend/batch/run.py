@@ -31,10 +31,18 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 30
 #: Seconds between two looks at the cancel token while jobs run.
 POLL_S = 0.5
-#: Dask settings of a ``LocalCluster``'s workers: no statistical profiler sampling the running job
-#: (every 10 ms by default: the dashboard's Profile page; measured by ``scripts/bench_batch.py``,
-#: it costs a job several per cent of its time when every core runs a worker).
-QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
+#: Dask settings of a ``LocalCluster``: no statistical profiler sampling the running job (every
+#: 10 ms by default: the dashboard's Profile page), and the event loops' health checks (20 ms), the
+#: workers' memory checks (100 ms) and the system monitor's samples (500 ms, the dashboard's System
+#: page) less often. Each wakes the worker beside its job; when every core runs a worker, those
+#: wake-ups slowed the jobs down measurably (``scripts/bench_batch.py``). A worker over its memory
+#: limit is then stopped within a second.
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
 
 
 def connect(scheduler: str):
