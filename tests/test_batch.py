@@ -182,6 +182,39 @@ def test_merged_polygons_keep_every_feature_and_its_job(tmp_path, monkeypatch, h
     )
 
 
+def test_merged_polygons_match_fields_by_name_when_jobs_differ(tmp_path):
+    """A job kept from an earlier run may lack a field (a rerun skips it): its rows are written in a
+    session of their own, each value under its own field."""
+    from osgeo import osr
+
+    from backend.batch.summary import write_summary
+    from backend.vectorize import LAYER_NAME
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32631)
+    for job, fields in (("new", ("area_m2", "method", "threshold")), ("old", ("threshold", "area_m2"))):
+        source = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / f"{job}.gpkg"))
+        layer = source.CreateLayer(LAYER_NAME, srs, ogr.wkbMultiPolygon)
+        for field in fields:
+            layer.CreateField(ogr.FieldDefn(field, ogr.OFTString if field == "method" else ogr.OFTReal))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkt("MULTIPOLYGON (((0 0, 5 0, 5 5, 0 5, 0 0)))"))
+        feature.SetField("area_m2", 25.0 if job == "new" else 30.0)
+        feature.SetField("threshold", 1.5 if job == "new" else 2.5)
+        if "method" in fields:
+            feature.SetField("method", "rx")
+        layer.CreateFeature(feature)
+        layer = source = None
+    written = write_summary([{"job": j, "status": "done", "method": "rx"} for j in ("new", "old")], tmp_path)
+    source = ogr.Open(written["polygons"])
+    got = sorted(
+        (f.GetField("job"), f.GetField("area_m2"), f.GetField("threshold"), f.GetField("method"))
+        for f in source.GetLayerByName(LAYER_NAME)
+    )
+    source = None
+    assert got == [("new", 25.0, 1.5, "rx"), ("old", 30.0, 2.5, None)]
+
+
 def _dies_once(job: dict, outdir: str, force: bool = False) -> dict:
     """A job's task whose worker dies the first time (every time for the job ``always``)."""
     from backend.batch.task import run_job
