@@ -17,7 +17,7 @@ from ..vectorize import GPKG_OPTIONS, LAYER_NAME
 #: Features read from a job's GeoPackage at a time (through GDAL).
 READ_BATCH = 65536
 #: The most features, and bytes of geometry, held in memory before they are written through GDAL
-#: (each feature also holds its fields: about 250 bytes of memory for a small polygon).
+#: (each feature also holds its fields and the geometry's Python object beside its bytes).
 MERGE_FEATURES = 1_000_000
 MERGE_BYTES = 256 * 2**20
 

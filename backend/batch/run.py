@@ -35,8 +35,8 @@ POLL_S = 0.5
 #: 10 ms by default: the dashboard's Profile page), and the event loops' health checks (20 ms), the
 #: workers' memory checks (100 ms) and the system monitor's samples (500 ms, the dashboard's System
 #: page) less often. Each wakes the worker beside its job; when every core runs a worker, those
-#: wake-ups slowed the jobs down measurably (``scripts/bench_batch.py``). A worker over its memory
-#: limit is then stopped within a second.
+#: wake-ups slow the jobs down (``research/probe_dask_settings.py`` measures both settings). A worker
+#: over its memory limit is then stopped within a second.
 QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
