@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reference", nargs="+", metavar="REF", help="normal reference rasters, same order")
     s.add_argument("--method", help="detector (see raresight methods); default rx, or the --model's method")
     s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
-    s.add_argument("--tile-size", type=int, default=512, help="tile side in px (default 512)")
+    s.add_argument("--tile-size", type=int, default=512, help="largest tile side in px (default 512)")
     s.add_argument("--overlap", type=int, default=32, help="tile overlap in px (default 32)")
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     s.add_argument("--complex", choices=COMPLEX_CHOICES, help=COMPLEX_HELP)

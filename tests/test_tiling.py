@@ -8,7 +8,7 @@ import rasterio
 
 from backend.request import ScoreRequest
 from backend.scoring import score_to_file
-from backend.tiling import StripStitcher, blend_weights, make_block_grid, make_tile_grid
+from backend.tiling import StripStitcher, axis_tiles, blend_weights, make_block_grid, make_tile_grid
 
 
 @pytest.mark.parametrize("shape", [(100, 70), (512, 512), (513, 1030), (20, 900)])
@@ -20,6 +20,27 @@ def test_tiles_cover_every_pixel(shape, tile, overlap):
         assert 0 <= t.row_off and t.row_off + t.height <= h and t.col_off + t.width <= w
         hits[t.row_off : t.row_off + t.height, t.col_off : t.col_off + t.width] += 1
     assert hits.min() >= 1
+
+
+@pytest.mark.parametrize("tile,overlap", [(16, 0), (17, 8), (64, 16), (100, 50), (512, 32)])
+def test_axis_tiles_are_the_fewest_evenly_spread_with_the_overlap(tile, overlap):
+    for length in range(1, 1300):
+        starts, size = axis_tiles(length, tile, overlap)
+        assert starts[0] == 0 and starts[-1] + size == length and size <= tile
+        steps = np.diff(starts)
+        assert (steps > 0).all() and (size - steps >= overlap).all()  # neighbours overlap enough
+        assert steps.size == 0 or steps.max() - steps.min() <= 1  # evenly spread
+        # One tile fewer of the largest size could not cover the axis with that overlap.
+        n = len(starts)
+        assert n == 1 or tile + (n - 2) * (tile - overlap) < length
+
+
+def test_a_megapixel_is_scored_once_not_twice():
+    """1000 x 1000 px in tiles of at most 512 px: 3 x 3 tiles of 355 px (1.13 MP), where full-size
+    tiles with the last one snapped to the edge would score 9 x 512^2 px (2.36 MP)."""
+    tiles = make_tile_grid(1000, 1000, 512, 32)
+    assert len(tiles) == 9 and {(t.height, t.width) for t in tiles} == {(355, 355)}
+    assert sum(t.height * t.width for t in tiles) < 1.14e6
 
 
 def test_block_grid_is_a_partition():
@@ -76,7 +97,13 @@ def _read(path):
 
 @pytest.mark.parametrize(
     "method,refs,params",
-    [("rx", False, {}), ("lrx", False, {}), ("cva", True, {}), ("logratio", True, {}), ("gauss-ref", True, {})],
+    [
+        ("rx", False, {}),
+        ("lrx", False, {}),
+        ("cva", True, {}),
+        ("logratio", True, {}),
+        ("gauss-ref", True, {}),
+    ],
 )
 def test_tiled_equals_untiled(scene, tmp_path, method, refs, params):
     targets = (str(scene["sar"]),) if method == "logratio" else (str(scene["post"]),)
