@@ -237,7 +237,9 @@ def render(saved: dict) -> str:
               "only; `other` is tiling, Python glue and anything not wrapped), tiles scored by one "
               "thread. Synthetic rasters of "
               f"{saved[labels[-1]]['size']} x {saved[labels[-1]]['size']} px, "
-              f"{saved[labels[-1]]['bands']} bands.", ""]  # fmt: skip
+              f"{saved[labels[-1]]['bands']} bands. The machine's speed varies from day to day: "
+              "compare labels profiled one after the other (as `before-even-tiles` and `even-tiles`).",
+              ""]  # fmt: skip
     names = [n for n in saved[labels[-1]]["runs"]]
     for name in names:
         present = [lb for lb in labels if name in saved[lb]["runs"]]
