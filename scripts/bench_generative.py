@@ -11,7 +11,8 @@
    again with the saved model (scoring only), beside ``rx`` on the same raster in the same run;
    on the device torch sees (``--device auto``): a CUDA GPU when present, else the CPU. A pair of
    such rasters (the same texture, other noise) is fit and scored too, post given pre, as a
-   Sentinel-2 change job (where the default adds the pretrained encoder expert).
+   Sentinel-2 change job (where the default adds the pretrained encoder expert), beside ``cva`` on
+   the same pair; a table puts these times against the speed issue's targets (``SPEED_TARGETS``).
 4. on a CUDA device (``--gpu-out FILE``, run by ``scripts/bench_gpu.sh``): the speed runs there
    (without onnxruntime) plus the saved model scoring a 4000 x 4000 x 13 raster, into FILE;
    ``--gpu-in FILE`` adds them to the section as its GPU table (the rest from the last run).
@@ -100,6 +101,9 @@ def speed(methods: list[str], cache: Path, onnx: bool = True, large: int = 0) ->
     out: dict = {"megapixels": 1.0, "bands": 13, "large_megapixels": large * large / 1e6}
     with tempfile.TemporaryDirectory(prefix="raresight-bench-gen-") as tmp:
         out["rx_seconds"] = run_cli(["score", str(raster), "-o", f"{tmp}/rx.tif", "--method", "rx"])
+        out["cva_pair_seconds"] = run_cli(
+            ["score", str(raster), "--reference", str(pre), "-o", f"{tmp}/cva.tif", "--method", "cva"]
+        )
         for m in methods:
             model = f"{tmp}/{m}.safetensors"
             fit_score = run_cli(["score", str(raster), "-o", f"{tmp}/{m}.tif", "--method", m])
@@ -183,6 +187,34 @@ def gpu_table(gpu: dict, methods: list[str]) -> list[str]:
                 f"| {s['pair_fit_and_score_s']:.1f} |"
             )
     return [*lines, ""]
+
+
+#: The speed issue's bounds on 2 CPU cores: fit + score against rx, score-only rate, pair against cva.
+SPEED_TARGETS = {"fit_vs_rx": 6.0, "score_only_mps": 0.5, "pair_vs_cva": 12.0}
+
+
+def speed_targets(sp: dict, methods: list[str]) -> list[str]:
+    """The speed table's runs against :data:`SPEED_TARGETS` (ratios of one run's times)."""
+    t = SPEED_TARGETS
+    lines = ["| target | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+
+    def row(name: str, value, ok, fmt: str) -> str:
+        cells = []
+        for m in methods:
+            v = value(sp[m])
+            cells.append("-" if v is None else f"{v:{fmt}} {'met' if ok(v) else 'not met'}")
+        return f"| {name} | " + " | ".join(cells) + " |"
+
+    lines.append(row(f"fit + score <= {t['fit_vs_rx']:g} x rx", lambda s: s["fit_and_score_s"] / sp["rx_seconds"],
+                     lambda v: v <= t["fit_vs_rx"], ".1f"))  # fmt: skip
+    lines.append(row(f"score only >= {t['score_only_mps']:g} MP/s", lambda s: sp["megapixels"] / s["score_only_s"],
+                     lambda v: v >= t["score_only_mps"], ".2f"))  # fmt: skip
+    cva = sp.get("cva_pair_seconds")
+    if cva:
+        lines.append(row(f"pair fit + score <= {t['pair_vs_cva']:g} x cva",
+                         lambda s: s["pair_fit_and_score_s"] / cva if s.get("pair_fit_and_score_s") else None,
+                         lambda v: v <= t["pair_vs_cva"], ".1f"))  # fmt: skip
+    return ["Against the speed issue's targets (ratios of the times above, one run):", "", *lines]
 
 
 def render(rows, methods, rep, rep_case, sp, command, gpu: dict | None = None) -> str:
@@ -286,6 +318,9 @@ def render(rows, methods, rep, rep_case, sp, command, gpu: dict | None = None) -
             f"| rx | cpu | - | {sp['rx_seconds']:.1f} | {sp['rx_seconds']:.1f} | - | {1 / sp['rx_seconds']:.2f} "
             "| - | - |",
         ]
+        cva = sp.get("cva_pair_seconds")
+        if cva:
+            out.append(f"| cva | cpu | - | - | - | - | - | {cva:.1f} | - |")
         for m in methods:
             s = sp[m]
             pair = s.get("pair_fit_and_score_s")
@@ -294,7 +329,7 @@ def render(rows, methods, rep, rep_case, sp, command, gpu: dict | None = None) -
                 f"| {s['onnx_score_s']:.1f} | {1 / s['score_only_s']:.2f} "
                 f"| {f'{pair:.1f}' if pair else '-'} | {s.get('pair_encoder') or '-'} |"
             )
-        out.append("")
+        out += ["", *speed_targets(sp, methods), ""]
     if gpu:
         out += gpu_table(gpu, methods)
     else:

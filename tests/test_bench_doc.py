@@ -60,3 +60,17 @@ def test_gpu_rows_render_and_a_cpu_machine_refuses_to_measure_them(tmp_path, mon
     with pytest.raises(SystemExit, match="CUDA"):
         bench_generative.main()
     assert not (tmp_path / "g.json").exists()
+
+
+def test_speed_targets_are_ratios_of_one_run():
+    import bench_generative
+
+    sp = {"megapixels": 1.0, "rx_seconds": 2.0, "cva_pair_seconds": 4.0,
+          "diffusion": {"fit_and_score_s": 12.0, "score_only_s": 1.6, "pair_fit_and_score_s": 60.0},
+          "flow": {"fit_and_score_s": 13.0, "score_only_s": 2.5, "pair_fit_and_score_s": None}}  # fmt: skip
+    text = "\n".join(bench_generative.speed_targets(sp, ["diffusion", "flow"]))
+    assert "| fit + score <= 6 x rx | 6.0 met | 6.5 not met |" in text
+    assert "| score only >= 0.5 MP/s | 0.62 met | 0.40 not met |" in text
+    assert "| pair fit + score <= 12 x cva | 15.0 not met | - |" in text
+    del sp["cva_pair_seconds"]  # a speed run from before cva was timed: no pair row
+    assert "x cva" not in "\n".join(bench_generative.speed_targets(sp, ["diffusion"]))
