@@ -74,3 +74,24 @@ def test_speed_targets_are_ratios_of_one_run():
     assert "| pair fit + score <= 12 x cva | 15.0 not met | - |" in text
     del sp["cva_pair_seconds"]  # a speed run from before cva was timed: no pair row
     assert "x cva" not in "\n".join(bench_generative.speed_targets(sp, ["diffusion"]))
+
+
+def test_scene_benchmark_reports_the_first_estimate_and_its_error():
+    import bench_scene
+
+    lines = [
+        {"t": 0.0, "fraction": 0.0, "stage": "fitting", "left": None},
+        {"t": 50.0, "fraction": 0.1, "stage": "fitting", "left": 400.0},
+        {"t": 100.0, "fraction": 0.2, "stage": "scoring", "left": None},
+        {"t": 104.0, "fraction": 0.22, "stage": "scoring", "left": 300.0},
+        {"t": 200.0, "fraction": 0.6, "stage": "scoring", "left": 190.0},
+    ]
+    s = bench_scene.summarise(lines, 400.0)
+    assert s["scoring_starts_s"] == 100.0 and s["first_scoring_eta_s"] == 104.0
+    # At 10 % of the run (40 s) the first estimate is the one of t = 50: 50 + 400 - 400 = +50 s.
+    assert s["eta_error_s"] == {"10%": 50.0, "25%": 4.0, "50%": -10.0}
+    res = {"method": "diffusion", "size": 100, "bands": 13, "megapixels": 0.01, "seconds": 400.0,
+           "peak_mib": 4000.0, "facts": ["raresight 0"], **s}  # fmt: skip
+    text = bench_scene.render(res, "python scripts/bench_scene.py")
+    assert "under 20 min: met; peak memory under 3 GB: not met" in text
+    assert "at 10%: +50 s, at 25%: +4 s, at 50%: -10 s" in text
