@@ -5,7 +5,7 @@
     <name>RareSight</name>
     <message>
         <location filename="../plugin/dock/results.py" line="51"/>
-        <location filename="../plugin/dock/widgets.py" line="277"/>
+        <location filename="../plugin/dock/widgets.py" line="280"/>
         <source> m²</source>
         <translation> m²</translation>
     </message>
@@ -77,7 +77,7 @@
         <translation>Paramètres avancés &gt; Taille des tuiles</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="377"/>
+        <location filename="../plugin/dock/widgets.py" line="380"/>
         <source>Advanced: other parameters as KEY=VALUE pairs separated by spaces or commas; they override the fields above. Their meanings and defaults are in the method's documentation.</source>
         <translation>Avancé : autres paramètres sous forme CLÉ=VALEUR séparés par des espaces ou des virgules ; ils priment sur les champs ci-dessus. Leur sens et leurs valeurs par défaut sont dans la documentation de la méthode.</translation>
     </message>
@@ -93,12 +93,12 @@
         <translation>Score d'anomalie</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="227"/>
+        <location filename="../plugin/dock/widgets.py" line="230"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="253"/>
+        <location filename="../plugin/dock/widgets.py" line="256"/>
         <source>Backend Python interpreter</source>
         <translation>Interpréteur Python du moteur</translation>
     </message>
@@ -185,7 +185,7 @@
     </message>
     <message>
         <location filename="../plugin/dock/setup_panel.py" line="113"/>
-        <location filename="../plugin/dock/widgets.py" line="227"/>
+        <location filename="../plugin/dock/widgets.py" line="230"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
@@ -267,7 +267,7 @@
         <translation>Changements entre deux dates</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="248"/>
+        <location filename="../plugin/dock/widgets.py" line="251"/>
         <source>Check backend</source>
         <translation>Vérifier le moteur</translation>
     </message>
@@ -341,7 +341,7 @@
     </message>
     <message>
         <location filename="../plugin/dock/setup_panel.py" line="118"/>
-        <location filename="../plugin/dock/widgets.py" line="251"/>
+        <location filename="../plugin/dock/widgets.py" line="254"/>
         <location filename="../plugin/processing/common.py" line="56"/>
         <source>Device</source>
         <translation>Périphérique de calcul</translation>
@@ -377,7 +377,7 @@
         <translation>Encodage</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="252"/>
+        <location filename="../plugin/dock/widgets.py" line="255"/>
         <source>Encoder weights</source>
         <translation>Poids de l'encodeur</translation>
     </message>
@@ -388,18 +388,18 @@
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="172"/>
-        <location filename="../plugin/dock/widgets.py" line="269"/>
+        <location filename="../plugin/dock/widgets.py" line="272"/>
         <source>Expected share of normal pixels shown as anomalous (log scale).</source>
         <translation>Part attendue de pixels normaux affichés comme anomalies (échelle logarithmique).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="281"/>
+        <location filename="../plugin/dock/widgets.py" line="284"/>
         <source>Export polygons</source>
         <translation>Exporter les polygones</translation>
     </message>
     <message>
         <location filename="../plugin/dock/results.py" line="171"/>
-        <location filename="../plugin/dock/widgets.py" line="270"/>
+        <location filename="../plugin/dock/widgets.py" line="273"/>
         <location filename="../plugin/processing/polygonize.py" line="50"/>
         <source>False-alarm rate</source>
         <translation>Taux de fausses alarmes</translation>
@@ -435,7 +435,7 @@
         <translation>Modèle de flow matching (appris)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="236"/>
+        <location filename="../plugin/dock/widgets.py" line="239"/>
         <source>Folder holding the pretrained encoder's released files, for the learned methods on Sentinel-2 pairs. Empty: downloaded on first use when the computer is online.</source>
         <translation>Dossier contenant les fichiers publiés de l'encodeur pré-entraîné, pour les méthodes apprises sur des paires Sentinel-2. Vide : téléchargés à la première utilisation si l'ordinateur est en ligne.</translation>
     </message>
@@ -445,7 +445,7 @@
         <translation>Dossier où sont écrits les rasters de score et les polygones (conservés après la fermeture de QGIS).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="227"/>
+        <location filename="../plugin/dock/widgets.py" line="230"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
@@ -528,6 +528,11 @@
         <location filename="../plugin/dock/widgets.py" line="168"/>
         <source>Keep only what is both like the prompt and anomalous for this method (default threshold 0.5: both default thresholds passed).</source>
         <translation>Ne garder que ce qui correspond à l'invite et est anormal pour cette méthode (seuil par défaut 0,5 : les deux seuils par défaut sont franchis).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock/widgets.py" line="224"/>
+        <source>Largest side of the tiles the image is scored in (default 512 px): the image is covered by the fewest such tiles. Smaller tiles use less memory.</source>
+        <translation>Côté maximal des tuiles dans lesquelles l'image est évaluée (512 px par défaut) : l'image est couverte par le moins de tuiles possible. Des tuiles plus petites utilisent moins de mémoire.</translation>
     </message>
     <message>
         <location filename="../plugin/dock/panel.py" line="379"/>
@@ -616,7 +621,7 @@
     </message>
     <message>
         <location filename="../plugin/backend_text.py" line="51"/>
-        <location filename="../plugin/dock/widgets.py" line="288"/>
+        <location filename="../plugin/dock/widgets.py" line="291"/>
         <source>Minimum area</source>
         <translation>Surface minimale</translation>
     </message>
@@ -651,7 +656,7 @@
         <translation>Modèle {name} enregistré ({steps} itérations en {seconds:.1f} s) ; les détections avec {method} l’utilisent désormais.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="389"/>
+        <location filename="../plugin/dock/widgets.py" line="392"/>
         <source>Needs a reference (the pre-event image).</source>
         <translation>Nécessite une référence (l'image d'avant l'événement).</translation>
     </message>
@@ -764,7 +769,7 @@
         <translation>Polygones de {score} ({rate} de fausses alarmes, au moins {area})</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="279"/>
+        <location filename="../plugin/dock/widgets.py" line="282"/>
         <source>Polygons smaller than this are left out (in m², or in pixels for a layer without a CRS).</source>
         <translation>Les polygones plus petits sont écartés (en m², ou en pixels pour une couche sans SCR).</translation>
     </message>
@@ -809,7 +814,7 @@
         <translation>Règles d'indices publiées pour la requête (inondation/eau, brûlis, perte de végétation, sol nu, nuage) ; aucun modèle à télécharger. Positif = comme la requête.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="243"/>
+        <location filename="../plugin/dock/widgets.py" line="246"/>
         <source>Python interpreter of the backend environment (default: the environment Set up backend makes).</source>
         <translation>Interpréteur Python de l’environnement du moteur (par défaut : celui que crée « Installer le moteur »).</translation>
     </message>
@@ -912,12 +917,12 @@
     </message>
     <message>
         <location filename="../plugin/dock/widgets.py" line="106"/>
-        <location filename="../plugin/dock/widgets.py" line="412"/>
+        <location filename="../plugin/dock/widgets.py" line="415"/>
         <source>Reference (pre-event, optional)</source>
         <translation>Référence (avant l'événement, facultative)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="410"/>
+        <location filename="../plugin/dock/widgets.py" line="413"/>
         <source>Reference (pre-event, required)</source>
         <translation>Référence (avant l’événement, requise)</translation>
     </message>
@@ -942,7 +947,7 @@
         <translation>Relancer les tâches complètes</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="259"/>
+        <location filename="../plugin/dock/widgets.py" line="262"/>
         <source>Result</source>
         <translation>Résultat</translation>
     </message>
@@ -963,7 +968,7 @@
         <translation>Modèle enregistré (méthodes génératives uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="285"/>
+        <location filename="../plugin/dock/widgets.py" line="288"/>
         <source>Score layer</source>
         <translation>Couche de score</translation>
     </message>
@@ -1046,11 +1051,6 @@
         <translation>Pixels au-dessus de {threshold} affichés : {share} de la scène.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="224"/>
-        <source>Side of the tiles the image is scored in (default 512 px). Smaller tiles use less memory.</source>
-        <translation>Côté des tuiles dans lesquelles l'image est évaluée (512 px par défaut). Des tuiles plus petites utilisent moins de mémoire.</translation>
-    </message>
-    <message>
         <location filename="../plugin/processing/polygonize.py" line="70"/>
         <source>Simplification tolerance (m)</source>
         <translation>Tolérance de simplification (m)</translation>
@@ -1096,7 +1096,7 @@
         <translation>Règles spectrales (eau, brûlis, sol nu...)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="249"/>
+        <location filename="../plugin/dock/widgets.py" line="252"/>
         <source>Start the backend and show its versions and device.</source>
         <translation>Démarrer le moteur et afficher ses versions et son processeur.</translation>
     </message>
@@ -1141,7 +1141,7 @@
         <translation>Rasters cibles (une seule date)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="264"/>
+        <location filename="../plugin/dock/widgets.py" line="267"/>
         <source>The RareSight result the slider and Export polygons act on.</source>
         <translation>Le résultat RareSight sur lequel agissent le curseur et l'export des polygones.</translation>
     </message>
@@ -1316,7 +1316,7 @@
         <translation>C'est le seuil propre de la méthode.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="381"/>
+        <location filename="../plugin/dock/widgets.py" line="384"/>
         <source>This method also takes: {names}</source>
         <translation>Cette méthode accepte aussi : {names}</translation>
     </message>
@@ -1336,7 +1336,7 @@
         <translation>Seuil au taux de fausses alarmes par défaut</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="250"/>
+        <location filename="../plugin/dock/widgets.py" line="253"/>
         <source>Tile size</source>
         <translation>Taille des tuiles</translation>
     </message>
@@ -1446,7 +1446,7 @@
         <translation>Où CLIP regarde quand il distingue la requête de la requête négative (gScoreCAM).</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="232"/>
+        <location filename="../plugin/dock/widgets.py" line="235"/>
         <source>Where the learned methods run: Automatic uses an NVIDIA GPU when the backend finds one.</source>
         <translation>Où tournent les méthodes apprises : Automatique utilise un GPU NVIDIA quand le moteur en trouve un.</translation>
     </message>
@@ -1456,7 +1456,7 @@
         <translation>Fenêtre</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="283"/>
+        <location filename="../plugin/dock/widgets.py" line="286"/>
         <source>Write the shown pixels as polygons (GeoPackage beside the score) and add them to the map.</source>
         <translation>Écrire les pixels affichés en polygones (GeoPackage à côté du score) et les ajouter à la carte.</translation>
     </message>
@@ -1506,7 +1506,7 @@
         <translation>marge de la règle d'indice (unités d'indice ; au-dessus de 0 = comme la requête)</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="380"/>
+        <location filename="../plugin/dock/widgets.py" line="383"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -1664,7 +1664,7 @@
         <translation>{0} des pixels valides ont le score {1} (une zone constante, ou un remplissage sans valeur sans donnée ?) : à ce taux de fausses alarmes, seuls {2} des pixels sont affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock/widgets.py" line="336"/>
+        <location filename="../plugin/dock/widgets.py" line="339"/>
         <source>{help} Default: {default}.</source>
         <translation>{help} Par défaut : {default}.</translation>
     </message>

@@ -221,7 +221,10 @@ class DockWidgets:
         self.tile_spin.setValue(settings.value("tile_size", 512, int))
         self.tile_spin.setSuffix(tr(" px"))
         self.tile_spin.setToolTip(
-            tr("Side of the tiles the image is scored in (default 512 px). Smaller tiles use less memory.")
+            tr(
+                "Largest side of the tiles the image is scored in (default 512 px): the image is covered "
+                "by the fewest such tiles. Smaller tiles use less memory."
+            )
         )
         self.device_combo = QComboBox()
         for device, label in (("auto", tr("Automatic")), ("cpu", tr("CPU")), ("cuda", tr("GPU (CUDA)"))):
