@@ -121,7 +121,10 @@ class FitStatistics:
             self._shift = x.mean(axis=0)
             self._s3 = np.zeros(x.shape[1])
             self.min = np.full(x.shape[1], np.inf)
-        self._s3 += ((x - self._shift) ** 3).sum(axis=0)
+        d = x - self._shift
+        cube = d * d
+        cube *= d  # (``d ** 3`` calls pow per element: 15 times slower on a block)
+        self._s3 += cube.sum(axis=0)
         self.min = np.minimum(self.min, x.min(axis=0))
 
     def skewness(self) -> np.ndarray:
