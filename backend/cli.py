@@ -297,7 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--method", help="detector (see raresight methods); default rx, or the --model's method")
     s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
     s.add_argument("--tile-size", type=int, default=512, help="largest tile side in px (default 512)")
-    s.add_argument("--overlap", type=int, default=32, help="tile overlap in px (default 32)")
+    s.add_argument(
+        "--overlap", type=int, default=32, help="least overlap of neighbouring tiles in px (default 32)"
+    )
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     s.add_argument("--complex", choices=COMPLEX_CHOICES, help=COMPLEX_HELP)
     s.add_argument(

@@ -123,7 +123,7 @@ class FitStatistics:
             self.min = np.full(x.shape[1], np.inf)
         d = x - self._shift
         cube = d * d
-        cube *= d  # (``d ** 3`` calls pow per element: 15 times slower on a block)
+        cube *= d  # (``d ** 3`` calls pow for each element: several times slower)
         self._s3 += cube.sum(axis=0)
         self.min = np.minimum(self.min, x.min(axis=0))
 
