@@ -65,7 +65,7 @@ def child(raster: Path, out: Path, method: str, log: Path) -> None:
 
 def summarise(lines: list[dict], seconds: float) -> dict:
     """The scoring pass's first estimate, and the estimates' error at 10, 25 and 50 % of the run."""
-    scoring = [r for r in lines if r["stage"].lower().startswith("scor")]
+    scoring = [r for r in lines if r["stage"] == "scoring"]
     first = next((r for r in scoring if r["left"] is not None), None)
     errors = {}
     for share in (0.10, 0.25, 0.50):

@@ -238,7 +238,7 @@ def render(saved: dict) -> str:
               "thread. Synthetic rasters of "
               f"{saved[labels[-1]]['size']} x {saved[labels[-1]]['size']} px, "
               f"{saved[labels[-1]]['bands']} bands. The machine's speed varies from day to day: "
-              "compare labels profiled one after the other (as `before-even-tiles` and `even-tiles`).",
+              "compare labels profiled one after the other.",
               ""]  # fmt: skip
     names = [n for n in saved[labels[-1]]["runs"]]
     for name in names:
