@@ -35,7 +35,7 @@ class ScoreOptions:
     """How a fitted model scores (see :mod:`backend.generative.model`) and how the score is smoothed."""
 
     score: str = "elbo"  # elbo | msma | partial | multilevel | ode (flow only)
-    levels: str = "0.3,0.5,0.7,0.9"  # noise levels t in (0, 1), comma-separated
+    levels: str = "0.4,0.8"  # noise levels t in (0, 1), comma-separated
     score_steps: int = 2  # steps per reconstruction (partial, multilevel, ode)
     noise: str = "gaussian"  # gaussian | simplex (training and scoring)
     reverse: bool = True  # condition reference: add the expert of the reference given the target
@@ -72,7 +72,7 @@ class NetworkOptions:
     components: int = 16  # principal components modelled (and of the conditioning)
     tail: bool = False  # add RX of the remaining components (an independent Gaussian) to the score
     log_bands: str = "auto"  # auto (logs for speckled positive images: SAR intensity) | none
-    hidden: int = 64
+    hidden: int = 32
     depth: int = 3
 
     def check(self) -> None:
@@ -84,7 +84,7 @@ class NetworkOptions:
 class TrainingOptions:
     """The training run and the fit data it sees."""
 
-    steps: int = 600  # training steps
+    steps: int = 150  # training steps
     batch: int = 8
     patch: int = 32
     lr: float = 0.002
