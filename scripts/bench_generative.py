@@ -217,7 +217,53 @@ def speed_targets(sp: dict, methods: list[str]) -> list[str]:
     return ["Against the speed issue's targets (ratios of the times above, one run):", "", *lines]
 
 
-def render(rows, methods, rep, rep_case, sp, command, gpu: dict | None = None) -> str:
+#: The speed issue's bound on how far a family's mean AUROC may move from the defaults before it.
+ACCURACY_TOLERANCE = 0.005
+
+
+def before_rows(rev: str) -> dict:
+    """The accuracy rows that ``docs/BENCHMARKS_generative.json`` recorded at git revision ``rev``."""
+    import subprocess
+
+    text = subprocess.run(
+        ["git", "show", f"{rev}:docs/BENCHMARKS_generative.json"], cwd=ROOT, capture_output=True, text=True
+    )
+    if text.returncode != 0:
+        raise SystemExit(f"--before {rev}: {text.stderr.strip()}")
+    rev_id = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True)
+    return {"rev": rev_id.stdout.strip() or rev, "accuracy": json.loads(text.stdout)["accuracy"]}
+
+
+def accuracy_change(rows: list[dict], before: dict, methods: list[str]) -> list[str]:
+    """Family mean AUROC of ``methods`` in this run against the run recorded at ``before["rev"]``,
+    over the cases both runs scored, each change against :data:`ACCURACY_TOLERANCE`."""
+    old = before["accuracy"]
+    lines = [
+        f"### Against the defaults at {before['rev']}",
+        "",
+        f"Family mean AUROC of this run and of the run recorded at {before['rev']} "
+        f"(`docs/BENCHMARKS_generative.json` there), over the cases both scored; the speed issue allows "
+        f"a change of at most {ACCURACY_TOLERANCE:g}.",
+        "",
+        "| family | method | cases | before | now | change | within bound |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for fam in dict.fromkeys(r["family"] for r in rows):
+        for m in methods:
+            now = {r["case"]: r["auroc"] for r in rows if r["family"] == fam and r["method"] == m}
+            was = {r["case"]: r["auroc"] for r in old if r["family"] == fam and r["method"] == m}
+            both = sorted(set(now) & set(was))
+            if not both:
+                continue
+            a, b = float(np.mean([was[c] for c in both])), float(np.mean([now[c] for c in both]))
+            ok = "yes" if abs(b - a) <= ACCURACY_TOLERANCE else "no"
+            lines.append(f"| {fam} | {m} | {len(both)} | {a:.4f} | {b:.4f} | {b - a:+.4f} | {ok} |")
+    return [*lines, ""]
+
+
+def render(
+    rows, methods, rep, rep_case, sp, command, gpu: dict | None = None, before: dict | None = None
+) -> str:
     import torch
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
@@ -277,6 +323,7 @@ def render(rows, methods, rep, rep_case, sp, command, gpu: dict | None = None) -
         out.append(f"| {fam} | {label} | " + " | ".join(cells) + " |")
     out += [
         "",
+        *(accuracy_change(rows, before, methods) if before else []),
         "### Per case",
         "",
         format_table([r for r in rows if r["method"] in methods]),
@@ -362,6 +409,9 @@ def main() -> None:
     p.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     p.add_argument("--gpu-out", type=Path, help="measure speed on the CUDA device only, into this JSON file")
     p.add_argument("--gpu-in", type=Path, help="add the rows of a --gpu-out file to the section")
+    p.add_argument(
+        "--before", metavar="REV", help="compare the family means with the run recorded at git REV"
+    )
     args = p.parse_args()
     data = Path(args.data)
     # the data's copy of the released encoder weights, for this process and its children
@@ -387,8 +437,11 @@ def run(args: argparse.Namespace, data: Path) -> None:
         previous["gpu"] = json.loads(args.gpu_in.read_text())
         rows, rep, sp = previous["accuracy"], previous["reproducibility"], previous["speed"]
         command = previous.get("command", "python scripts/bench_generative.py")
-        section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, previous["gpu"])
-        _write(args, section, rows, rep, sp, previous["gpu"], command)
+        before = previous.get("before")
+        section = render(
+            rows, args.methods, rep, args.reproducibility_case, sp, command, previous["gpu"], before
+        )
+        _write(args, section, rows, rep, sp, previous["gpu"], command, before)
         return
     if args.reuse_accuracy:
         # Re-measure speed only; accuracy and reproducibility come from the previous full run.
@@ -397,16 +450,22 @@ def run(args: argparse.Namespace, data: Path) -> None:
         sp = speed(args.methods, Path(args.cache))
         command = "python scripts/bench_generative.py --reuse-accuracy (accuracy from the last full run)"
         gpu = previous.get("gpu")
-        section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu)
-        _write(args, section, rows, rep, sp, gpu, command)
+        before = before_rows(args.before) if args.before else previous.get("before")
+        section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu, before)
+        _write(args, section, rows, rep, sp, gpu, command, before)
         return
+    before = before_rows(args.before) if args.before else None  # before the run rewrites the JSON
     rows = evaluate_cases(data)
     # The accuracy runs of the methods are independent: one process each, one thread each (the
     # speed runs below are alone on the machine).
+    # Spawned, not forked: a child forked after this process's torch threads started can hang.
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(
-        max_workers=min(len(args.methods), os.cpu_count() or 1), initializer=_one_thread
+        max_workers=min(len(args.methods), os.cpu_count() or 1),
+        initializer=_one_thread,
+        mp_context=multiprocessing.get_context("spawn"),
     ) as pool:
         for m, part in zip(args.methods, pool.map(_evaluate_method, [(data, m) for m in args.methods])):
             rows += part
@@ -421,15 +480,26 @@ def run(args: argparse.Namespace, data: Path) -> None:
         command += " --reuse-speed (speed from the previous full run)"
     if args.methods != ["diffusion", "flow"]:
         command += " --methods " + " ".join(args.methods)
+    if args.before:
+        command += f" --before {args.before}"
     gpu = json.loads(saved.read_text()).get("gpu") if saved.is_file() else None
-    section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu)
-    _write(args, section, rows, rep, sp, gpu, command)
+    section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu, before)
+    _write(args, section, rows, rep, sp, gpu, command, before)
 
 
-def _write(args, section: str, rows, rep, sp, gpu: dict | None, command: str) -> None:
+def _write(
+    args, section: str, rows, rep, sp, gpu: dict | None, command: str, before: dict | None = None
+) -> None:
     doc = Path(args.output)
     replace_section(doc, START, END, section)
-    saved = {"accuracy": rows, "reproducibility": rep, "speed": sp, "gpu": gpu, "command": command}
+    saved = {
+        "accuracy": rows,
+        "reproducibility": rep,
+        "speed": sp,
+        "gpu": gpu,
+        "command": command,
+        "before": before,
+    }
     Path(doc.with_name("BENCHMARKS_generative.json")).write_text(json.dumps(saved, indent=1))
     print(f"wrote {doc}")
 

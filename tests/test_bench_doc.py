@@ -76,6 +76,23 @@ def test_speed_targets_are_ratios_of_one_run():
     assert "x cva" not in "\n".join(bench_generative.speed_targets(sp, ["diffusion"]))
 
 
+def test_accuracy_change_compares_the_cases_both_runs_scored():
+    import bench_generative
+
+    def row(case, fam, method, auroc):
+        return {"case": case, "family": fam, "method": method, "auroc": auroc}
+
+    before = {"rev": "abc1234", "accuracy": [row("a", "had", "diffusion", 0.90), row("b", "had", "diffusion", 0.80),
+                                             row("x", "oscd", "diffusion", 0.95), row("gone", "oscd", "diffusion", 0.1)]}  # fmt: skip
+    now = [row("a", "had", "diffusion", 0.905), row("b", "had", "diffusion", 0.80), row("x", "oscd", "diffusion", 0.94),
+           row("new", "oscd", "diffusion", 0.2), row("a", "had", "rx", 0.5)]  # fmt: skip
+    text = "\n".join(bench_generative.accuracy_change(now, before, ["diffusion", "flow"]))
+    assert "### Against the defaults at abc1234" in text
+    assert "| had | diffusion | 2 | 0.8500 | 0.8525 | +0.0025 | yes |" in text
+    assert "| oscd | diffusion | 1 | 0.9500 | 0.9400 | -0.0100 | no |" in text
+    assert "flow" not in text.split("|---|")[-1] and "| rx |" not in text
+
+
 def test_scene_benchmark_reports_the_first_estimate_and_its_error():
     import bench_scene
 
