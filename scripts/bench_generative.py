@@ -217,8 +217,10 @@ def speed_targets(sp: dict, methods: list[str]) -> list[str]:
     return ["Against the speed issue's targets (ratios of the times above, one run):", "", *lines]
 
 
-#: The speed issue's bound on how far a family's mean AUROC may move from the defaults before it.
+#: The speed issue's bound on how far a dev family's mean AUROC may move from the defaults before it,
+#: and the families it names (the flood chip is scored, not bounded).
 ACCURACY_TOLERANCE = 0.005
+BOUNDED_FAMILIES = ("had", "oscd", "sar-cd", "hetero-cd", "landsat-cd")
 
 
 def before_rows(rev: str) -> dict:
@@ -231,7 +233,9 @@ def before_rows(rev: str) -> dict:
     if text.returncode != 0:
         raise SystemExit(f"--before {rev}: {text.stderr.strip()}")
     rev_id = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True)
-    return {"rev": rev_id.stdout.strip() or rev, "accuracy": json.loads(text.stdout)["accuracy"]}
+    keep = ("case", "family", "method", "auroc")
+    rows = [{k: r[k] for k in keep} for r in json.loads(text.stdout)["accuracy"]]
+    return {"rev": rev_id.stdout.strip() or rev, "accuracy": rows}
 
 
 def accuracy_change(rows: list[dict], before: dict, methods: list[str]) -> list[str]:
@@ -243,7 +247,8 @@ def accuracy_change(rows: list[dict], before: dict, methods: list[str]) -> list[
         "",
         f"Family mean AUROC of this run and of the run recorded at {before['rev']} "
         f"(`docs/BENCHMARKS_generative.json` there), over the cases both scored; the speed issue allows "
-        f"a change of at most {ACCURACY_TOLERANCE:g}.",
+        f"a change of at most {ACCURACY_TOLERANCE:g} in the mean of each dev family "
+        f"({', '.join(BOUNDED_FAMILIES)}).",
         "",
         "| family | method | cases | before | now | change | within bound |",
         "|---|---|---|---|---|---|---|",
@@ -257,6 +262,7 @@ def accuracy_change(rows: list[dict], before: dict, methods: list[str]) -> list[
                 continue
             a, b = float(np.mean([was[c] for c in both])), float(np.mean([now[c] for c in both]))
             ok = "yes" if abs(b - a) <= ACCURACY_TOLERANCE else "no"
+            ok = ok if fam in BOUNDED_FAMILIES else "not bounded"
             lines.append(f"| {fam} | {m} | {len(both)} | {a:.4f} | {b:.4f} | {b - a:+.4f} | {ok} |")
     return [*lines, ""]
 
@@ -410,6 +416,9 @@ def main() -> None:
     p.add_argument("--gpu-out", type=Path, help="measure speed on the CUDA device only, into this JSON file")
     p.add_argument("--gpu-in", type=Path, help="add the rows of a --gpu-out file to the section")
     p.add_argument(
+        "--render", action="store_true", help="rewrite the section from the saved JSON, measure nothing"
+    )
+    p.add_argument(
         "--before", metavar="REV", help="compare the family means with the run recorded at git REV"
     )
     args = p.parse_args()
@@ -432,9 +441,10 @@ def run(args: argparse.Namespace, data: Path) -> None:
         args.gpu_out.write_text(json.dumps({"facts": facts, "speed": sp}, indent=1))
         print(f"wrote {args.gpu_out}")
         return
-    if args.gpu_in:
+    if args.gpu_in or args.render:
         previous = json.loads(saved.read_text())
-        previous["gpu"] = json.loads(args.gpu_in.read_text())
+        if args.gpu_in:
+            previous["gpu"] = json.loads(args.gpu_in.read_text())
         rows, rep, sp = previous["accuracy"], previous["reproducibility"], previous["speed"]
         command = previous.get("command", "python scripts/bench_generative.py")
         before = previous.get("before")

@@ -91,6 +91,9 @@ def test_accuracy_change_compares_the_cases_both_runs_scored():
     assert "| had | diffusion | 2 | 0.8500 | 0.8525 | +0.0025 | yes |" in text
     assert "| oscd | diffusion | 1 | 0.9500 | 0.9400 | -0.0100 | no |" in text
     assert "flow" not in text.split("|---|")[-1] and "| rx |" not in text
+    flood = [row("f", "sen1floods11", "diffusion", 0.30)]
+    text = "\n".join(bench_generative.accuracy_change(flood, {"rev": "r", "accuracy": [row("f", "sen1floods11", "diffusion", 0.40)]}, ["diffusion"]))  # fmt: skip
+    assert "| sen1floods11 | diffusion | 1 | 0.4000 | 0.3000 | -0.1000 | not bounded |" in text
 
 
 def test_scene_benchmark_reports_the_first_estimate_and_its_error():
