@@ -121,6 +121,35 @@ def test_ring_sums_leave_out_the_guard_window():
     assert counts[0, 0] == pytest.approx((corner & valid).sum())
 
 
+def test_ring_mahalanobis_matches_a_direct_solve_in_float32_and_float64():
+    """The local expert's dual-window RX (float32 sums and solve, as the generative scorer runs it)
+    against each pixel's ring covariance solved directly, with no-data holes and a bright object."""
+    from backend.stats import ring_mahalanobis
+
+    rng = np.random.default_rng(4)
+    z = (rng.standard_normal((3, 40, 44)) + np.linspace(0, 3, 44)).astype(np.float32)
+    z[:, 20:23, 10:13] += 9.0
+    valid = rng.random((40, 44)) > 0.1
+    valid[:6, :6] = False
+    outer, inner, ridge = 7, 3, 1e-2
+    want = np.full((40, 44), np.nan)
+    for r in range(40):
+        for c in range(44):
+            ring = np.zeros((40, 44), bool)
+            ring[max(r - 3, 0) : r + 4, max(c - 3, 0) : c + 4] = True
+            ring[max(r - 1, 0) : r + 2, max(c - 1, 0) : c + 2] = False
+            pts = z[:, ring & valid].astype(np.float64)
+            if valid[r, c] and pts.shape[1] >= 2:
+                cov = np.cov(pts, bias=True) + ridge * np.eye(3)
+                d = z[:, r, c] - pts.mean(axis=1)
+                want[r, c] = d @ np.linalg.solve(cov, d)
+    for dtype, rtol in ((np.float64, 1e-6), (np.float32, 1e-4)):  # (the output is float32)
+        got = ring_mahalanobis(z, valid, outer, inner, ridge, dtype)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+
+
 def _two_region_scene(seed: int = 0, size: int = 3):
     """Two large regions of different spectra; small objects (``size`` px square) of the first
     region's spectrum lie in the second: common in the scene, unlike their surroundings."""

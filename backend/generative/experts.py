@@ -123,7 +123,8 @@ class ExpertSum:
         if self.local:  # (no regression: condition none)
             local = self.local
             z_lead, scales = z[: local["components"]], rings(local)
-            energy = sum(ring_mahalanobis(z_lead, ok, o, i, local["ridge"]) for o, i in scales) / len(scales)
+            energy = sum(ring_mahalanobis(z_lead, ok, o, i, local["ridge"], np.float32) for o, i in scales)
+            energy /= len(scales)
             ok &= np.isfinite(energy)
             experts.append(np.nan_to_num(energy) / z_lead.shape[0])
         s = m.score_tile(z, cz, self.embed if m.spec.embed_dim else None, origin)
