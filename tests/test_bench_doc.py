@@ -72,6 +72,10 @@ def test_speed_targets_are_ratios_of_one_run():
     assert "| fit + score <= 6 x rx | 6.0 met | 6.5 not met |" in text
     assert "| score only >= 0.5 MP/s | 0.62 met | 0.40 not met |" in text
     assert "| pair fit + score <= 12 x cva | 15.0 not met | - |" in text
+    sp["large_megapixels"] = 9.0
+    sp["diffusion"]["score_only_large_s"] = 15.0
+    text = "\n".join(bench_generative.speed_targets(sp, ["diffusion", "flow"]))
+    assert "| score only >= 0.5 MP/s, 9 MP raster | 0.60 met | - |" in text
     del sp["cva_pair_seconds"]  # a speed run from before cva was timed: no pair row
     assert "x cva" not in "\n".join(bench_generative.speed_targets(sp, ["diffusion"]))
 
