@@ -16,7 +16,7 @@ from typing import NoReturn
 from . import __version__
 from .cli_run import run_command
 from .errors import InputError, RareSightError
-from .progress import CancelToken, ConsoleProgressBar
+from .progress import PASS_STAGES, CancelToken, ConsoleProgressBar
 
 COMPLEX_CHOICES = ("intensity", "amplitude")
 COMPLEX_HELP = "complex (SLC) inputs: read them as intensity |z|^2 or amplitude |z| (required for them)"
@@ -82,7 +82,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .scoring import score_to_file
 
     request = _request(args, ScoreRequest)
-    bar = ConsoleProgressBar()
+    bar = ConsoleProgressBar(eta_stages=PASS_STAGES)
     try:
         if args.scheduler:  # one scene's tiles on a Dask cluster's workers
             from .batch.scene import cluster_runner

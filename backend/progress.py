@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TextIO
 
 from .errors import CancelledError
@@ -58,6 +58,12 @@ def scaled(callback: ProgressCallback, start: float, stop: float) -> ProgressCal
 #: A stage's estimate of the time left appears once the stage has run this long (and moved).
 ETA_AFTER_S = 2.0
 
+#: The stages of :func:`backend.scoring.score_to_file`'s passes over the whole raster (the target's
+#: scores, then the reference's for a holdout calibration). The fit before them takes a share of the
+#: run's time that depends on the method and the raster's size (about half of a 1 MP run, a fifth
+#: of a 100 MP one), so a score run's time left is estimated in these stages only.
+PASS_STAGES = ("scoring", "calibrating")
+
 
 class RunEta:
     """Seconds left of a run, at the pace of its current stage: the share of the run still to do
@@ -68,10 +74,14 @@ class RunEta:
     a whole scene dominates), and :func:`backend.scoring.score_to_file` gives each pass a share of
     the run in proportion to its work, so that from the first seconds of the scoring pass the
     estimate says when the map will be written. During an earlier stage it assumes the rest goes
-    at that stage's pace."""
+    at that stage's pace, unless ``stages`` names the stages whose pace holds to the end of the run
+    (e.g. :data:`PASS_STAGES`): then other stages give no estimate."""
 
-    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], float] | None = None, stages: Collection[str] | None = None
+    ) -> None:
         self._clock = clock or time.monotonic
+        self._stages = None if stages is None else frozenset(stages)
         self._stage: str | None = None
         self._t0 = self._f0 = 0.0
 
@@ -81,7 +91,7 @@ class RunEta:
             self._stage, self._t0, self._f0 = stage, now, fraction
             return None
         elapsed, done = now - self._t0, fraction - self._f0
-        if elapsed < ETA_AFTER_S or done <= 0:
+        if elapsed < ETA_AFTER_S or done <= 0 or (self._stages is not None and stage not in self._stages):
             return None
         return max(0.0, 1.0 - fraction) * elapsed / done
 
@@ -100,16 +110,23 @@ class ConsoleProgressBar:
     """A one-line progress bar on stderr, redrawn at most 10 times a second.
 
     Draws only when ``stream`` is a terminal (or ``force`` is set), so logs and pipes stay clean.
+    The time left is :class:`RunEta`'s, in the stages ``eta_stages`` (None: every stage).
     """
 
-    def __init__(self, stream: TextIO | None = None, force: bool = False, width: int = 30) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        force: bool = False,
+        width: int = 30,
+        eta_stages: Collection[str] | None = None,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = force or bool(getattr(self.stream, "isatty", lambda: False)())
         self.width = width
         self._last_draw = 0.0
         self._start = time.monotonic()
         self._drawn = False
-        self._eta = RunEta()
+        self._eta = RunEta(stages=eta_stages)
 
     def __call__(self, fraction: float, stage: str) -> None:
         if not self.enabled:

@@ -60,7 +60,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from .errors import CancelledError, RareSightError
-from .progress import CancelToken, RunEta
+from .progress import PASS_STAGES, CancelToken, RunEta
 from .request import FitRequest, ScoreRequest, field_of
 
 log = logging.getLogger("raresight")
@@ -109,10 +109,10 @@ def _finite(value: Any) -> Any:
 class _ProgressReporter:
     """Throttled progress replies for one request."""
 
-    def __init__(self, channel: _Channel, request_id: Any) -> None:
+    def __init__(self, channel: _Channel, request_id: Any, eta_stages=None) -> None:
         self._channel, self._id = channel, request_id
         self._last_time, self._last_stage = 0.0, None
-        self._eta = RunEta()
+        self._eta = RunEta(stages=eta_stages)
 
     def __call__(self, fraction: float, stage: str) -> None:
         fraction = min(max(float(fraction), 0.0), 1.0)
@@ -298,6 +298,8 @@ OPERATIONS: dict[str, Callable[[dict, Any, CancelToken], dict]] = {
     "mask": op_mask,
     "sleep": op_sleep,
 }
+#: The stages in which an operation's progress replies carry the time left (others: every stage).
+ETA_STAGES = {"score": PASS_STAGES}
 
 
 # -- the loop ---------------------------------------------------------------------------------------
@@ -369,23 +371,24 @@ class Worker:
         token = CancelToken()
         with self._lock:
             self._tokens[request_id] = token
-        self._queue.put((request_id, OPERATIONS[op], args, token))
+        self._queue.put((request_id, op, args, token))
         return True
 
     def _run_queue(self) -> None:
         while (item := self._queue.get()) is not None:
-            request_id, operation, args, cancel = item
+            request_id, op, args, cancel = item
             try:
-                self._run(request_id, operation, args, cancel)
+                self._run(request_id, op, args, cancel)
             finally:
                 with self._lock:
                     self._tokens.pop(request_id, None)
 
-    def _run(self, request_id: Any, operation, args: dict, cancel: CancelToken) -> None:
+    def _run(self, request_id: Any, op: str, args: dict, cancel: CancelToken) -> None:
         self._forwarder.request_id = request_id
         try:
             cancel.raise_if_cancelled()
-            result = operation(args, _ProgressReporter(self._channel, request_id), cancel)
+            progress = _ProgressReporter(self._channel, request_id, ETA_STAGES.get(op))
+            result = OPERATIONS[op](args, progress, cancel)
             reply = {"id": request_id, "type": "result", "result": _finite(result)}
         except RareSightError as exc:
             reply = {"id": request_id, "type": "error", "error": type(exc).__name__, "message": str(exc)}

@@ -39,11 +39,11 @@ TARGET_S, TARGET_MIB = 20 * 60, 3 * 1024
 
 def child(raster: Path, out: Path, method: str, log: Path) -> None:
     """Score ``raster`` with ``method`` into ``out``, logging progress lines (JSON) to ``log``."""
-    from backend.progress import CancelToken, RunEta
+    from backend.progress import PASS_STAGES, CancelToken, RunEta
     from backend.request import ScoreRequest
     from backend.scoring import score_to_file
 
-    eta, t0 = RunEta(), time.monotonic()
+    eta, t0 = RunEta(stages=PASS_STAGES), time.monotonic()  # as the CLI's bar and the dock
     last = {"stage": None, "t": -LOG_EVERY_S}
     with log.open("w") as f:
 

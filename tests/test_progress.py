@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from backend.progress import ETA_AFTER_S, ConsoleProgressBar, RunEta, format_duration
+from backend.progress import ETA_AFTER_S, PASS_STAGES, ConsoleProgressBar, RunEta, format_duration
 
 
 class Clock:
@@ -33,6 +33,36 @@ def test_eta_waits_for_the_stage_to_run_then_follows_its_pace():
     clock.now += 5
     assert eta(0.6, "scoring") == pytest.approx(0.4 * (ETA_AFTER_S + 5) / 0.1)  # stalled: later
     assert eta(1.0, "scoring") == 0.0
+
+
+def test_eta_in_named_stages_only():
+    """A score run's fit takes a share of its time that depends on the method and the raster: its
+    stages give no estimate when the estimate is restricted to the passes over the raster."""
+    clock = Clock()
+    eta = RunEta(clock, stages=PASS_STAGES)
+    assert eta(0.0, "training") is None
+    clock.now += 10
+    assert eta(0.4, "training") is None  # (the unrestricted estimate: 15 s)
+    assert eta(0.5, "scoring") is None
+    clock.now += ETA_AFTER_S
+    assert eta(0.6, "scoring") == pytest.approx(0.4 * ETA_AFTER_S / 0.1)
+
+
+def test_score_runs_report_their_passes_under_the_estimated_stages(scene, tmp_path):
+    """``score_to_file``'s passes over the raster are named as :data:`PASS_STAGES` says, after the
+    fit's stages, with and without a holdout calibration."""
+    from backend.request import ScoreRequest
+    from backend.scoring import score_to_file
+
+    for i, refs in enumerate([(), (str(scene["pre"]),)]):
+        seen: list[str] = []
+        score_to_file(ScoreRequest((str(scene["post"]),), refs, "rx"), tmp_path / f"s{i}.tif",
+                      progress=lambda f, stage, seen=seen: seen.append(stage))  # fmt: skip
+        stages = list(dict.fromkeys(seen))
+        passes = [st for st in stages if st in PASS_STAGES]
+        assert passes == (["scoring", "calibrating"] if refs else ["scoring"])
+        assert stages.index(passes[0]) > 0 and stages[-1] == "done"
+        assert set(stages[stages.index(passes[0]) : -1]) <= set(PASS_STAGES)
 
 
 def test_durations_read_naturally():
@@ -67,6 +97,29 @@ def test_worker_progress_replies_carry_the_time_left():
     for r in known:  # the sleep's pace is steady: the estimate is the time really left
         left = (1 - r["fraction"]) * (ETA_AFTER_S + 1.5)
         assert r["eta_s"] == pytest.approx(left, abs=0.5)
+
+
+def test_worker_estimates_a_score_in_its_passes_only(monkeypatch):
+    import backend.worker as w
+
+    clock = Clock()
+    monkeypatch.setattr("backend.progress.time.monotonic", clock)
+    monkeypatch.setattr("backend.worker.time.monotonic", clock)
+
+    class Channel:
+        def __init__(self) -> None:
+            self.sent: list[dict] = []
+
+        def send(self, reply: dict) -> None:
+            self.sent.append(reply)
+
+    for op, want in (("score", None), ("fit", 15.0)):
+        channel = Channel()
+        report = w._ProgressReporter(channel, 1, w.ETA_STAGES.get(op))
+        report(0.0, "training")
+        clock.now += 10
+        report(0.4, "training")
+        assert channel.sent[-1]["eta_s"] == want, op
 
 
 def test_plugin_stage_text():
