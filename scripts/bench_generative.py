@@ -1,10 +1,13 @@
 """Regenerate the generative-model section of docs/BENCHMARKS.md (between its markers).
 
     .venv/bin/python scripts/bench_generative.py [--data ../shared/data] [--methods diffusion flow]
+        [--before REV] [--large N] [--reuse-accuracy | --reuse-speed | --render]
 
 1. accuracy: ``raresight evaluate`` of each generative method with its default settings on every
    case of the manifest, beside each family's classical baseline from the same run, per case and as
    family means checked against the targets of the generative-model issue;
+   ``--before REV`` adds the family means' change from the run that ``docs/BENCHMARKS_generative.json``
+   recorded at git REV (the speed issue's accuracy bound);
 2. reproducibility: one case scored twice with the same seed (and once with another seed);
 3. speed: a synthetic 1000 x 1000 x 13 uint16 GeoTIFF (a 1-megapixel Sentinel-2-like scene) fit and
    scored with default settings (wall time of the ``raresight score`` child process), then scored
@@ -12,7 +15,8 @@
    on the device torch sees (``--device auto``): a CUDA GPU when present, else the CPU. A pair of
    such rasters (the same texture, other noise) is fit and scored too, post given pre, as a
    Sentinel-2 change job (where the default adds the pretrained encoder expert), beside ``cva`` on
-   the same pair; a table puts these times against the speed issue's targets (``SPEED_TARGETS``).
+   the same pair; a table puts these times against the speed issue's targets (``SPEED_TARGETS``);
+   ``--large N`` also scores an N x N raster with the saved model, a rate start-up does not dominate.
 4. on a CUDA device (``--gpu-out FILE``, run by ``scripts/bench_gpu.sh``): the speed runs there
    (without onnxruntime) plus the saved model scoring a 4000 x 4000 x 13 raster, into FILE;
    ``--gpu-in FILE`` adds them to the section as its GPU table (the rest from the last run).

@@ -84,8 +84,9 @@ def ring_mahalanobis(
     The ``k x k`` systems of all pixels are solved together, one vectorised Cholesky step at a
     time (``d^T C^-1 d = |L^-1 d|^2`` with ``C = L L^T``): for small ``k`` this is several times
     faster than a batched LAPACK solve and needs no per-pixel matrices. ``dtype`` is that of the ring
-    sums and the solve: float32 halves the memory traffic of the many product channels and changes
-    the distances by a relative 1e-5 or so (``tests/test_generative.py``)."""
+    sums and the solve: in float32 the distances agree with a direct float64 solve to 1e-4 relative
+    (``tests/test_generative.py``), and the generative scorer's local expert runs faster (docs/
+    BENCHMARKS.md, *Where the time goes*, label ``float32-local``)."""
     k = z.shape[0]
     s1, n = ring_sums(z, valid, outer, inner, dtype)
     use = valid & (n >= 1.5)  # at least two valid pixels (counts carry rounding residues)
