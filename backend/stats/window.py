@@ -87,8 +87,6 @@ def ring_mahalanobis(
     sums and the solve: in float32 the distances agree with a direct float64 solve to 1e-4 relative
     (``tests/test_generative.py``), and the generative scorer's local expert runs faster (docs/
     BENCHMARKS.md, *Where the time goes*, label ``float32-local``)."""
-    from scipy.ndimage import uniform_filter
-
     k = z.shape[0]
     s1, n = ring_sums(z, valid, outer, inner, dtype)
     use = valid & (n >= 1.5)  # at least two valid pixels (counts carry rounding residues)
@@ -97,53 +95,15 @@ def ring_mahalanobis(
     mu = s1[:, use] / nn  # (k, p)
     d = z[:, use].astype(dtype) - mu
     zz = np.where(valid, z, 0.0).astype(dtype)
-    # Buffers reused for every product channel (the same arithmetic as _ring_sum's, in place), so
-    # that a tile allocates a few arrays, not several per channel; the results are the same bits.
-    prod, big, small = (np.empty(valid.shape, dtype) for _ in range(3))
-    tmp = np.empty_like(nn)
-
-    def ring_cov(i: int, j: int) -> np.ndarray:
-        np.multiply(zz[i], zz[j], out=prod)
-        uniform_filter(prod, outer, output=big, mode="constant")
-        uniform_filter(prod, inner, output=small, mode="constant")
-        np.multiply(big, float(outer * outer), out=big)
-        np.multiply(small, float(inner * inner), out=small)
-        np.subtract(big, small, out=big)
-        cov = big[use]
-        cov /= nn
-        np.multiply(mu[i], mu[j], out=tmp)
-        cov -= tmp
-        return cov
-
-    def minus_products(acc: np.ndarray, pairs) -> np.ndarray:
-        """``acc - (a0 * b0 + a1 * b1 + ...)`` in place, summed in that order."""
-        total = None
-        for a, b in pairs:
-            if total is None:
-                total = a * b
-            else:
-                np.multiply(a, b, out=tmp)
-                total += tmp
-        if total is not None:
-            acc -= total
-        return acc
-
     lower: dict[tuple[int, int], np.ndarray] = {}
     y: list[np.ndarray] = []
     for i in range(k):
         for j in range(i + 1):
-            cov = ring_cov(i, j)
+            cov = _ring_sum(zz[i] * zz[j], outer, inner, dtype)[use] / nn - mu[i] * mu[j]
             if i == j:
-                cov += ridge
-            cov = minus_products(cov, ((lower[i, m], lower[j, m]) for m in range(j)))
-            if i == j:
-                np.maximum(cov, 1e-12, out=cov)
-                np.sqrt(cov, out=cov)
-            else:
-                cov /= lower[j, j]
-            lower[i, j] = cov
-        yi = minus_products(d[i].copy(), ((lower[i, m], y[m]) for m in range(i)))
-        yi /= lower[i, i]
-        y.append(yi)
+                cov = cov + ridge
+            cov = cov - sum((lower[i, m] * lower[j, m] for m in range(j)), np.zeros_like(nn))
+            lower[i, j] = np.sqrt(np.maximum(cov, 1e-12)) if i == j else cov / lower[j, j]
+        y.append((d[i] - sum((lower[i, m] * y[m] for m in range(i)), np.zeros_like(nn))) / lower[i, i])
     out[use] = sum(v * v for v in y)
     return out
