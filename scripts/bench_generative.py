@@ -475,9 +475,11 @@ def run(args: argparse.Namespace, data: Path) -> None:
         previous = json.loads(saved.read_text())
         rows, rep = previous["accuracy"], previous["reproducibility"]
         sp = speed(args.methods, Path(args.cache), large=args.large)
-        large = f" --large {args.large}" if args.large else ""
+        extra = (f" --before {args.before}" if args.before else "") + (
+            f" --large {args.large}" if args.large else ""
+        )
         command = (
-            f"python scripts/bench_generative.py --reuse-accuracy{large} (accuracy from the last full run)"
+            f"python scripts/bench_generative.py --reuse-accuracy{extra} (accuracy from the last full run)"
         )
         gpu = previous.get("gpu")
         before = before_rows(args.before) if args.before else previous.get("before")
