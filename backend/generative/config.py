@@ -106,7 +106,7 @@ class TrainingOptions:
 class LocalOptions:
     """The local Gaussian expert of single-date models (dual-window RX on the leading components)."""
 
-    local_components: int = 8  # condition none: components of the local Gaussian expert (0: none)
+    local_components: int = 4  # condition none: components of the local Gaussian expert (0: none)
     local_outer: int = 15  # the local expert's outer window (px, odd)
     local_inner: int = 5  # its guard window (px, odd), left out of the ring
     local_scales: int = 2  # rings of outer, inner doubled (2 w + 1) at each further scale
