@@ -24,8 +24,13 @@ from backend.calibration import ExceedanceTable  # noqa: E402
 from backend.cli import main as cli  # noqa: E402
 from backend.errors import WeightsError  # noqa: E402
 from backend.pretrained import weights  # noqa: E402
-from backend.pretrained.change import S2_INPUT_BANDS, EncoderChange, trimmed_ridge  # noqa: E402
-from backend.pretrained.galileo import GalileoEncoder, st_normaliser  # noqa: E402
+from backend.pretrained.change import (  # noqa: E402
+    CHANGE_GROUPS,
+    S2_INPUT_BANDS,
+    EncoderChange,
+    trimmed_ridge,
+)
+from backend.pretrained.galileo import S2_GROUPS, GalileoEncoder, st_normaliser  # noqa: E402
 from backend.spectral.bands import S2_L1C  # noqa: E402
 
 MICRO = {"embedding_size": 32, "depth": 1, "num_heads": 4, "mlp_ratio": 2, "max_patch_size": 8}
@@ -162,6 +167,15 @@ def test_encoder_change_of_blocks_with_their_halo_equals_the_whole_raster():
     for removed in ({"combine": "sum"}, {"change": "distance"}):
         with pytest.raises(ValueError, match="no longer"):
             EncoderChange.from_dict({**record, **removed}, enc.model, enc.shift, enc.div, enc.arrays())
+    # The band groups encoded are recorded; a record without them (saved before) encodes all five,
+    # which changes what the encoder sees; groups the encoder lacks are refused.
+    assert record["groups"] == list(CHANGE_GROUPS) and again.groups == CHANGE_GROUPS
+    older = {k: v for k, v in record.items() if k != "groups"}
+    five = EncoderChange.from_dict(older, enc.model, enc.shift, enc.div, enc.arrays())
+    assert five.groups == tuple(S2_GROUPS) and len(S2_GROUPS) == 5
+    assert not np.allclose(five.change(a, b, (0, 0), (rows, cols)), enc.change(a, b, (0, 0), (rows, cols)))
+    with pytest.raises(ValueError, match="band groups"):
+        EncoderChange.from_dict({**record, "groups": ["S1"]}, enc.model, enc.shift, enc.div, enc.arrays())
     # Identical images of the same month (given identical statistics, and regressions that
     # predict each date's features as they are) are no change apart; the month is part of what
     # the encoder sees.
@@ -380,7 +394,9 @@ def test_fit_changes_leave_out_pixels_without_data_on_either_date():
     maps = enc.fit_changes(crops[0], crops[1])
     side = enc.centred_tiles(crops[0]).shape[-1]
     assert [m.shape for m in maps] == [(side, side)] * 3
-    missing = ~(np.isfinite(enc.centred_tiles(crops[0])).all(1) & np.isfinite(enc.centred_tiles(crops[1])).all(1))
+    missing = ~(
+        np.isfinite(enc.centred_tiles(crops[0])).all(1) & np.isfinite(enc.centred_tiles(crops[1])).all(1)
+    )
     assert missing[0].any() and missing[1].any() and not missing[2].any()
     for m, gone in zip(maps, missing):
         np.testing.assert_array_equal(np.isnan(m), gone)

@@ -1,7 +1,8 @@
 """Deep change vector of a pretrained spatial encoder: an expert of the generative pair score.
 
-Each date is encoded on its own by :class:`~backend.pretrained.galileo.GalileoEncoder` (its
-Sentinel-2 groups, one time step, the date's month when known, else July), in tiles of
+Each date is encoded on its own by :class:`~backend.pretrained.galileo.GalileoEncoder` (two of its
+Sentinel-2 band groups, :data:`CHANGE_GROUPS`; one time step, the date's month when known, else
+July), in tiles of
 ``tile`` x ``tile`` tokens of ``patch`` px; each token's feature vector is standardised with the
 per-date mean and spread measured on the fit crops. The change is what a linear regression of each
 date's features on the other's, fit on the same crops, does not predict: the squared residuals of
@@ -37,6 +38,12 @@ __all__ = ["S2_INPUT_BANDS", "UNKNOWN_MONTH", "EncoderChange", "to_space_time"]
 UNKNOWN_MONTH = 6  # July (months count from 0), when a date's month is unknown
 RIDGE = 1e-3  # the feature regression's ridge, per token, in units of the standardised features
 CORE_QUANTILE = 0.9  # the regression is refit on the tokens it predicts best (changes are rare)
+#: The band groups encoded (of the five of ``S2_GROUPS``): visible and shortwave infrared. The
+#: encoder's cost grows with the groups (each is a token per place, and attention spans them all),
+#: and on the Sentinel-2 city pairs these two score as all five did; the comparison is
+#: ``research/probe_encoder_groups.py``'s (docs/methods/generative.md). Models saved before
+#: recorded no groups and encode all five.
+CHANGE_GROUPS = ("S2_RGB", "S2_SWIR")
 
 
 @dataclass
@@ -61,6 +68,7 @@ class EncoderChange:
     backward: np.ndarray | None = None  # (D, D): the reference's from the target's
     score_table: ExceedanceTable | None = None
     change_table: ExceedanceTable | None = None
+    groups: tuple[str, ...] = CHANGE_GROUPS
     batch: int = 16
     cache_mb: int = 128
     _cache: ContentCache = field(default_factory=ContentCache, repr=False, compare=False)
@@ -78,7 +86,7 @@ class EncoderChange:
         out = []
         for i in range(0, x.shape[0], self.batch):
             with torch.inference_mode():
-                f = self.model(x[i : i + self.batch, :, :, None], S2_GROUPS, self.patch, month=month)
+                f = self.model(x[i : i + self.batch, :, :, None], list(self.groups), self.patch, month=month)
             out.append(f[:, :, :, 0].mean(-2))
         return torch.cat(out).numpy()
 
@@ -91,7 +99,7 @@ class EncoderChange:
         return self._cache.get(
             tiles,
             lambda missing: self._encode(torch.from_numpy(np.stack([tiles[i] for i in missing])), month),
-            salt=f"{month},{tiles[0].shape};".encode(),
+            salt=f"{month},{tiles[0].shape},{self.groups};".encode(),
         )
 
     def _tile_features(self, st: np.ndarray, corners: list[tuple[int, int]], th: int, tw: int, month: int):
@@ -240,6 +248,7 @@ class EncoderChange:
             "patch_px": self.patch,
             "tile_tokens": self.tile,
             "months": list(self.months),
+            "groups": list(self.groups),
             "dn_scale": self.dn_scale,
             "channels": dict(self.channels),
             "scale": self.scale,
@@ -270,10 +279,14 @@ class EncoderChange:
 
         Raises:
             ValueError: a record of another combination or change (cards without ``combine`` or
-                ``change`` predate the rank and the regression), or no regressions in ``arrays``.
+                ``change`` predate the rank and the regression), of band groups the encoder does
+                not have, or no regressions in ``arrays``.
         """
         if d.get("combine") != "rank" or d.get("change") != "regression":
             raise ValueError("it combines the encoder's change in a way this version no longer offers")
+        groups = tuple(str(g) for g in d.get("groups", S2_GROUPS))
+        if not groups or not set(groups) <= set(S2_GROUPS):
+            raise ValueError(f"it encodes band groups this version does not know: {', '.join(groups)}")
         arrays = arrays or {}
         if not {"encoder.forward", "encoder.backward"} <= set(arrays):
             raise ValueError("the model lacks the encoder's regressions")
@@ -293,6 +306,7 @@ class EncoderChange:
             backward=np.asarray(arrays["encoder.backward"], np.float64),
             score_table=ExceedanceTable.from_dict(d["tables"]["score"]),
             change_table=ExceedanceTable.from_dict(d["tables"]["change"]),
+            groups=groups,
         )
 
 
