@@ -45,9 +45,11 @@ def evaluate(data: str, groups: str) -> tuple[list[str], list[float], float]:
     from backend.evaluation import encoder_folder_first, evaluate_cases
     from backend.pretrained import change
 
+    chosen = tuple(groups.split(","))
+
     @dataclasses.dataclass
     class Probe(change.EncoderChange):
-        groups: tuple[str, ...] = tuple(groups.split(","))
+        groups: tuple[str, ...] = chosen
 
     change.EncoderChange = Probe  # the expert imports its change class from here when it fits
     started = time.monotonic()
