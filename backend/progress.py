@@ -67,8 +67,10 @@ PASS_STAGES = ("scoring", "calibrating")
 
 class RunEta:
     """Seconds left of a run, at the pace of its current stage: the share of the run still to do
-    divided by the share done per second since the stage began. ``None`` until the stage has run
-    :data:`ETA_AFTER_S` and moved.
+    divided by the share done per second since the stage's first step. ``None`` until the stage has
+    run :data:`ETA_AFTER_S` past that step and moved. The first step is left out of the pace because
+    it carries the stage's start-up: the scoring pass scores its first tile alone, before its pool of
+    threads starts (:mod:`backend.parallel`), so a pace that included it would put the end too late.
 
     The long runs spend their time in a few long stages (training, then scoring; the scoring pass of
     a whole scene dominates), and :func:`backend.scoring.score_to_file` gives each pass a share of
@@ -84,10 +86,12 @@ class RunEta:
         self._stages = None if stages is None else frozenset(stages)
         self._stage: str | None = None
         self._t0 = self._f0 = 0.0
+        self._stepped = False  # the current stage has made its first step
 
     def __call__(self, fraction: float, stage: str) -> float | None:
         now = self._clock()
-        if stage != self._stage:
+        if stage != self._stage or (not self._stepped and fraction > self._f0):
+            self._stepped = stage == self._stage
             self._stage, self._t0, self._f0 = stage, now, fraction
             return None
         elapsed, done = now - self._t0, fraction - self._f0

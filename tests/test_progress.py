@@ -22,16 +22,22 @@ def test_eta_waits_for_the_stage_to_run_then_follows_its_pace():
     clock = Clock()
     eta = RunEta(clock)
     assert eta(0.0, "training") is None
+    clock.now += 30
+    assert eta(0.1, "training") is None  # the first step: the stage's start-up, not its pace
     clock.now += 10
-    assert eta(0.5, "training") == pytest.approx(10.0)  # half the run in 10 s: 10 s left
+    assert eta(0.5, "training") == pytest.approx(12.5)  # 0.4 of the run in 10 s: 0.5 left
     clock.now += 1
     assert eta(0.5, "scoring") is None  # a new stage starts its own clock
+    clock.now += 1
+    assert eta(0.5, "scoring") is None  # (not a step: nothing done)
+    clock.now += 20
+    assert eta(0.52, "scoring") is None  # its first step (a first tile scored alone, slowly)
     clock.now += ETA_AFTER_S / 2
     assert eta(0.55, "scoring") is None  # too early to tell
-    clock.now += ETA_AFTER_S / 2  # 0.1 of the run in ETA_AFTER_S seconds
-    assert eta(0.6, "scoring") == pytest.approx(0.4 * ETA_AFTER_S / 0.1)
+    clock.now += ETA_AFTER_S / 2  # 0.08 of the run in ETA_AFTER_S seconds since the first step
+    assert eta(0.6, "scoring") == pytest.approx(0.4 * ETA_AFTER_S / 0.08)
     clock.now += 5
-    assert eta(0.6, "scoring") == pytest.approx(0.4 * (ETA_AFTER_S + 5) / 0.1)  # stalled: later
+    assert eta(0.6, "scoring") == pytest.approx(0.4 * (ETA_AFTER_S + 5) / 0.08)  # stalled: later
     assert eta(1.0, "scoring") == 0.0
 
 
@@ -41,11 +47,14 @@ def test_eta_in_named_stages_only():
     clock = Clock()
     eta = RunEta(clock, stages=PASS_STAGES)
     assert eta(0.0, "training") is None
+    clock.now += 5
+    assert eta(0.1, "training") is None
     clock.now += 10
-    assert eta(0.4, "training") is None  # (the unrestricted estimate: 15 s)
+    assert eta(0.4, "training") is None  # (the unrestricted estimate: 20 s)
     assert eta(0.5, "scoring") is None
+    assert eta(0.55, "scoring") is None
     clock.now += ETA_AFTER_S
-    assert eta(0.6, "scoring") == pytest.approx(0.4 * ETA_AFTER_S / 0.1)
+    assert eta(0.6, "scoring") == pytest.approx(0.4 * ETA_AFTER_S / 0.05)
 
 
 def test_score_runs_report_their_passes_under_the_estimated_stages(scene, tmp_path):
@@ -76,7 +85,8 @@ def test_console_bar_shows_the_time_left(monkeypatch):
     monkeypatch.setattr("backend.progress.time.monotonic", clock)
     out = io.StringIO()
     bar = ConsoleProgressBar(out, force=True)
-    bar(0.5, "scoring")
+    bar(0.25, "scoring")
+    bar(0.5, "scoring")  # the stage's first step (the pace is counted from it)
     clock.now += 30
     bar(0.75, "scoring")
     assert out.getvalue().split("\r")[-1].rstrip().endswith("75.0%   30.0s, 30 s left")
@@ -113,10 +123,11 @@ def test_worker_estimates_a_score_in_its_passes_only(monkeypatch):
         def send(self, reply: dict) -> None:
             self.sent.append(reply)
 
-    for op, want in (("score", None), ("fit", 15.0)):
+    for op, want in (("score", None), ("fit", 20.0)):
         channel = Channel()
         report = w._ProgressReporter(channel, 1, w.ETA_STAGES.get(op))
         report(0.0, "training")
+        report(0.1, "training")  # the stage's first step
         clock.now += 10
         report(0.4, "training")
         assert channel.sent[-1]["eta_s"] == want, op
