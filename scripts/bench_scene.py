@@ -182,7 +182,7 @@ def measure(args: argparse.Namespace) -> dict:
     res = {
         "method": args.method, "size": args.size, "bands": args.bands, "megapixels": args.size**2 / 1e6,
         "seconds": seconds, "peak_mib": peak, "encoder": encoder, "facts": host_facts(torch.__version__),
-        "command": "python scripts/bench_scene.py " + " ".join(a for a in sys.argv[1:] if a != "--render"),
+        "command": " ".join(["python scripts/bench_scene.py", *sys.argv[1:]]),
         **summarise(lines, seconds),
     }  # fmt: skip
     print(json.dumps(res, indent=1))
