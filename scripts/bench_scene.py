@@ -91,7 +91,7 @@ def summarise(lines: list[dict], seconds: float) -> dict:
 
 
 def render(runs: dict) -> str:
-    """The section from the rows of ``runs`` (``"single"``, ``"pair"``: each a result and the
+    """The section from the rows of ``runs`` (``"single image"``, ``"pair"``: each a result and the
     command that made it)."""
     lines = [START, "## A whole scene: diffusion on 100 MP", ""]
     for kind, res in runs.items():
