@@ -1,7 +1,7 @@
 """Regenerate the generative-model section of docs/BENCHMARKS.md (between its markers).
 
     .venv/bin/python scripts/bench_generative.py [--data ../shared/data] [--methods diffusion flow]
-        [--before REV] [--large N] [--reuse-accuracy | --reuse-speed | --render]
+        [--before REV] [--large N] [--repeats N] [--reuse-accuracy | --reuse-speed | --render]
 
 1. accuracy: ``raresight evaluate`` of each generative method with its default settings on every
    case of the manifest, beside each family's classical baseline from the same run, per case and as
@@ -16,7 +16,9 @@
    such rasters (the same texture, other noise) is fit and scored too, post given pre, as a
    Sentinel-2 change job (where the default adds the pretrained encoder expert), beside ``cva`` on
    the same pair; a table puts these times against the speed issue's targets (``SPEED_TARGETS``);
-   ``--large N`` also scores an N x N raster with the saved model, a rate start-up does not dominate.
+   ``--large N`` also scores an N x N raster with the saved model, a rate start-up does not dominate;
+   ``--repeats N`` runs the whole speed set N times, one after the other, and reports each time's
+   median (single runs on a 2-core VM vary by about a sixth).
 4. on a CUDA device (``--gpu-out FILE``, run by ``scripts/bench_gpu.sh``): the speed runs there
    (without onnxruntime) plus the saved model scoring a 4000 x 4000 x 13 raster, into FILE;
    ``--gpu-in FILE`` adds them to the section as its GPU table (the rest from the last run).
@@ -143,6 +145,25 @@ def speed(methods: list[str], cache: Path, onnx: bool = True, large: int = 0) ->
     return out
 
 
+def median_speed(runs: list[dict]) -> dict:
+    """One speed result from several runs of :func:`speed`: each time the median of the runs' (None
+    where a run has none), everything else the first run's; ``repeats`` says how many."""
+
+    def merge(parts: list[dict]) -> dict:
+        out = {}
+        for key, first in parts[0].items():
+            values = [p.get(key) for p in parts]
+            if isinstance(first, dict):
+                out[key] = merge(values)
+            elif key.endswith(("_s", "_seconds")) and all(isinstance(v, (int, float)) for v in values):
+                out[key] = float(np.median(values))
+            else:
+                out[key] = first
+        return out
+
+    return {**merge(runs), "repeats": len(runs)}
+
+
 def reproducibility(data_root: Path, method: str, case: str) -> list[float]:
     from backend import evaluation
     from backend.evaluation import evaluate_case, load_manifest
@@ -223,7 +244,9 @@ def speed_targets(sp: dict, methods: list[str]) -> list[str]:
         lines.append(row(f"pair fit + score <= {t['pair_vs_cva']:g} x cva",
                          lambda s: s["pair_fit_and_score_s"] / cva if s.get("pair_fit_and_score_s") else None,
                          lambda v: v <= t["pair_vs_cva"], ".1f"))  # fmt: skip
-    return ["Against the speed issue's targets (ratios of the times above, one run):", "", *lines]
+    repeats = sp.get("repeats", 1)
+    runs = "one run" if repeats == 1 else f"medians of {repeats} runs"
+    return [f"Against the speed issue's targets (ratios of the times above, {runs}):", "", *lines]
 
 
 #: The speed issue's bound on how far a dev family's mean AUROC may move from the defaults before it,
@@ -372,7 +395,12 @@ def render(
             "writing; Python start-up included) on a synthetic 1000 x 1000 x 13 uint16 GeoTIFF; "
             "`score only` reuses the model saved by `raresight fit`; `pair fit + score` scores it given a "
             "second such raster (the same texture, other noise) as the reference date, a Sentinel-2 change "
-            "job by its 13 bands, with the encoder expert that the default adds there.",
+            "job by its 13 bands, with the encoder expert that the default adds there."
+            + (
+                f" Each time is the median of {sp['repeats']} runs of the whole set, one after the other."
+                if sp.get("repeats", 1) > 1
+                else ""
+            ),
             "",
             "| method | device | passes/pixel | fit + score (s) | score only (s) | score only, onnxruntime (s) "
             "| scoring MP/s | pair fit + score (s) | pair encoder |",
@@ -433,6 +461,8 @@ def main() -> None:
     p.add_argument(
         "--render", action="store_true", help="rewrite the section from the saved JSON, measure nothing"
     )
+    p.add_argument("--repeats", type=int, default=1, metavar="N",
+                   help="run the speed set N times, one after the other, and report each time's median")  # fmt: skip
     p.add_argument("--large", type=int, default=0, metavar="N",
                    help="also score an N x N x 13 raster with the saved model (a rate start-up does not dominate)")  # fmt: skip
     p.add_argument(
@@ -474,9 +504,13 @@ def run(args: argparse.Namespace, data: Path) -> None:
         # Re-measure speed only; accuracy and reproducibility come from the previous full run.
         previous = json.loads(saved.read_text())
         rows, rep = previous["accuracy"], previous["reproducibility"]
-        sp = speed(args.methods, Path(args.cache), large=args.large)
-        extra = (f" --before {args.before}" if args.before else "") + (
-            f" --large {args.large}" if args.large else ""
+        sp = median_speed(
+            [speed(args.methods, Path(args.cache), large=args.large) for _ in range(args.repeats)]
+        )
+        extra = (
+            (f" --before {args.before}" if args.before else "")
+            + (f" --large {args.large}" if args.large else "")
+            + (f" --repeats {args.repeats}" if args.repeats > 1 else "")
         )
         command = (
             f"python scripts/bench_generative.py --reuse-accuracy{extra} (accuracy from the last full run)"
@@ -506,7 +540,13 @@ def run(args: argparse.Namespace, data: Path) -> None:
     if args.reuse_speed:  # speed from the previous run (unchanged code paths), accuracy measured now
         sp = json.loads(saved.read_text())["speed"]
     else:
-        sp = None if args.skip_speed else speed(args.methods, Path(args.cache), large=args.large)
+        sp = (
+            None
+            if args.skip_speed
+            else median_speed(
+                [speed(args.methods, Path(args.cache), large=args.large) for _ in range(args.repeats)]
+            )
+        )
     command = "python scripts/bench_generative.py" + (" --skip-speed" if args.skip_speed else "")
     if args.reuse_speed:
         command += " --reuse-speed (speed from the previous full run)"
@@ -516,6 +556,8 @@ def run(args: argparse.Namespace, data: Path) -> None:
         command += f" --before {args.before}"
     if args.large:
         command += f" --large {args.large}"
+    if args.repeats > 1:
+        command += f" --repeats {args.repeats}"
     gpu = json.loads(saved.read_text()).get("gpu") if saved.is_file() else None
     section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu, before)
     _write(args, section, rows, rep, sp, gpu, command, before)

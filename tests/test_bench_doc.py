@@ -80,6 +80,24 @@ def test_speed_targets_are_ratios_of_one_run():
     assert "x cva" not in "\n".join(bench_generative.speed_targets(sp, ["diffusion"]))
 
 
+def test_repeated_speed_runs_report_each_time_s_median():
+    import bench_generative
+
+    def run(k: float) -> dict:
+        return {"megapixels": 1.0, "rx_seconds": k, "cva_pair_seconds": 2 * k,
+                "diffusion": {"fit_and_score_s": 10 * k, "score_only_s": 4 * k, "onnx_score_s": None, "pair_encoder": "galileo-nano",
+                              "device": "cpu", "passes": 2}}  # fmt: skip
+
+    sp = bench_generative.median_speed([run(1.0), run(3.0), run(1.2)])
+    assert sp["repeats"] == 3 and sp["rx_seconds"] == 1.2 and sp["cva_pair_seconds"] == 2.4
+    d = sp["diffusion"]
+    assert d["fit_and_score_s"] == 12.0 and d["onnx_score_s"] is None
+    assert d["pair_encoder"] == "galileo-nano" and d["passes"] == 2
+    text = "\n".join(bench_generative.speed_targets(sp, ["diffusion"]))
+    assert "medians of 3 runs" in text and "| fit + score <= 6 x rx | 10.0 not met |" in text
+    assert "one run" in "\n".join(bench_generative.speed_targets(run(1.0), ["diffusion"]))
+
+
 def test_accuracy_change_compares_the_cases_both_runs_scored():
     import bench_generative
 
