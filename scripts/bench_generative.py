@@ -504,16 +504,10 @@ def run(args: argparse.Namespace, data: Path) -> None:
         # Re-measure speed only; accuracy and reproducibility come from the previous full run.
         previous = json.loads(saved.read_text())
         rows, rep = previous["accuracy"], previous["reproducibility"]
-        sp = median_speed(
-            [speed(args.methods, Path(args.cache), large=args.large) for _ in range(args.repeats)]
-        )
-        extra = (
-            (f" --before {args.before}" if args.before else "")
-            + (f" --large {args.large}" if args.large else "")
-            + (f" --repeats {args.repeats}" if args.repeats > 1 else "")
-        )
+        sp = _measure_speed(args)
         command = (
-            f"python scripts/bench_generative.py --reuse-accuracy{extra} (accuracy from the last full run)"
+            f"python scripts/bench_generative.py --reuse-accuracy{_options(args)} "
+            "(accuracy from the last full run)"
         )
         gpu = previous.get("gpu")
         before = before_rows(args.before) if args.before else previous.get("before")
@@ -540,27 +534,32 @@ def run(args: argparse.Namespace, data: Path) -> None:
     if args.reuse_speed:  # speed from the previous run (unchanged code paths), accuracy measured now
         sp = json.loads(saved.read_text())["speed"]
     else:
-        sp = (
-            None
-            if args.skip_speed
-            else median_speed(
-                [speed(args.methods, Path(args.cache), large=args.large) for _ in range(args.repeats)]
-            )
-        )
+        sp = None if args.skip_speed else _measure_speed(args)
     command = "python scripts/bench_generative.py" + (" --skip-speed" if args.skip_speed else "")
     if args.reuse_speed:
         command += " --reuse-speed (speed from the previous full run)"
     if args.methods != ["diffusion", "flow"]:
         command += " --methods " + " ".join(args.methods)
-    if args.before:
-        command += f" --before {args.before}"
-    if args.large:
-        command += f" --large {args.large}"
-    if args.repeats > 1:
-        command += f" --repeats {args.repeats}"
+    command += _options(args)
     gpu = json.loads(saved.read_text()).get("gpu") if saved.is_file() else None
     section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu, before)
     _write(args, section, rows, rep, sp, gpu, command, before)
+
+
+def _measure_speed(args: argparse.Namespace) -> dict:
+    """The speed set, ``--repeats`` times one after the other, as one result (:func:`median_speed`)."""
+    return median_speed(
+        [speed(args.methods, Path(args.cache), large=args.large) for _ in range(args.repeats)]
+    )
+
+
+def _options(args: argparse.Namespace) -> str:
+    """The options of a measuring run that its recorded command names (after ``--methods``)."""
+    return (
+        (f" --before {args.before}" if args.before else "")
+        + (f" --large {args.large}" if args.large else "")
+        + (f" --repeats {args.repeats}" if args.repeats > 1 else "")
+    )
 
 
 def _write(
