@@ -134,13 +134,14 @@ def _subsample(n: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, START_SAMPLES, replace=False))
 
 
-def within_normal(e: np.ndarray, dof: int) -> np.ndarray:
+def within_normal(e: np.ndarray, dof: int, quantile: float = 0.5) -> np.ndarray:
     """bool: the squared distances ``e`` (of a fit to the majority) within the :data:`REWEIGHT`
-    quantile of chi-square(``dof``), once rescaled so that their median is the law's median (the
-    scale of a heavy-tailed normal part, which an event of less than half of the samples leaves
-    at its median)."""
+    quantile of chi-square(``dof``), once rescaled so that their ``quantile`` (by default the
+    median) is the law's (the scale of a heavy-tailed normal part, which an event of less than
+    half of the samples leaves at its median; a fit concentrated on a smaller share, to tolerate
+    more, passes that share)."""
     law = _chi2(dof)
-    scale = float(np.median(e)) / law.ppf(0.5)
+    scale = float(np.quantile(e, quantile)) / law.ppf(quantile)
     if not scale > 0:
         return np.ones(e.size, bool)
     return e <= law.ppf(REWEIGHT) * scale
@@ -176,7 +177,9 @@ def robust_gaussian(
     x: np.ndarray, fraction: float = FRACTION, seed: int = 0, rcond: float = 1e-10
 ) -> RobustFit:
     """High-breakdown mean and covariance (reweighted MCD) of float64 samples ``(n, d)``:
-    :class:`RobustFit` of a :class:`Gaussian`."""
+    :class:`RobustFit` of a :class:`Gaussian`. ``fraction`` below one half tolerates more than half
+    of the samples being events when the normal part is their densest (the reweighting then
+    rescales the distances at that quantile, not at their median)."""
     n, d = x.shape
     if n < 2 * d + 2:
         return RobustFit(Gaussian.of(x, rcond)[0], np.ones(n, bool))
@@ -190,7 +193,7 @@ def robust_gaussian(
 
     starts = _starts(x, fraction, sub, max(2 * d + 2, 50), seed)
     g = _concentrate(n, fit, energy, starts, fraction, sub)
-    inliers = within_normal(g.mahalanobis_sq(x), g.rank)
+    inliers = within_normal(g.mahalanobis_sq(x), g.rank, min(fraction, 0.5))
     if inliers.sum() < d + 2:
         return RobustFit(g, inliers)
     final, _ = Gaussian.of(x[inliers], rcond)
