@@ -1,14 +1,14 @@
 """The identity fit of one sensor's dates (``backend/generative/identity.py``) at several
-concentration shares, on the pixel sample a ``diffusion`` fit draws: its inlier share, the share of
-event pixels (the case's labelled changes, plus the breakdown benchmark's pasted events) among its
-inliers, and the AUROC of its per-pixel energy on that sample.
+concentration shares, on a uniform sample of 100 000 of the pair's valid pixels: its inlier share,
+the share of event pixels (the case's labelled changes, plus the breakdown benchmark's pasted
+events) among its inliers, and the AUROC of its per-pixel energy on that sample.
 
     .venv/bin/python research/probe_identity_fit.py oscd/hongkong@0.5,sar-cd/bern@0.5 [0.5 0.3 ...]
 
 Cases as in ``research/probe_cases.py`` (``ID@SHARE``: with the benchmark's events on SHARE of the
-valid pixels). The fit's sample is taken from inside a real ``diffusion`` run (its relation fit is
-intercepted, and the run stops there); each sampled pixel's label is found by its values on both
-dates.
+valid pixels). The bands read as logs are those a real ``diffusion`` run chooses (its relation fit is
+intercepted, and the run stops there); the pixels are drawn from the rasters, where their labels
+are known (a ``diffusion`` fit draws its own sample from 64 px crops).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _intercept(z, c, reverse_expert, seed, dates):
 
 
 def fit_sample(case: dict, root: Path):
-    """The raw samples (target, reference, log bands) a diffusion fit of ``case`` draws."""
+    """The raw samples a diffusion fit of ``case`` draws (:class:`~backend.generative.normal.Dates`:
+    the probe takes the bands it reads as logs from them)."""
     targets, references, _ = case_inputs(case, root)
     original, fitting.fit_relation = fitting.fit_relation, _intercept
     try:
@@ -60,19 +61,22 @@ def fit_sample(case: dict, root: Path):
     raise RuntimeError(f"{case['id']}: no relation fit (not one sensor's dates?)")
 
 
-def sample_labels(case: dict, root: Path, dates) -> np.ndarray:
-    """The label (0, 1, or 255: unknown) of each sampled pixel, found by its values on both dates."""
+def raster_sample(case: dict, root: Path, size: int = 100_000, seed: int = 0):
+    """(target, reference) float64 ``(n, bands)`` and labels ``(n,)`` of a seeded uniform sample of
+    the pixels valid on both dates (finite and, where declared, not nodata)."""
     targets, references, label_path = case_inputs(case, root)
-    with open_raster(targets[0]) as ds:
-        t = ds.read().astype(np.float32)
-    with open_raster(references[0]) as ds:
-        r = ds.read().astype(np.float32)
+    arrays = []
+    for path in (targets[0], references[0]):
+        with open_raster(path) as ds:
+            a = ds.read().astype(np.float64)
+            if ds.nodata is not None:
+                a[a == ds.nodata] = np.nan
+        arrays.append(a.reshape(a.shape[0], -1))
     with open_raster(label_path) as ds:
-        y = ds.read(1)
-    both = np.concatenate([t, r]).reshape(t.shape[0] + r.shape[0], -1).T
-    lookup = {row.tobytes(): int(v) for row, v in zip(both, y.ravel())}
-    sampled = np.concatenate([dates.target, dates.reference], axis=1).astype(np.float32)
-    return np.array([lookup.get(row.tobytes(), 255) for row in sampled])
+        labels = ds.read(1).ravel()
+    ok = np.flatnonzero(np.isfinite(arrays[0]).all(axis=0) & np.isfinite(arrays[1]).all(axis=0))
+    pick = np.sort(np.random.default_rng(seed).choice(ok, min(size, ok.size), replace=False))
+    return arrays[0][:, pick].T, arrays[1][:, pick].T, labels[pick]
 
 
 def main(argv: list[str]) -> None:
@@ -83,17 +87,17 @@ def main(argv: list[str]) -> None:
     known = cases(root)
     for spec in argv[0].split(","):
         case = case_at(known, spec, root)
-        dates = fit_sample(case, root)
-        labels = sample_labels(case, root, dates)
+        log = fit_sample(case, root).log
+        target, reference, labels = raster_sample(case, root)
         changed = labels == 1
         parts = []
         for fraction in fractions:
             original, identity.IDENTITY_FRACTION = identity.IDENTITY_FRACTION, fraction
             try:
-                fit = identity.IdentityFit.of(dates.target, dates.reference, dates.log, seed=0)
+                fit = identity.IdentityFit.of(target, reference, log, seed=0)
             finally:
                 identity.IDENTITY_FRACTION = original
-            energy = fit.expert.energy(dates.target.T, dates.reference.T)
+            energy = fit.expert.energy(target.T, reference.T)
             parts.append(
                 f"{fraction:g}: inliers {fit.inliers.mean():.2f}, events among them "
                 f"{changed[fit.inliers].mean():.2f}, AUROC {auroc(energy, labels):.4f}"

@@ -85,3 +85,17 @@ def test_the_expert_reads_log_bands_as_ratios_and_survives_its_card():
     blocks = tgt.T.reshape(2, 100, 200), ref.T.reshape(2, 100, 200)
     np.testing.assert_array_equal(again.energy(*blocks), fit.expert.energy(*blocks))
     assert again.record() == fit.expert.record()
+
+
+def test_pixels_equal_on_both_dates_do_not_become_the_whole_fit():
+    """8-bit SAR: a third of the pixels at 0 on both dates (their difference: exactly 0) and a
+    darker second date; the fit describes the speckled rest and keeps the pile as unchanged."""
+    rng = np.random.default_rng(4)
+    ref = np.round(rng.gamma(4.0, 20.0, (30_000, 1)))
+    tgt = np.round(np.clip(ref * 0.6 * rng.gamma(8.0, 1 / 8.0, ref.shape), 0, 255))
+    ref[:10_000] = tgt[:10_000] = 0
+    fit = IdentityFit.of(tgt, ref, np.ones(1, bool), seed=0)
+    rest = np.log1p(tgt[10_000:, 0]) - np.log1p(ref[10_000:, 0])
+    assert abs(fit.expert.center[0] - np.median(rest)) < 0.05
+    assert fit.expert.scale[0] == pytest.approx(rest.std(), rel=0.2)
+    assert fit.inliers[:10_000].all() and fit.inliers[10_000:].mean() > 0.9

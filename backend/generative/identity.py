@@ -113,7 +113,12 @@ class IdentityExpert:
 class IdentityFit:
     """The identity relation fit on samples: the expert, whose normal difference is that of a
     high-breakdown Gaussian of the differences, and the samples that Gaussian keeps (bool ``(n,)``:
-    the regressions are fit on them)."""
+    the regressions are fit on them).
+
+    Samples that read exactly the same on both dates in every band are kept, but the Gaussian is
+    fit on the others: in quantized rasters (8-bit SAR) such ties pile up (a third of
+    sar-cd/sanfrancisco, mostly pixels at 0 on both dates), and a concentration on fewer samples
+    than the pile would fit the pile alone, whose spread is none."""
 
     expert: IdentityExpert
     inliers: np.ndarray
@@ -123,8 +128,13 @@ class IdentityFit:
         """The fit of raw samples ``(n, bands)`` of both dates at the same pixels."""
         log = np.zeros(target.shape[1], bool) if log is None else np.asarray(log, bool)
         d = (read(target.T, log) - read(reference.T, log)).T
-        fit = robust_gaussian(d, fraction=IDENTITY_FRACTION, seed=seed)
+        moved = (d != 0).any(axis=1)
+        if moved.sum() < 2 * d.shape[1] + 2:  # (next to no samples moved: fit them all)
+            moved[:] = True
+        fit = robust_gaussian(d[moved], fraction=IDENTITY_FRACTION, seed=seed)
         g = fit.model
         scale = np.sqrt(np.maximum(np.diag(g.cov), 0.0))
         floor = max(float(scale.max()) * 1e-6, 1e-12)
-        return cls(IdentityExpert(log, g.mean, np.maximum(scale, floor)), fit.inliers)
+        inliers = ~moved
+        inliers[moved] = fit.inliers
+        return cls(IdentityExpert(log, g.mean, np.maximum(scale, floor)), inliers)
