@@ -22,7 +22,7 @@ import numpy as np
 from ..progress import CancelToken, ProgressCallback
 from .config import GenerativeOptions
 from .data import CropReservoir, FitStatistics, Projection, choose_log_bands, looks_like_db, with_log_columns
-from .identity import local_agreement
+from .identity import local_agreement, local_difference
 from .normal import Dates, fit_relation, relation_core, scene_core
 
 CROP_PX = 64
@@ -121,7 +121,9 @@ def fit_model(
         target, reference = crops[:, :nm], crops[:, nm:]
         if compare_dates and nm == nc:
             zs, cs, raw_t, raw_r = pixel_sample(valid, t.seed, x, cond, target, reference)
-            dates = Dates(raw_t, raw_r, local_agreement(target, reference, valid, proj.log), proj.log)
+            local = local_difference(target, reference, valid, proj.log, sample_positions(valid, t.seed))
+            agreement = local_agreement(target, reference, valid, proj.log)
+            dates = Dates(raw_t, raw_r, agreement, proj.log, local)
         else:
             (zs, cs), dates = pixel_sample(valid, t.seed, x, cond), None
         relation = fit_relation(zs, cs, reverse_expert, t.seed, dates)
@@ -172,17 +174,25 @@ def _energy(x: np.ndarray) -> np.ndarray:
     return (x.astype(np.float64) ** 2).sum(axis=1)
 
 
-def pixel_sample(
-    valid: np.ndarray, seed: int, *arrays: np.ndarray, max_px: int = 100_000
-) -> list[np.ndarray]:
-    """float64 ``(n, k)`` per array of crops ``(crops, k, s, s)``: the channels of a seeded uniform
-    sample of the ``valid`` ``(crops, s, s)`` pixels, for the high-breakdown fits."""
+def sample_positions(valid: np.ndarray, seed: int, max_px: int = 100_000) -> tuple[np.ndarray, ...]:
+    """(crop, row, col) int arrays of a seeded uniform sample of the ``valid`` ``(crops, s, s)``
+    pixels (all of them when they are at most ``max_px``)."""
     idx = np.flatnonzero(valid.ravel())
     if idx.size > max_px:
         idx = np.sort(np.random.default_rng(seed).choice(idx, max_px, replace=False))
     rows, cols = valid.shape[1:]
     i, pix = np.divmod(idx, rows * cols)
     r, q = np.divmod(pix, cols)
+    return i, r, q
+
+
+def pixel_sample(
+    valid: np.ndarray, seed: int, *arrays: np.ndarray, max_px: int = 100_000
+) -> list[np.ndarray]:
+    """float64 ``(n, k)`` per array of crops ``(crops, k, s, s)``: the channels of a seeded uniform
+    sample of the ``valid`` ``(crops, s, s)`` pixels (:func:`sample_positions`), for the
+    high-breakdown fits."""
+    i, r, q = sample_positions(valid, seed, max_px)
     return [a[i, :, r, q].astype(np.float64) for a in arrays]
 
 

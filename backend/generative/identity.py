@@ -17,6 +17,10 @@ up to an offset) needs no fit at all:
   differences it explains best, not on half of them: where events and the real changes together
   cover more than half of the scene, a half-sample must hold some of them, while the densest
   third still lies in the unchanged part.
+* :class:`IdentityFit`: the expert, and the unchanged pixels on which the learned relation is fit:
+  those whose :func:`local_difference` (the dates' difference averaged over a few pixels) such a
+  Gaussian keeps. One pixel's difference is noisy (speckle, an edge) and overlaps an event's;
+  averaged, it separates them, since events are regions.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from ..stats.robust import robust_gaussian
 
 #: Side (px) of the blocks in which :func:`local_agreement` correlates the dates.
 AGREEMENT_BLOCK_PX = 8
+#: Side (px) of the windows over which :func:`local_difference` averages the dates' difference.
+LOCAL_PX = 5
 #: Share of the differences the identity fit's concentration keeps (a breakdown point near 70 %):
 #: ``research/probe_identity_fit.py`` counts the event pixels among the fit's inliers on the
 #: breakdown benchmark's pairs with events on 0 to 50 % of them, for this share and for a half.
@@ -112,8 +118,11 @@ class IdentityExpert:
 @dataclass(frozen=True)
 class IdentityFit:
     """The identity relation fit on samples: the expert, whose normal difference is that of a
-    high-breakdown Gaussian of the differences, and the samples that Gaussian keeps (bool ``(n,)``:
-    the regressions are fit on them).
+    high-breakdown Gaussian of the differences, and the unchanged samples (bool ``(n,)``: the
+    regressions are fit on them): those a high-breakdown Gaussian of the dates' local differences
+    keeps, when they are given. A pixel's own difference is noisy (speckle, a co-registration
+    edge) and an event's pixels overlap the unchanged ones; their mean over a few pixels is not,
+    and events are regions.
 
     Samples that read exactly the same on both dates in every band are kept, but the Gaussian is
     fit on the others: in quantized rasters (8-bit SAR) such ties pile up (a third of
@@ -124,8 +133,17 @@ class IdentityFit:
     inliers: np.ndarray
 
     @classmethod
-    def of(cls, target: np.ndarray, reference: np.ndarray, log: np.ndarray | None, seed: int) -> IdentityFit:
-        """The fit of raw samples ``(n, bands)`` of both dates at the same pixels."""
+    def of(
+        cls,
+        target: np.ndarray,
+        reference: np.ndarray,
+        log: np.ndarray | None,
+        seed: int,
+        local: np.ndarray | None = None,
+    ) -> IdentityFit:
+        """The fit of raw samples ``(n, bands)`` of both dates at the same pixels; ``local``: their
+        :func:`local_difference` ``(n, bands)`` (None: the inliers are those of the pixels' own
+        differences)."""
         log = np.zeros(target.shape[1], bool) if log is None else np.asarray(log, bool)
         d = (read(target.T, log) - read(reference.T, log)).T
         moved = (d != 0).any(axis=1)
@@ -135,6 +153,34 @@ class IdentityFit:
         g = fit.model
         scale = np.sqrt(np.maximum(np.diag(g.cov), 0.0))
         floor = max(float(scale.max()) * 1e-6, 1e-12)
+        if local is not None:  # the unchanged places: those whose neighbourhood agrees
+            fit = robust_gaussian(local[moved], fraction=IDENTITY_FRACTION, seed=seed)
         inliers = ~moved
         inliers[moved] = fit.inliers
         return cls(IdentityExpert(log, g.mean, np.maximum(scale, floor)), inliers)
+
+
+def local_difference(
+    target: np.ndarray,
+    reference: np.ndarray,
+    valid: np.ndarray,
+    log: np.ndarray | None,
+    at: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """float64 ``(n, bands)``: at the pixels ``at`` (crop, row, col index arrays of length ``n``),
+    the difference of the dates' crops ``(crops, bands, s, s)`` (as :func:`read` reads them)
+    averaged over the valid pixels (bool ``(crops, s, s)``) of the :data:`LOCAL_PX` window around
+    each."""
+    from scipy.ndimage import uniform_filter
+
+    crop, row, col = at
+    out = np.zeros((crop.size, target.shape[1]))
+    starts = np.flatnonzero(np.r_[True, crop[1:] != crop[:-1]])  # (the positions come sorted by crop)
+    for a, b in zip(starts, np.r_[starts[1:], crop.size]):
+        i, ok = crop[a], valid[crop[a]]
+        d = np.where(ok, np.nan_to_num(read(target[i], log) - read(reference[i], log)), 0.0)
+        num = uniform_filter(d, (1, LOCAL_PX, LOCAL_PX), mode="constant")
+        den = uniform_filter(ok.astype(np.float64), LOCAL_PX, mode="constant")
+        r, c = row[a:b], col[a:b]
+        out[a:b] = (num[:, r, c] / np.maximum(den[r, c], 1e-6)).T
+    return out

@@ -9,8 +9,8 @@ anything at all:
 * two dates of one sensor (reference conditioning, the same bands, and the dates correlated inside
   small blocks: :func:`~.identity.local_agreement`): the identity relation of log-ratio and change
   vectors holds. The regressions are reweighted least-trimmed-squares fits to the pixels that a
-  high-breakdown Gaussian of the dates' differences keeps (:class:`~.identity.IdentityFit`: it
-  needs no relation to be learned first, so that an event covering half of the scene bends less),
+  high-breakdown Gaussian of the dates' local differences keeps (:class:`~.identity.IdentityFit`:
+  it needs no relation to be learned first, so that an event covering half of the scene bends less),
   the core is what they keep, and the identity expert joins the score;
 * two rasters of different sensors whose relation is linear enough (optical against a grey render
   of a SAR image): the high-breakdown regressions on every pixel, and the core is what they keep;
@@ -76,12 +76,14 @@ class Relation:
 @dataclass(frozen=True)
 class Dates:
     """Two dates of the same bands: raw samples ``(n, bands)`` of each at the pixels of the
-    relation's samples, their :func:`~.identity.local_agreement`, and the bands read as logs."""
+    relation's samples, their :func:`~.identity.local_agreement`, the bands read as logs, and
+    their :func:`~.identity.local_difference` at those pixels (None: not measured)."""
 
     target: np.ndarray
     reference: np.ndarray
     agreement: float
     log: np.ndarray | None
+    local: np.ndarray | None = None
 
 
 def trimmed_regression(z: np.ndarray, c: np.ndarray) -> tuple[Regression, np.ndarray]:
@@ -112,12 +114,13 @@ def fit_relation(
     other bands).
 
     * One sensor's dates (their local agreement at least :data:`SAME_SENSOR_AGREEMENT`): the
-      high-breakdown regressions, fit on the differences the identity fit keeps.
+      high-breakdown regressions, fit on the pixels the identity fit keeps (by their local
+      differences).
     * Dates of sensors whose relation is linear enough (:data:`LINEAR_CORRELATION` on the
       high-breakdown regression's inliers): that regression.
     * Otherwise: the trimmed least squares fits."""
     if dates is not None and dates.agreement >= SAME_SENSOR_AGREEMENT:
-        identity = IdentityFit.of(dates.target, dates.reference, dates.log, seed)
+        identity = IdentityFit.of(dates.target, dates.reference, dates.log, seed, dates.local)
         zi, ci = z[identity.inliers], c[identity.inliers]
         regression = robust_regression(zi, ci, seed=seed).model
         reverse = robust_regression(ci, zi, seed=seed).model if reverse_expert else None
