@@ -1,7 +1,9 @@
 """The identity fit of one sensor's dates (``backend/generative/identity.py``) at several
-concentration shares, on a uniform sample of 100 000 of the pair's valid pixels: its inlier share,
-the share of event pixels (the case's labelled changes, plus the breakdown benchmark's pasted
-events) among its inliers, and the AUROC of its per-pixel energy on that sample.
+concentration shares, on a uniform sample of 100 000 of the pair's valid pixels: the AUROC of the
+expert's per-pixel energy on that sample, and the share of the sample the fit keeps as unchanged
+(by the pixels' own differences, and by their local differences: the default), with the share of
+event pixels (the case's labelled changes, plus the breakdown benchmark's pasted events) among
+them.
 
     .venv/bin/python research/probe_identity_fit.py oscd/hongkong@0.5,sar-cd/bern@0.5 [0.5 0.3 ...]
 
@@ -61,9 +63,11 @@ def fit_sample(case: dict, root: Path):
     raise RuntimeError(f"{case['id']}: no relation fit (not one sensor's dates?)")
 
 
-def raster_sample(case: dict, root: Path, size: int = 100_000, seed: int = 0):
-    """(target, reference) float64 ``(n, bands)`` and labels ``(n,)`` of a seeded uniform sample of
-    the pixels valid on both dates (finite and, where declared, not nodata)."""
+def raster_sample(case: dict, root: Path, log, size: int = 100_000, seed: int = 0):
+    """(target, reference, local difference) float64 ``(n, bands)`` and labels ``(n,)`` of a seeded
+    uniform sample of the pixels valid on both dates (finite and, where declared, not nodata); the
+    local difference is :func:`~backend.generative.identity.local_difference` on the whole raster
+    (the fit takes it on its 64 px crops)."""
     targets, references, label_path = case_inputs(case, root)
     arrays = []
     for path in (targets[0], references[0]):
@@ -71,12 +75,18 @@ def raster_sample(case: dict, root: Path, size: int = 100_000, seed: int = 0):
             a = ds.read().astype(np.float64)
             if ds.nodata is not None:
                 a[a == ds.nodata] = np.nan
-        arrays.append(a.reshape(a.shape[0], -1))
+        arrays.append(a)
     with open_raster(label_path) as ds:
         labels = ds.read(1).ravel()
-    ok = np.flatnonzero(np.isfinite(arrays[0]).all(axis=0) & np.isfinite(arrays[1]).all(axis=0))
+    valid = np.isfinite(arrays[0]).all(axis=0) & np.isfinite(arrays[1]).all(axis=0)
+    ok = np.flatnonzero(valid.ravel())
     pick = np.sort(np.random.default_rng(seed).choice(ok, min(size, ok.size), replace=False))
-    return arrays[0][:, pick].T, arrays[1][:, pick].T, labels[pick]
+    rows, cols = np.divmod(pick, valid.shape[1])
+    local = identity.local_difference(
+        arrays[0][None], arrays[1][None], valid[None], log, (np.zeros_like(rows), rows, cols)
+    )
+    t, r = (a.reshape(a.shape[0], -1)[:, pick].T for a in arrays)
+    return t, r, local, labels[pick]
 
 
 def main(argv: list[str]) -> None:
@@ -88,19 +98,21 @@ def main(argv: list[str]) -> None:
     for spec in argv[0].split(","):
         case = case_at(known, spec, root)
         log = fit_sample(case, root).log
-        target, reference, labels = raster_sample(case, root)
+        target, reference, local, labels = raster_sample(case, root, log)
         changed = labels == 1
         parts = []
         for fraction in fractions:
             original, identity.IDENTITY_FRACTION = identity.IDENTITY_FRACTION, fraction
             try:
                 fit = identity.IdentityFit.of(target, reference, log, seed=0)
+                by_local = identity.IdentityFit.of(target, reference, log, seed=0, local=local)
             finally:
                 identity.IDENTITY_FRACTION = original
             energy = fit.expert.energy(target.T, reference.T)
             parts.append(
-                f"{fraction:g}: inliers {fit.inliers.mean():.2f}, events among them "
-                f"{changed[fit.inliers].mean():.2f}, AUROC {auroc(energy, labels):.4f}"
+                f"{fraction:g}: AUROC {auroc(energy, labels):.4f}; kept by pixel {fit.inliers.mean():.2f}"
+                f" (events {changed[fit.inliers].mean():.2f}), by {identity.LOCAL_PX} px"
+                f" {by_local.inliers.mean():.2f} (events {changed[by_local.inliers].mean():.2f})"
             )
         print(f"{spec:26s} events {changed.mean():.2f} | " + " | ".join(parts), flush=True)
 
