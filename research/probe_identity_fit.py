@@ -1,9 +1,9 @@
 """The identity fit of one sensor's dates (``backend/generative/identity.py``) at several
-concentration shares, on a uniform sample of 100 000 of the pair's valid pixels: the AUROC of the
-expert's per-pixel energy on that sample, and the share of the sample the fit keeps as unchanged
-(by the pixels' own differences, and by their local differences: the default), with the share of
-event pixels (the case's labelled changes, plus the breakdown benchmark's pasted events) among
-them.
+concentration shares, on a uniform sample of 100 000 of the pair's valid pixels, with the
+unchanged pixels chosen by their own differences and by their local differences (the default):
+the share of the sample kept as unchanged, the share of event pixels (the case's labelled changes,
+plus the breakdown benchmark's pasted events) among them, and the AUROC of the expert's per-pixel
+energy on the sample.
 
     .venv/bin/python research/probe_identity_fit.py oscd/hongkong@0.5,sar-cd/bern@0.5 [0.5 0.3 ...]
 
@@ -108,11 +108,13 @@ def main(argv: list[str]) -> None:
                 by_local = identity.IdentityFit.of(target, reference, log, seed=0, local=local)
             finally:
                 identity.IDENTITY_FRACTION = original
-            energy = fit.expert.energy(target.T, reference.T)
+            a_pixel, a_local = (
+                auroc(f.expert.energy(target.T, reference.T), labels) for f in (fit, by_local)
+            )
             parts.append(
-                f"{fraction:g}: AUROC {auroc(energy, labels):.4f}; kept by pixel {fit.inliers.mean():.2f}"
-                f" (events {changed[fit.inliers].mean():.2f}), by {identity.LOCAL_PX} px"
-                f" {by_local.inliers.mean():.2f} (events {changed[by_local.inliers].mean():.2f})"
+                f"{fraction:g}: by pixel: kept {fit.inliers.mean():.2f} (events"
+                f" {changed[fit.inliers].mean():.2f}), AUROC {a_pixel:.4f}; by {identity.LOCAL_PX} px: kept"
+                f" {by_local.inliers.mean():.2f} (events {changed[by_local.inliers].mean():.2f}), AUROC {a_local:.4f}"
             )
         print(f"{spec:26s} events {changed.mean():.2f} | " + " | ".join(parts), flush=True)
 

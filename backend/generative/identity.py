@@ -10,17 +10,17 @@ up to an offset) needs no fit at all:
   dates, even where an event changed the land cover around them or darkened a block as a whole.
 * :class:`IdentityExpert`: the difference of the two dates (of their logs for the bands the
   projection reads as logs: a ratio), less its normal centre, divided by its normal spread band by
-  band, its squared norm divided by the bands. The normal centre and spread are those of the
-  differences a high-breakdown Gaussian keeps: unchanged places agree closely, events differ in
-  many ways, so the densest part of the differences is the unchanged part even when events cover
-  half of the scene. That Gaussian is concentrated on the :data:`IDENTITY_FRACTION` of the
-  differences it explains best, not on half of them: where events and the real changes together
-  cover more than half of the scene, a half-sample must hold some of them, while the densest
-  third still lies in the unchanged part.
-* :class:`IdentityFit`: the expert, and the unchanged pixels on which the learned relation is fit:
-  those whose :func:`local_difference` (the dates' difference averaged over a few pixels) such a
-  Gaussian keeps. One pixel's difference is noisy (speckle, an edge) and overlaps an event's;
-  averaged, it separates them, since events are regions.
+  band, its squared norm divided by the bands.
+* :class:`IdentityFit`: the unchanged places, on which the learned relation is fit, and the
+  expert, whose normal centre and spread are the mean and spread of their differences. They are
+  the places whose :func:`local_difference` (the dates' difference averaged over a few pixels) a
+  high-breakdown Gaussian keeps: one pixel's difference is noisy (speckle, an edge) and overlaps
+  an event's, while averaged it separates them, since events are regions. Unchanged places agree
+  closely and events differ in many ways, so the densest part of the differences is the unchanged
+  part even when events cover half of the scene. That Gaussian is concentrated on the
+  :data:`IDENTITY_FRACTION` of the differences it explains best, not on half of them: where events
+  and the real changes together cover more than half of the scene, a half-sample must hold some
+  of them, while the densest third still lies in the unchanged part.
 """
 
 from __future__ import annotations
@@ -117,12 +117,13 @@ class IdentityExpert:
 
 @dataclass(frozen=True)
 class IdentityFit:
-    """The identity relation fit on samples: the expert, whose normal difference is that of a
-    high-breakdown Gaussian of the differences, and the unchanged samples (bool ``(n,)``: the
-    regressions are fit on them): those a high-breakdown Gaussian of the dates' local differences
-    keeps, when they are given. A pixel's own difference is noisy (speckle, a co-registration
-    edge) and an event's pixels overlap the unchanged ones; their mean over a few pixels is not,
-    and events are regions.
+    """The identity relation fit on samples: the unchanged samples (bool ``(n,)``: the regressions
+    are fit on them) and the expert, whose normal difference is the mean and spread of their
+    differences. The unchanged samples are those a high-breakdown Gaussian of the dates' local
+    differences keeps, when they are given (else of their own differences, and the expert is that
+    Gaussian's). A pixel's own difference is noisy (speckle, a co-registration edge) and an
+    event's pixels overlap the unchanged ones; their mean over a few pixels is not, and events are
+    regions.
 
     Samples that read exactly the same on both dates in every band are kept, but the Gaussian is
     fit on the others: in quantized rasters (8-bit SAR) such ties pile up (a third of
@@ -149,15 +150,17 @@ class IdentityFit:
         moved = (d != 0).any(axis=1)
         if moved.sum() < 2 * d.shape[1] + 2:  # (next to no samples moved: fit them all)
             moved[:] = True
-        fit = robust_gaussian(d[moved], fraction=IDENTITY_FRACTION, seed=seed)
-        g = fit.model
-        scale = np.sqrt(np.maximum(np.diag(g.cov), 0.0))
-        floor = max(float(scale.max()) * 1e-6, 1e-12)
-        if local is not None:  # the unchanged places: those whose neighbourhood agrees
+        if local is None:
+            fit = robust_gaussian(d[moved], fraction=IDENTITY_FRACTION, seed=seed)
+            center, scale = fit.model.mean, np.sqrt(np.maximum(np.diag(fit.model.cov), 0.0))
+        else:  # the unchanged places: those whose neighbourhood agrees; their own differences
             fit = robust_gaussian(local[moved], fraction=IDENTITY_FRACTION, seed=seed)
+            kept = d[moved][fit.inliers] if fit.inliers.sum() > 1 else d[moved]
+            center, scale = kept.mean(axis=0), kept.std(axis=0)
+        floor = max(float(scale.max()) * 1e-6, 1e-12)
         inliers = ~moved
         inliers[moved] = fit.inliers
-        return cls(IdentityExpert(log, g.mean, np.maximum(scale, floor)), inliers)
+        return cls(IdentityExpert(log, center, np.maximum(scale, floor)), inliers)
 
 
 def local_difference(
