@@ -535,12 +535,13 @@ def run(args: argparse.Namespace, data: Path) -> None:
         sp = json.loads(saved.read_text())["speed"]
     else:
         sp = None if args.skip_speed else _measure_speed(args)
-    command = "python scripts/bench_generative.py" + (" --skip-speed" if args.skip_speed else "")
-    if args.reuse_speed:
-        command += " --reuse-speed (speed from the previous full run)"
-    if args.methods != ["diffusion", "flow"]:
-        command += " --methods " + " ".join(args.methods)
-    command += _options(args)
+    command = (
+        "python scripts/bench_generative.py"
+        + (" --skip-speed" if args.skip_speed else "")
+        + (" --reuse-speed" if args.reuse_speed else "")
+        + _options(args)
+        + (" (speed from the previous full run)" if args.reuse_speed else "")
+    )
     gpu = json.loads(saved.read_text()).get("gpu") if saved.is_file() else None
     section = render(rows, args.methods, rep, args.reproducibility_case, sp, command, gpu, before)
     _write(args, section, rows, rep, sp, gpu, command, before)
@@ -554,9 +555,10 @@ def _measure_speed(args: argparse.Namespace) -> dict:
 
 
 def _options(args: argparse.Namespace) -> str:
-    """The options of a measuring run that its recorded command names (after ``--methods``)."""
+    """The options of a measuring run that its recorded command names."""
     return (
-        (f" --before {args.before}" if args.before else "")
+        (" --methods " + " ".join(args.methods) if args.methods != ["diffusion", "flow"] else "")
+        + (f" --before {args.before}" if args.before else "")
         + (f" --large {args.large}" if args.large else "")
         + (f" --repeats {args.repeats}" if args.repeats > 1 else "")
     )

@@ -98,6 +98,23 @@ def test_repeated_speed_runs_report_each_time_s_median():
     assert "one run" in "\n".join(bench_generative.speed_targets(run(1.0), ["diffusion"]))
 
 
+def test_the_recorded_command_names_every_option_of_the_run():
+    import argparse
+
+    import bench_generative
+
+    def options(methods, before=None, large=0, repeats=1) -> str:
+        return bench_generative._options(
+            argparse.Namespace(methods=methods, before=before, large=large, repeats=repeats)
+        )
+
+    assert options(["diffusion", "flow"]) == ""
+    assert (
+        options(["diffusion"], "3d5d470", 3000, 3)
+        == " --methods diffusion --before 3d5d470 --large 3000 --repeats 3"
+    )
+
+
 def test_accuracy_change_compares_the_cases_both_runs_scored():
     import bench_generative
 
