@@ -119,18 +119,19 @@ def fit_model(
         cond, cvalid = normalise_crops(cproj, crops[:, nm:])
         valid &= cvalid
         target, reference = crops[:, :nm], crops[:, nm:]
+        at = sample_positions(valid, t.seed)
         if compare_dates and nm == nc:
-            zs, cs, raw_t, raw_r = pixel_sample(valid, t.seed, x, cond, target, reference)
-            local = local_difference(target, reference, valid, proj.log, sample_positions(valid, t.seed))
+            zs, cs, raw_t, raw_r = pixel_sample(at, x, cond, target, reference)
+            local = local_difference(target, reference, valid, proj.log, at)
             agreement = local_agreement(target, reference, valid, proj.log)
             dates = Dates(raw_t, raw_r, agreement, proj.log, local)
         else:
-            (zs, cs), dates = pixel_sample(valid, t.seed, x, cond), None
+            (zs, cs), dates = pixel_sample(at, x, cond), None
         relation = fit_relation(zs, cs, reverse_expert, t.seed, dates)
         x = regress_crops(relation.regression, x, cond, valid)
         core = relation_core(_energy(x), valid, x.shape[1], relation.high_breakdown)
     else:
-        core = scene_core(x, valid, pixel_sample(valid, t.seed, x)[0], t.seed)
+        core = scene_core(x, valid, pixel_sample(sample_positions(valid, t.seed), x)[0], t.seed)
     speckled = proj.log is not None or looks_like_db(data.stats, 0, nm)
     net_options = options.network
     spec = NetSpec(
@@ -186,13 +187,10 @@ def sample_positions(valid: np.ndarray, seed: int, max_px: int = 100_000) -> tup
     return i, r, q
 
 
-def pixel_sample(
-    valid: np.ndarray, seed: int, *arrays: np.ndarray, max_px: int = 100_000
-) -> list[np.ndarray]:
-    """float64 ``(n, k)`` per array of crops ``(crops, k, s, s)``: the channels of a seeded uniform
-    sample of the ``valid`` ``(crops, s, s)`` pixels (:func:`sample_positions`), for the
-    high-breakdown fits."""
-    i, r, q = sample_positions(valid, seed, max_px)
+def pixel_sample(at: tuple[np.ndarray, ...], *arrays: np.ndarray) -> list[np.ndarray]:
+    """float64 ``(n, k)`` per array of crops ``(crops, k, s, s)``: the channels at the pixels ``at``
+    (:func:`sample_positions`), for the high-breakdown fits."""
+    i, r, q = at
     return [a[i, :, r, q].astype(np.float64) for a in arrays]
 
 
