@@ -3,7 +3,7 @@ concentration shares, on a uniform sample of 100 000 of the pair's valid pixels,
 unchanged pixels chosen by their own differences and by their local differences (the default):
 the share of the sample kept as unchanged, the share of event pixels (the case's labelled changes,
 plus the breakdown benchmark's pasted events) among them, and the AUROC of the expert's per-pixel
-energy on the sample.
+energy on the sample; and the share of the sample equal on both dates in every band (and at 0).
 
     .venv/bin/python research/probe_identity_fit.py oscd/hongkong@0.5,sar-cd/bern@0.5 [0.5 0.3 ...]
 
@@ -116,7 +116,12 @@ def main(argv: list[str]) -> None:
                 f" {changed[fit.inliers].mean():.2f}), AUROC {a_pixel:.4f}; by {identity.LOCAL_PX} px: kept"
                 f" {by_local.inliers.mean():.2f} (events {changed[by_local.inliers].mean():.2f}), AUROC {a_local:.4f}"
             )
-        print(f"{spec:26s} events {changed.mean():.2f} | " + " | ".join(parts), flush=True)
+        equal = (target == reference).all(axis=1)
+        print(
+            f"{spec:26s} events {changed.mean():.2f}, equal on both dates {equal.mean():.2f}"
+            f" (of which 0: {(equal & (target == 0).all(axis=1)).mean():.2f}) | " + " | ".join(parts),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
