@@ -26,7 +26,7 @@ from .atomic import atomic_output
 from .errors import EmptyDataError, InputError, NotARasterError, OutputError
 from .outputs import PRODUCT_TAG, claim_outputs, protected_paths
 from .progress import CancelToken, ProgressCallback, no_progress
-from .raster import GDAL_CACHE_MB, READ_ERRORS, is_complex, open_raster
+from .raster import READ_ERRORS, gdal_env, is_complex, open_raster
 
 ANOMALOUS = 1
 NORMAL = 0
@@ -74,7 +74,7 @@ def open_score_raster(path: str | os.PathLike[str]) -> Iterator[DatasetReader]:
         NotARasterError: GDAL cannot read it.
         InputError: it has more than one band.
     """
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_raster(path) as src:
+    with gdal_env(), open_raster(path) as src:
         if src.count != 1:
             name = os.fspath(path)
             raise InputError(f"Score raster {name} has {src.count} bands, expected 1.")

@@ -40,6 +40,16 @@ log = logging.getLogger(__name__)
 #: GDAL's block cache (MB) while RareSight reads and writes rasters. Its default, 5 % of RAM, would
 #: let memory grow with the raster (every block read stays cached).
 GDAL_CACHE_MB = 128
+
+
+def gdal_env() -> rasterio.Env:
+    """The GDAL settings of RareSight's reads and writes: the block cache of ``GDAL_CACHE_MB``.
+
+    rasterio hands an integer ``GDAL_CACHEMAX`` to GDAL in *bytes* (GDAL itself reads a small
+    number as megabytes): given in megabytes, the cache held a few bytes, so that a window not
+    aligned with the file's blocks decoded every block it touches again (a scoring tile and its
+    halo: about 3x the reading time on a deflate GeoTIFF, ``scripts/bench_read.py``)."""
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20)
 # GDAL_NUM_THREADS (multi-threaded decoding) is left unset on purpose: a block that fails to decode
 # in one of its threads is only logged, the read itself succeeds, and a truncated input would be
 # scored as if whole (the reliability cases truncated-*).
@@ -275,7 +285,7 @@ class AlignedStack:
     _own_env = False
 
     def _env(self):
-        return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB) if self._own_env else contextlib.nullcontext()
+        return gdal_env() if self._own_env else contextlib.nullcontext()
 
     def read(self, window: Window) -> np.ndarray:
         """Read ``window`` of every source, stacked: float32 ``(count, window rows, window cols)``."""

@@ -28,7 +28,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
-import rasterio
 
 from . import __version__
 from .atomic import atomic_output
@@ -40,12 +39,12 @@ from .outputs import claim_outputs, sidecar_of
 from .passes import LocalRunner, Runner, holdout_mask
 from .progress import CancelToken, ProgressCallback, no_progress, scaled
 from .raster import (
-    GDAL_CACHE_MB,
     AlignedStack,
     RasterInfo,
     check_alignment,
     check_band_counts,
     check_complex,
+    gdal_env,
     inspect_raster,
     pixel_size_m,
 )
@@ -110,7 +109,7 @@ def score_to_file(
         )
     holdout = bool(inputs.references) and detector.scores_single_input
     with (
-        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        gdal_env(),
         AlignedStack(inputs.targets, inputs.grid, request.complex_mode) as target,
         _maybe_stack(inputs, request) as reference,
     ):
@@ -153,7 +152,7 @@ def fit_model_to_file(
     detector = request.detector()
     inputs = _prepare_for(detector, request)
     with (
-        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        gdal_env(),
         AlignedStack(inputs.targets, inputs.grid, request.complex_mode) as target,
         _maybe_stack(inputs, request) as reference,
     ):

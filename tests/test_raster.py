@@ -230,3 +230,15 @@ def test_a_truncated_file_is_a_one_line_input_error(scene, tmp_path):
         pytest.raises(NotARasterError, match="truncated or damaged"),
     ):
         _full(stack)
+
+
+def test_gdal_env_gives_gdal_a_block_cache_of_gdal_cache_mb():
+    """rasterio hands an integer GDAL_CACHEMAX to GDAL in bytes: the cache must be GDAL_CACHE_MB
+    megabytes while RareSight reads (given as megabytes, it was a few bytes, and a window across the
+    file's blocks decoded them all again on every read)."""
+    from rasterio.env import get_gdal_config
+
+    from backend.raster import GDAL_CACHE_MB, gdal_env
+
+    with gdal_env():
+        assert get_gdal_config("GDAL_CACHEMAX") == GDAL_CACHE_MB * 2**20
