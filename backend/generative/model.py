@@ -123,6 +123,7 @@ class GenerativeModel:
         rng = np.random.default_rng(seed + 1)
         shape = (score.n_residuals(), net.spec.channels, NOISE_BANK_PX, NOISE_BANK_PX)
         self.noise_bank = make_noise(score.noise)(shape, rng)
+        self._bank_hwc: np.ndarray | None = None
 
     @property
     def spec(self) -> NetSpec:
@@ -143,9 +144,14 @@ class GenerativeModel:
 
     # -- residuals -----------------------------------------------------------------------------
     def _noise(self, level: int, origin: tuple[int, int], rows: int, cols: int) -> torch.Tensor:
+        """The bank's noise of ``level`` on a block at ``origin`` (the bank tiles the raster):
+        ``(1, channels, rows, cols)``, laid out channels-last as the scored tiles are."""
+        if self._bank_hwc is None:  # (pixels x channels: one gather per axis, and tiles' layout)
+            self._bank_hwc = np.ascontiguousarray(self.noise_bank.transpose(0, 2, 3, 1))
         r = (origin[0] + np.arange(rows)) % NOISE_BANK_PX
         c = (origin[1] + np.arange(cols)) % NOISE_BANK_PX
-        return torch.from_numpy(self.noise_bank[level][:, r][:, :, c]).to(self.device)[None]
+        hwc = np.take(np.take(self._bank_hwc[level], r, axis=0), c, axis=1)
+        return torch.from_numpy(hwc).to(self.device).permute(2, 0, 1)[None]
 
     def _bound(self, cond, embed) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
         """The runner with one tile's conditioning bound to it: ``(x_t, t) -> prediction``. The torch
@@ -238,11 +244,16 @@ class GenerativeModel:
         )
         et = torch.from_numpy(embed[None]).to(self.device) if embed is not None else None
         res = self.residuals(zt, ct, et, origin)
-        total = np.zeros(z.shape[1:], np.float64)
+        total = torch.zeros(z.shape[1:], dtype=torch.float32, device=self.device)
         for i, r in enumerate(res):
-            flat = r[0].reshape(r.shape[1], -1).T.double().cpu().numpy()
-            if self.residual_whiteners:  # (none before fit_score_statistics: squared error)
-                total += self.residual_whiteners[i].mahalanobis_sq(flat).reshape(z.shape[1:])
-            else:
-                total += (flat**2).sum(axis=1).reshape(z.shape[1:])
-        return total / len(res)
+            # float32 pixels (rows, cols, ch), whitened where the model has the residuals' moments (none
+            # before fit_score_statistics: squared error). In torch, on the model's device and
+            # threads: a float64 numpy product of every pixel was about 2.5x slower on the CPU.
+            pix = r[0].permute(1, 2, 0).float()
+            if self.residual_whiteners:
+                w = self.residual_whiteners[i]
+                pix = (
+                    pix - torch.as_tensor(w.mean, dtype=torch.float32, device=pix.device)
+                ) @ torch.as_tensor(w.w, dtype=torch.float32, device=pix.device)
+            total += (pix * pix).sum(dim=-1)
+        return total.double().cpu().numpy() / len(res)
