@@ -92,9 +92,17 @@ class Projection:
         bands, rows, cols = block.shape
         flat = block.reshape(bands, -1)
         ok = np.isfinite(flat).all(axis=0)
-        z = np.zeros((self.channels, rows * cols), np.float32)
-        if ok.any():
-            z[:, ok] = ((self.read(flat[:, ok].T) - self.mean) @ self.w).T.astype(np.float32)
+        # Band-first (bands, pixels), as the block comes: one copy, and no transposes (about 2x
+        # faster than gathering the valid pixels as rows); invalid pixels are computed as zeros and
+        # zeroed again at the end.
+        x = flat.astype(np.float64)
+        if not ok.all():
+            x[:, ~ok] = 0.0
+        if self.log is not None:
+            x[self.log] = np.log1p(np.maximum(x[self.log], 0.0))
+        x -= self.mean[:, None]
+        z = (self.w.T @ x).astype(np.float32)
+        z[:, ~ok] = 0.0
         return z.reshape(self.channels, rows, cols), ok.reshape(rows, cols)
 
 
