@@ -5,6 +5,7 @@ Nothing here downloads anything: every model is built from its config and traine
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 from pathlib import Path
@@ -77,6 +78,27 @@ def test_projection_whitens_leading_components_and_keeps_a_tail():
     np.testing.assert_allclose(np.cov(z.reshape(2, -1)), np.eye(2), atol=0.05)
     tail = proj.tail_energy(x.T.reshape(6, 50, 100))
     assert tail.mean() == pytest.approx(4.0, rel=0.05)  # chi-square with 6 - 2 degrees of freedom
+
+
+def test_projection_of_a_block_with_invalid_pixels_and_log_bands_is_that_of_its_valid_pixels():
+    """The block is projected band-first; each valid pixel gets exactly the projection of its own
+    values (logs where chosen), and every pixel with a NaN band is invalid and 0."""
+    rng = np.random.default_rng(3)
+    x = np.exp(rng.standard_normal((4000, 4))) @ np.diag([5.0, 2.0, 1.0, 0.5]) + 1.0
+    acc = MomentAccumulator()
+    acc.add(np.column_stack([np.log1p(x[:, 0]), x[:, 1:]]))
+    proj = Projection.fit(acc, components=3, tail=False)
+    proj = dataclasses.replace(proj, log=np.array([True, False, False, False]))
+    block = x.T.reshape(4, 40, 100).astype(np.float32)
+    block[2, 5, 7] = np.nan
+    block[:, 30, 60] = np.nan
+    z, ok = proj.apply(block)
+    assert not ok[5, 7] and not ok[30, 60] and ok.sum() == 4000 - 2
+    assert (z[:, ~ok] == 0).all()
+    pixels = block.reshape(4, -1).T.astype(np.float64)[ok.ravel()]
+    pixels[:, 0] = np.log1p(pixels[:, 0])
+    expected = (pixels - proj.mean) @ proj.w
+    np.testing.assert_allclose(z.reshape(3, -1)[:, ok.ravel()].T, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_crop_reservoir_stays_within_its_budget():
@@ -597,6 +619,46 @@ def test_untrained_model_is_the_gaussian_so_msma_is_rx_on_the_components(process
     rx = (z.astype(np.float64) ** 2).sum(axis=0)
     ratio = score / rx
     assert ratio.std() / ratio.mean() < 1e-4
+
+
+def test_the_noise_tiles_the_raster_from_its_bank_in_the_tiles_layout():
+    """Each level's noise at a block is the bank's, repeated every NOISE_BANK_PX pixels from the
+    raster's origin, so that tiles and the untiled raster see the same noise; it comes channels-last
+    as the tiles do."""
+    from backend.generative.model import NOISE_BANK_PX, GenerativeModel, ScoreSpec
+
+    net = Denoiser(NetSpec(channels=3, hidden=8, depth=1))
+    proj = Projection(np.zeros(3), np.eye(3))
+    model = GenerativeModel("ddpm", net, proj, None, ScoreSpec("elbo", (0.3, 0.6)), seed=4)
+    origin, rows, cols = (NOISE_BANK_PX - 7, 2 * NOISE_BANK_PX - 3), 20, 30
+    noise = model._noise(1, origin, rows, cols)
+    assert noise.shape == (1, 3, rows, cols) and noise.is_contiguous(memory_format=torch.channels_last)
+    r = (origin[0] + np.arange(rows)) % NOISE_BANK_PX
+    c = (origin[1] + np.arange(cols)) % NOISE_BANK_PX
+    np.testing.assert_array_equal(noise[0].numpy(), model.noise_bank[1][:, r][:, :, c])
+
+
+def test_whitened_residual_energy_is_the_float64_mahalanobis_distance():
+    """The score of a tile whitens each residual in float32 torch: the same as the float64
+    Mahalanobis distance of the residual under its saved moments, to float32 precision."""
+    from backend.generative.model import GenerativeModel, ScoreSpec
+    from backend.stats.whitener import Whitener
+
+    rng = np.random.default_rng(2)
+    net = Denoiser(NetSpec(channels=3, hidden=8, depth=1))
+    proj = Projection(np.zeros(3), np.eye(3))
+    model = GenerativeModel("ddpm", net, proj, None, ScoreSpec("msma", (0.3, 0.7)), seed=0)
+    z = rng.standard_normal((3, 25, 35)).astype(np.float32)
+    residuals = [
+        r[0].numpy().reshape(3, -1).T.astype(np.float64)
+        for r in model.residuals(torch.from_numpy(z[None]), None, None, (0, 0))
+    ]
+    model.residual_whiteners = []
+    for r in residuals:
+        a = rng.standard_normal((3, 3))
+        model.residual_whiteners.append(Whitener.from_moments(r.mean(axis=0) + 0.1, a @ a.T + np.eye(3)))
+    expected = sum(w.mahalanobis_sq(r) for w, r in zip(model.residual_whiteners, residuals)) / 2
+    np.testing.assert_allclose(model.score_tile(z, None, None, (0, 0)).ravel(), expected, rtol=2e-5)
 
 
 def test_score_statistics_weigh_every_fit_pixel_once():
