@@ -19,6 +19,7 @@ import torch
 from ..progress import CancelToken
 from . import processes
 from .nets import Denoiser
+from .optim import AdamW
 
 NoiseFn = Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
 
@@ -81,8 +82,7 @@ def train(
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     net.to(device).train()
-    opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=settings.steps)
+    opt = AdamW(net.parameters(), settings.lr, settings.steps, weight_decay=1e-4)
     embed = torch.from_numpy(data.embed).to(device)[None] if data.embed is not None else None
     started = time.monotonic()
     losses: list[float] = []
@@ -100,11 +100,10 @@ def train(
         err = ((pred - processes.training_target(process, x0, eps)) ** 2).mean(dim=1)
         w = valid.to(err.dtype)
         loss = (err * w).sum() / w.sum().clamp_min(1.0)
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
-        sched.step()
         losses.append(float(loss.detach()))
         if step % 10 == 0 or step == settings.steps:
             progress(step / settings.steps, "training")
