@@ -88,3 +88,15 @@ def test_within_normal_adapts_to_the_scale():
         keep = within_normal(scale * e, 6)
         assert not keep[:10_000].any()
         assert keep[10_000:].mean() == pytest.approx(0.98, abs=0.015)
+
+
+@pytest.mark.parametrize("dof", [1, 2, 4, 13, 40])
+def test_the_chi_square_quantiles_and_distribution_are_scipy_stats_ones(dof):
+    from scipy.stats import chi2
+
+    from backend.stats.robust import chi2_cdf, chi2_ppf
+
+    for q in (0.01, 0.3, 0.5, 0.975, 0.999):
+        assert chi2_ppf(q, dof) == pytest.approx(chi2.ppf(q, dof), rel=1e-12)
+    for x in (0.0, 0.5, dof, 3.0 * dof):
+        assert chi2_cdf(x, dof) == pytest.approx(chi2.cdf(x, dof), rel=1e-12, abs=1e-15)
