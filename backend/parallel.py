@@ -12,8 +12,8 @@ the heavy parts release the GIL (torch, numpy, scipy's filters). A detector opts
 scored alone, before the pool starts, so that any state a detector builds on first use (an expert
 sum, an ONNX session) is built once.
 
-While several threads score, torch's own thread pool is narrowed so that threads times torch threads
-does not exceed the cores (``torch_threads``), and restored afterwards.
+While several threads score, torch's own thread pool and the BLAS's are narrowed so that threads
+times their threads does not exceed the cores (``library_threads``), and restored afterwards.
 """
 
 from __future__ import annotations
@@ -64,19 +64,29 @@ def scoring_threads(parallel: bool) -> int:
 
 
 @contextlib.contextmanager
-def torch_threads(threads: int):
-    """While ``threads`` threads score, each torch operation uses ``cores // threads`` threads
-    (only when torch is already loaded: the classical methods never import it)."""
-    torch = sys.modules.get("torch")
-    if torch is None or threads <= 1:
+def library_threads(threads: int):
+    """While ``threads`` threads score, each torch operation and each BLAS call of numpy (OpenBLAS,
+    MKL: through ``threadpoolctl`` when it is installed) uses ``cores // threads`` threads; torch only
+    when it is already loaded (the classical methods never import it).
+
+    Left alone, the BLAS's own threads ran beside the scoring threads and spun while they waited,
+    taking the cores from them (the generative scorers' matrix products are numpy's)."""
+    if threads <= 1:
         yield
         return
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, available_cores() // threads))
-    try:
+    per = max(1, available_cores() // threads)
+    with contextlib.ExitStack() as stack:
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            stack.callback(torch.set_num_threads, torch.get_num_threads())
+            torch.set_num_threads(per)
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - an install without it scores the same, slower
+            threadpool_limits = None
+        if threadpool_limits is not None:
+            stack.enter_context(threadpool_limits(limits=per, user_api="blas"))
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class PerThread:
@@ -134,7 +144,7 @@ def ordered(
     if cancel is not None:
         cancel.raise_if_cancelled()
     yield first, work(read(first))
-    with torch_threads(threads):
+    with library_threads(threads):
         yield from _in_order(items, lambda item: work(read(item)), threads, cancel, "raresight-tile")
 
 

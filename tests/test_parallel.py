@@ -78,9 +78,23 @@ def test_threads_follow_the_detector_and_the_cap(monkeypatch):
 def test_torch_threads_are_narrowed_and_restored(monkeypatch):
     monkeypatch.setattr(parallel, "available_cores", lambda: 4)
     before = torch.get_num_threads()
-    with parallel.torch_threads(2):
+    with parallel.library_threads(2):
         assert torch.get_num_threads() == 2
     assert torch.get_num_threads() == before
+
+
+def test_blas_threads_are_narrowed_and_restored(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    if not blas:
+        pytest.skip("numpy's BLAS exposes no thread control here")
+    before = [i["num_threads"] for i in blas]
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    with parallel.library_threads(2):
+        inside = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        assert inside == [1] * len(blas)
+    after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert after == before
 
 
 def test_content_cache_is_shared_safely_by_threads():
