@@ -48,8 +48,8 @@ def gdal_env() -> rasterio.Env:
     rasterio hands an integer ``GDAL_CACHEMAX`` to GDAL in *bytes* (GDAL itself reads a small
     number as megabytes): given in megabytes, the cache held a few bytes, so that a window not
     aligned with the file's blocks decoded every block it touches again (a scoring tile and its
-    halo; ``scripts/profile_scoring.py``, stage ``read rasters``, labels ``before-gdal-cache`` and
-    ``gdal-cache``)."""
+    halo; ``scripts/profile_scoring.py``, stage ``read rasters``, labels ``before-read-cache`` and
+    ``read-cache``)."""
     return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20)
 # GDAL_NUM_THREADS (multi-threaded decoding) is left unset on purpose: a block that fails to decode
 # in one of its threads is only logged, the read itself succeeds, and a truncated input would be
