@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 #: GDAL's block cache (MB) while RareSight reads and writes rasters. Its default, 5 % of RAM, would
 #: let memory grow with the raster (every block read stays cached).
 GDAL_CACHE_MB = 128
+# GDAL_NUM_THREADS (multi-threaded decoding) is left unset on purpose: a block that fails to decode
+# in one of its threads is only logged, the read itself succeeds, and a truncated input would be
+# scored as if whole (the reliability cases truncated-*).
 
 
 def gdal_env() -> rasterio.Env:
@@ -51,9 +54,7 @@ def gdal_env() -> rasterio.Env:
     halo; ``scripts/profile_scoring.py``, stage ``read rasters``, labels ``before-read-cache`` and
     ``read-cache``)."""
     return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20)
-# GDAL_NUM_THREADS (multi-threaded decoding) is left unset on purpose: a block that fails to decode
-# in one of its threads is only logged, the read itself succeeds, and a truncated input would be
-# scored as if whole (the reliability cases truncated-*).
+
 
 try:  # GDAL errors that rasterio raises as they are
     from rasterio._err import CPLE_BaseError
