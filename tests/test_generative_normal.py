@@ -189,3 +189,24 @@ def test_one_sensor_pair_with_an_event_on_almost_half_keeps_it_surprising(tmp_pa
     assert side["fit"]["identity_expert"]
     with __import__("rasterio").open(out) as ds:
         np.testing.assert_allclose(ds.read(1), fly, rtol=1e-3, atol=1e-3)
+
+
+def test_streamed_band_statistics_equal_those_of_the_whole_columns(monkeypatch):
+    """FitStatistics.add_bands (band-first pixels of each input, a few rows at a time) gives the
+    moments, skewness and minima of the log columns of all the pixels at once."""
+    import backend.generative.data as data
+
+    monkeypatch.setattr(data, "STEP_ROWS", 700)
+    rng = np.random.default_rng(0)
+    optical = (rng.gamma(2.0, 500.0, (5, 3000))).astype(np.float32)
+    signed = rng.standard_normal((2, 3000)).astype(np.float32)
+    whole = FitStatistics()
+    whole.add(np.concatenate([with_log_columns(a.T.astype(np.float64)) for a in (optical, signed)], axis=1))
+    streamed = FitStatistics()
+    for part in (slice(0, 1000), slice(1000, 1001), slice(1001, 3000)):
+        streamed.add_bands([optical[:, part], signed[:, part]])
+    assert streamed.n == whole.n == 3000
+    for got, want in zip(streamed.moments.mean_cov(), whole.moments.mean_cov()):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(streamed.skewness(), whole.skewness(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(streamed.min, whole.min)

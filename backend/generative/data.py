@@ -7,6 +7,7 @@ budget, so fitting a huge scene costs no more memory than a small one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +107,12 @@ class Projection:
         return z.reshape(self.channels, rows, cols), ok.reshape(rows, cols)
 
 
+#: Rows per step of :class:`FitStatistics`: a step's temporaries stay small and are reused; a
+#: whole block's columns at once (a megapixel of 26 float64 columns) spent most of the fit's
+#: streaming on allocating them (``scripts/profile_scoring.py``, stage ``fit: stream blocks``).
+STEP_ROWS = 8192
+
+
 class FitStatistics:
     """Streamed statistics of the fit pixels' columns: moments (mean, covariance) of every column,
     and per column the minimum and the third central moment (for :func:`choose_log_bands`)."""
@@ -121,7 +128,31 @@ class FitStatistics:
         return self.moments.n
 
     def add(self, x: np.ndarray) -> None:
-        """Add float64 samples ``(n, d)``."""
+        """Add float64 samples ``(n, d)``, :data:`STEP_ROWS` at a time."""
+        for i in range(0, x.shape[0], STEP_ROWS):
+            self._add(x[i : i + STEP_ROWS])
+
+    def add_bands(self, parts: Sequence[np.ndarray]) -> None:
+        """Add the pixels of band-first arrays ``(bands, n)`` (one per input, the same ``n``) as the
+        columns :func:`with_log_columns` makes of each, side by side: built and added
+        :data:`STEP_ROWS` at a time in one buffer, never as a whole block's columns."""
+        n = parts[0].shape[1]
+        if n == 0:
+            return
+        buf = np.empty((min(n, STEP_ROWS), 2 * sum(p.shape[0] for p in parts)))
+        for i in range(0, n, STEP_ROWS):
+            rows = buf[: min(STEP_ROWS, n - i)]
+            at = 0
+            for p in parts:
+                b = p.shape[0]
+                raw, logs = rows[:, at : at + b], rows[:, at + b : at + 2 * b]
+                raw[...] = p[:, i : i + len(rows)].T
+                np.maximum(raw, 0.0, out=logs)
+                np.log1p(logs, out=logs)
+                at += 2 * b
+            self._add(rows)
+
+    def _add(self, x: np.ndarray) -> None:
         if x.shape[0] == 0:
             return
         self.moments.add(x)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..progress import CancelToken, ProgressCallback
 from .config import GenerativeOptions
-from .data import CropReservoir, FitStatistics, Projection, choose_log_bands, looks_like_db, with_log_columns
+from .data import CropReservoir, FitStatistics, Projection, choose_log_bands, looks_like_db
 from .identity import local_agreement, local_difference
 from .normal import Dates, fit_relation, relation_core, scene_core
 
@@ -45,10 +45,7 @@ class FitData:
         ok = np.isfinite(x).all(axis=0) & use
         if cond is not None:
             ok &= np.isfinite(cond).all(axis=0)
-        cols = [with_log_columns(x[:, ok].T.astype(np.float64))]
-        if cond is not None:
-            cols.append(with_log_columns(cond[:, ok].T.astype(np.float64)))
-        self.stats.add(np.concatenate(cols, axis=1))
+        self.stats.add_bands([x[:, ok]] + ([cond[:, ok]] if cond is not None else []))
         stack = np.concatenate([x, cond], axis=0) if cond is not None else np.array(x, np.float32)
         stack = stack.astype(np.float32, copy=True)
         stack[:, ~ok] = np.nan
