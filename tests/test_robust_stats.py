@@ -100,3 +100,16 @@ def test_the_chi_square_quantiles_and_distribution_are_scipy_stats_ones(dof):
         assert chi2_ppf(q, dof) == pytest.approx(chi2.ppf(q, dof), rel=1e-12)
     for x in (0.0, 0.5, dof, 3.0 * dof):
         assert chi2_cdf(x, dof) == pytest.approx(chi2.cdf(x, dof), rel=1e-12, abs=1e-15)
+
+
+def test_mahalanobis_distances_in_steps_equal_those_of_all_rows_at_once(monkeypatch):
+    import backend.stats.whitener as whitener
+
+    monkeypatch.setattr(whitener, "STEP_ROWS", 64)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((1000, 5)) * [1.0, 2.0, 3.0, 0.5, 9.0]
+    a = rng.standard_normal((5, 5))
+    w = whitener.Whitener.from_moments(x.mean(axis=0) + 0.3, a @ a.T + np.eye(5))
+    z = (x - w.mean) @ w.w
+    np.testing.assert_allclose(w.mahalanobis_sq(x), (z * z).sum(axis=1), rtol=1e-12)
+    assert w.mahalanobis_sq(x[:0]).shape == (0,)

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Rows per step of :meth:`Whitener.mahalanobis_sq`.
+STEP_ROWS = 8192
+
 
 @dataclass(frozen=True)
 class Whitener:
@@ -33,9 +36,14 @@ class Whitener:
         return int(self.w.shape[1])
 
     def mahalanobis_sq(self, x: np.ndarray) -> np.ndarray:
-        """Squared Mahalanobis distance of float64 samples ``(n, d)`` -> ``(n,)``."""
-        z = (x - self.mean) @ self.w
-        return np.einsum("ij,ij->i", z, z)
+        """Squared Mahalanobis distance of float64 samples ``(n, d)`` -> ``(n,)``, :data:`STEP_ROWS`
+        rows at a time (a step's temporaries stay small: a megapixel's at once cost more to
+        allocate than to compute)."""
+        out = np.empty(x.shape[0])
+        for i in range(0, x.shape[0], STEP_ROWS):
+            z = (x[i : i + STEP_ROWS] - self.mean) @ self.w
+            np.einsum("ij,ij->i", z, z, out=out[i : i + STEP_ROWS])
+        return out
 
 
 def retained_eigen(cov: np.ndarray, rcond: float) -> tuple[np.ndarray, np.ndarray]:
