@@ -750,14 +750,14 @@ def test_magnitude_is_the_unexplained_change_in_band_units():
     proj, cproj = projs
     z, c = (x_raw - proj.mean) @ proj.w, (c_raw - cproj.mean) @ cproj.w
     reg = Regression.from_samples(z, c)
-    magnitude = reg.magnitude(z, c, proj.variances)
+    magnitude = reg.magnitude(z.T, c.T, proj.variances)  # channel-first
     # brute force: the residual mapped back to band units
     raw_res = (z - c @ reg.coef[:-1] - reg.coef[-1]) @ np.linalg.inv(proj.w)
     brute = (raw_res**2).sum(axis=1)
     np.testing.assert_allclose(magnitude, brute / brute.mean() * (n - 1) / n, rtol=1e-6)
     reg = robust_regression(z, c).model  # as fit: the noise of the unchanged pixels
     whitened = (reg.residual(z, c) ** 2).sum(axis=1)
-    both = whitened / 3 + reg.magnitude(z, c, proj.variances)
+    both = whitened / 3 + reg.magnitude(z.T, c.T, proj.variances)
     shifted = slice(0, 300)  # changes against quiet-band shifts
     assert auroc(whitened[shifted], changed[shifted]) < 0.6  # no better than chance
     assert auroc(both[shifted], changed[shifted]) > 0.95

@@ -66,11 +66,7 @@ def smooth(s: np.ndarray, ok: np.ndarray, sigma: float, power: float = 1.0) -> n
 
 def magnitude(reg, z: np.ndarray, c: np.ndarray, proj) -> np.ndarray:
     """float64 ``(rows, cols)``: :meth:`~backend.stats.Regression.magnitude` of channel-first blocks."""
-    k, shape = z.shape[0], z.shape[1:]
-    flat = reg.magnitude(
-        z.reshape(k, -1).T.astype(np.float64), c.reshape(c.shape[0], -1).T.astype(np.float64), proj.variances
-    )
-    return flat.reshape(shape)
+    return reg.magnitude(z, c, proj.variances)
 
 
 def dof(proj) -> int:

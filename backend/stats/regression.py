@@ -48,15 +48,17 @@ class Regression:
         return cls(coef, evecs / np.sqrt(np.maximum(evals, floor)))
 
     def magnitude(self, z: np.ndarray, c: np.ndarray, variances: np.ndarray) -> np.ndarray:
-        """Samples ``(n, k)`` and ``(n, kc)`` -> float64 ``(n,)``: the squared norm of the residual
-        in the units of the modelled bands (``variances`` ``(k,)``, those of the whitened principal
-        components, weigh the channels back), divided by its mean on the pixels the regression was
-        fit on. The change vector magnitude of what the regression does not predict: unlike the
-        whitened residual, it favours large departures over small ones in quiet directions."""
-        d = self._departure(z, c)
+        """Channel-first blocks ``(k, ...)`` and ``(kc, ...)`` (same trailing shape) -> float64
+        ``(...)``: the squared norm of the residual in the units of the modelled bands
+        (``variances`` ``(k,)``, those of the whitened principal components, weigh the channels
+        back), divided by its mean on the pixels the regression was fit on. The change vector
+        magnitude of what the regression does not predict: unlike the whitened residual, it favours
+        large departures over small ones in quiet directions."""
+        d = self._block_departure(z, c)
         res_var = np.diag(np.linalg.inv(self.w @ self.w.T))  # the residual covariance's diagonal
         expected = float(variances @ res_var)
-        return (d * d) @ variances / max(expected, 1e-30)
+        d *= d
+        return (variances @ d).reshape(z.shape[1:]) / max(expected, 1e-30)
 
     def residual(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Samples ``(n, k)`` and ``(n, kc)`` -> whitened residuals ``(n, k)``, float64."""
@@ -67,7 +69,14 @@ class Regression:
         return z - c @ self.coef[:-1] - self.coef[-1]
 
     def apply(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Channel-first blocks ``(k, ...)`` and ``(kc, ...)`` (same trailing shape) -> float32 ``(k, ...)``."""
-        k, shape = z.shape[0], z.shape[1:]
-        flat = self.residual(z.reshape(k, -1).T.astype(np.float64), c.reshape(c.shape[0], -1).T)
-        return flat.T.reshape((k, *shape)).astype(np.float32)
+        """Channel-first blocks ``(k, ...)`` and ``(kc, ...)`` (same trailing shape) -> float32
+        whitened residuals ``(k, ...)``."""
+        return (self.w.T @ self._block_departure(z, c)).reshape(z.shape).astype(np.float32)
+
+    def _block_departure(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """float64 ``(k, pixels)``: :meth:`_departure` of channel-first blocks, computed channel-first
+        as they come (no transposed copies: about twice as fast as rows of samples)."""
+        d = z.reshape(z.shape[0], -1).astype(np.float64)
+        d -= self.coef[:-1].T @ c.reshape(c.shape[0], -1)
+        d -= self.coef[-1][:, None]
+        return d
