@@ -108,8 +108,8 @@ class Projection:
 
 
 #: Rows per step of :class:`FitStatistics`: a step's temporaries stay small and are reused; a
-#: whole block's columns at once (a megapixel of 26 float64 columns) spent most of the fit's
-#: streaming on allocating them (``scripts/profile_scoring.py``, stage ``fit: stream blocks``,
+#: whole block's columns at once (a megapixel of 26 float64 columns) took about five times as long
+#: to stream (``scripts/profile_scoring.py``, stage ``fit: stream blocks``,
 #: labels ``before-stream-steps`` and ``stream-steps``).
 STEP_ROWS = 8192
 
