@@ -93,9 +93,9 @@ class Projection:
         bands, rows, cols = block.shape
         flat = block.reshape(bands, -1)
         ok = np.isfinite(flat).all(axis=0)
-        # Band-first (bands, pixels), as the block comes: one copy, and no transposes (about 2x
-        # faster than gathering the valid pixels as rows); invalid pixels are computed as zeros and
-        # zeroed again at the end.
+        # Band-first (bands, pixels), as the block comes: one copy, and no transposes (the stage
+        # ``projection`` of the profile, labels read-cache and lean-fit); invalid pixels are
+        # computed as zeros and zeroed again at the end.
         x = flat.astype(np.float64)
         if not ok.all():
             x[:, ~ok] = 0.0

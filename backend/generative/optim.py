@@ -1,8 +1,9 @@
 """The optimiser of :func:`.training.train`: AdamW under a one-cycle schedule, in plain tensor ops.
 
-``torch.optim`` imports ``torch._dynamo`` the first time an optimiser is built, about 1 s of each
-fit on a 2-core CPU (a third of the network's training; ``scripts/profile_scoring.py``, stage
-``fit: training``). The update is a few lines, written here instead.
+``torch.optim`` imports ``torch._dynamo`` the first time an optimiser is built: about 1 s of each
+fit on a 2-core CPU, two fifths of the training (``scripts/profile_scoring.py``, stage
+``fit: training`` of ``diffusion``, labels ``read-cache`` and ``lean-fit``). The update is a few
+lines, written here instead.
 
 * **AdamW** (decoupled weight decay): ``p <- p (1 - lr wd)``, then the Adam step with moments
   ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2`` and bias corrections ``1 - b^k`` at

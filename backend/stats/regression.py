@@ -75,7 +75,8 @@ class Regression:
 
     def _block_departure(self, z: np.ndarray, c: np.ndarray) -> np.ndarray:
         """float64 ``(k, pixels)``: :meth:`_departure` of channel-first blocks, computed channel-first
-        as they come (no transposed copies: about twice as fast as rows of samples)."""
+        as they come, with no transposed copies (profile stages ``regressions`` and ``magnitude expert``,
+        labels before-stream-steps and stream-steps)."""
         d = z.reshape(z.shape[0], -1).astype(np.float64)
         d -= self.coef[:-1].T @ c.reshape(c.shape[0], -1)
         d -= self.coef[-1][:, None]

@@ -37,8 +37,7 @@ class Whitener:
 
     def mahalanobis_sq(self, x: np.ndarray) -> np.ndarray:
         """Squared Mahalanobis distance of float64 samples ``(n, d)`` -> ``(n,)``, :data:`STEP_ROWS`
-        rows at a time (a step's temporaries stay small: a megapixel's at once cost more to
-        allocate than to compute)."""
+        rows at a time (small temporaries, reused, instead of a megapixel's at once)."""
         out = np.empty(x.shape[0])
         for i in range(0, x.shape[0], STEP_ROWS):
             z = (x[i : i + STEP_ROWS] - self.mean) @ self.w
