@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..stats import MomentAccumulator
+from ..stats.moments import STEP_ROWS
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,6 @@ class Projection:
         z = (self.w.T @ x).astype(np.float32)
         z[:, ~ok] = 0.0
         return z.reshape(self.channels, rows, cols), ok.reshape(rows, cols)
-
-
-#: Rows per step of :class:`FitStatistics`: a step's temporaries stay small and are reused; a
-#: whole block's columns at once (a megapixel of 26 float64 columns) took about five times as long
-#: to stream (``scripts/profile_scoring.py``, stage ``fit: stream blocks``,
-#: labels ``before-stream-steps`` and ``stream-steps``).
-STEP_ROWS = 8192
 
 
 class FitStatistics:

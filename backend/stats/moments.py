@@ -14,6 +14,13 @@ import numpy as np
 
 from ..errors import EmptyDataError
 
+#: Rows per step where float64 samples are streamed through temporaries (the generative fit's
+#: column statistics, Mahalanobis distances): a step's temporaries stay small and are reused; a
+#: whole block's at once (a megapixel of 26 float64 columns) took about five times as long to
+#: stream (``scripts/profile_scoring.py``, stage ``fit: stream blocks``, labels
+#: ``before-stream-steps`` and ``stream-steps``).
+STEP_ROWS = 8192
+
 
 class MomentAccumulator:
     """Running count, mean and covariance of ``(n, d)`` samples."""

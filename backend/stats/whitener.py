@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Rows per step of :meth:`Whitener.mahalanobis_sq`.
-STEP_ROWS = 8192
+from .moments import STEP_ROWS
 
 
 @dataclass(frozen=True)
