@@ -129,23 +129,11 @@ class FitStatistics:
 
     def add_bands(self, parts: Sequence[np.ndarray]) -> None:
         """Add the pixels of band-first arrays ``(bands, n)`` (one per input, the same ``n``) as the
-        columns :func:`with_log_columns` makes of each, side by side: built and added
-        :data:`STEP_ROWS` at a time in one buffer, never as a whole block's columns."""
-        n = parts[0].shape[1]
-        if n == 0:
-            return
-        buf = np.empty((min(n, STEP_ROWS), 2 * sum(p.shape[0] for p in parts)))
-        for i in range(0, n, STEP_ROWS):
-            rows = buf[: min(STEP_ROWS, n - i)]
-            at = 0
-            for p in parts:
-                b = p.shape[0]
-                raw, logs = rows[:, at : at + b], rows[:, at + b : at + 2 * b]
-                raw[...] = p[:, i : i + len(rows)].T
-                np.maximum(raw, 0.0, out=logs)
-                np.log1p(logs, out=logs)
-                at += 2 * b
-            self._add(rows)
+        columns :func:`with_log_columns` makes of each, side by side, :data:`STEP_ROWS` at a time
+        (never a whole block's columns at once)."""
+        for i in range(0, parts[0].shape[1], STEP_ROWS):
+            step = [with_log_columns(p[:, i : i + STEP_ROWS].T.astype(np.float64)) for p in parts]
+            self._add(np.concatenate(step, axis=1))
 
     def _add(self, x: np.ndarray) -> None:
         if x.shape[0] == 0:
