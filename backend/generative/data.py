@@ -62,9 +62,13 @@ class Projection:
 
     def read(self, flat: np.ndarray) -> np.ndarray:
         """float64 samples ``(n, bands)`` as the projection reads them (the ``log`` bands)."""
-        x = flat.astype(np.float64)
+        return self.read_bands(flat.T).T
+
+    def read_bands(self, bands: np.ndarray) -> np.ndarray:
+        """:meth:`read` of band-first values ``(bands, n)``: float64 ``(bands, n)``."""
+        x = bands.astype(np.float64)
         if self.log is not None:
-            x[:, self.log] = np.log1p(np.maximum(x[:, self.log], 0.0))
+            x[self.log] = np.log1p(np.maximum(x[self.log], 0.0))
         return x
 
     def tail_energy(self, block: np.ndarray) -> np.ndarray:
@@ -97,11 +101,8 @@ class Projection:
         # Band-first (bands, pixels), as the block comes: one copy, and no transposes (the stage
         # ``projection`` of the profile, labels read-cache and lean-fit); invalid pixels are
         # computed as zeros and zeroed again at the end.
-        x = flat.astype(np.float64)
-        if not ok.all():
-            x[:, ~ok] = 0.0
-        if self.log is not None:
-            x[self.log] = np.log1p(np.maximum(x[self.log], 0.0))
+        x = self.read_bands(flat)
+        x[:, ~ok] = 0.0
         x -= self.mean[:, None]
         z = (self.w.T @ x).astype(np.float32)
         z[:, ~ok] = 0.0
