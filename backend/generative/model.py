@@ -123,7 +123,8 @@ class GenerativeModel:
         rng = np.random.default_rng(seed + 1)
         shape = (score.n_residuals(), net.spec.channels, NOISE_BANK_PX, NOISE_BANK_PX)
         self.noise_bank = make_noise(score.noise)(shape, rng)
-        self._bank_hwc: np.ndarray | None = None
+        # The same noise, pixels x channels: one gather per axis, in the tiles' layout (_noise).
+        self._bank_hwc = np.ascontiguousarray(self.noise_bank.transpose(0, 2, 3, 1))
 
     @property
     def spec(self) -> NetSpec:
@@ -146,8 +147,6 @@ class GenerativeModel:
     def _noise(self, level: int, origin: tuple[int, int], rows: int, cols: int) -> torch.Tensor:
         """The bank's noise of ``level`` on a block at ``origin`` (the bank tiles the raster):
         ``(1, channels, rows, cols)``, laid out channels-last as the scored tiles are."""
-        if self._bank_hwc is None:  # (pixels x channels: one gather per axis, and tiles' layout)
-            self._bank_hwc = np.ascontiguousarray(self.noise_bank.transpose(0, 2, 3, 1))
         r = (origin[0] + np.arange(rows)) % NOISE_BANK_PX
         c = (origin[1] + np.arange(cols)) % NOISE_BANK_PX
         hwc = np.take(np.take(self._bank_hwc[level], r, axis=0), c, axis=1)
