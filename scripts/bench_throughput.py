@@ -54,6 +54,8 @@ def compression_rows(score_path: Path, folder: Path) -> list[dict]:
     import rasterio
     from rasterio.windows import Window
 
+    from backend.raster import gdal_env
+
     with rasterio.open(score_path) as src:
         data, crs, transform = src.read(1), src.crs, src.transform
     rows = []
@@ -65,7 +67,7 @@ def compression_rows(score_path: Path, folder: Path) -> list[dict]:
             BIGTIFF="IF_SAFER", **options,
         )  # fmt: skip
         started = time.perf_counter()
-        with rasterio.Env(GDAL_CACHEMAX=128 * 2**20), rasterio.open(path, "w", **profile) as dst:
+        with gdal_env(), rasterio.open(path, "w", **profile) as dst:
             for r in range(0, data.shape[0], 512):
                 n = min(512, data.shape[0] - r)
                 dst.write(data[r : r + n], 1, window=Window(0, r, data.shape[1], n))
